@@ -1,0 +1,273 @@
+"""Semantic checks that the schema alone cannot make: sums, references, dates, signs, money.
+
+Each check returns located problems; all of them run, so an analyst sees every mistake at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from .countries import COUNTRIES, GROUPS, expand_members, suggest
+from .errors import Problem, dotted
+from .loader import Located
+from .schema import Distribution, ExportControl, Outage, Quota, Scenario
+from .units import DURATION_UNITS, Price, YearMonth
+
+SHARE_TOLERANCE = 1e-9
+
+
+def _hint(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _country_hint(code: str) -> str:
+    close = suggest(code, COUNTRIES)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def horizon_end(s: Scenario) -> YearMonth:
+    start = s.horizon.start
+    return YearMonth(start.year + s.horizon.years, start.month)
+
+
+def bloc_of_countries(s: Scenario) -> tuple[dict[str, str], str | None]:
+    """Country code -> bloc name, and the bloc that holds '*' (if any)."""
+    owner: dict[str, str] = {}
+    rest = None
+    for name, bloc in s.blocs.items():
+        for member in bloc.members:
+            if member == "*":
+                rest = name
+            else:
+                for c in expand_members([member]):
+                    owner.setdefault(c, name)
+    return owner, rest
+
+
+class _Checker:
+    def __init__(self, s: Scenario, doc: Located):
+        self.s = s
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str, *, key: bool = False) -> None:
+        self.problems.append(Problem(self.doc.where(path, key=key), dotted(path), message))
+
+    def run(self) -> list[Problem]:
+        self.blocs()
+        self.money()
+        for name in self.s.commodities:
+            self.commodity(name)
+        self.disruptions()
+        self.groups()
+        return self.problems
+
+    # -- blocs ------------------------------------------------------------------------------
+    def blocs(self) -> None:
+        seen: dict[str, str] = {}
+        star = None
+        for name, bloc in self.s.blocs.items():
+            for i, member in enumerate(bloc.members):
+                path = ("blocs", name, "members", i)
+                if member == "*":
+                    if star:
+                        self.add(path, f"'*' is already in bloc {star!r}; only one bloc may hold it")
+                    star = name
+                    continue
+                if member not in COUNTRIES and member not in GROUPS:
+                    self.add(path, f"unknown country code {member!r}{_country_hint(member)}")
+                    continue
+                for code in expand_members([member]):
+                    if code in seen and seen[code] != name:
+                        self.add(path, f"{code} is already a member of bloc {seen[code]!r}")
+                    seen[code] = name
+
+    # -- money ------------------------------------------------------------------------------
+    def _prices(self):
+        for cname, c in self.s.commodities.items():
+            base = ("commodities", cname)
+            yield (*base, "reference_price"), c.reference_price
+            if c.investment.incentive_price:
+                yield (*base, "investment", "incentive_price"), c.investment.incentive_price
+            for sname, st in c.stages.items():
+                if st.unit_cost:
+                    yield (*base, "stages", sname, "unit_cost"), st.unit_cost
+                for pname, p in st.producers.items():
+                    if p.unit_cost:
+                        yield (*base, "stages", sname, "producers", pname, "unit_cost"), p.unit_cost
+
+    def money(self) -> None:
+        for path, price in self._prices():
+            self.currency(path, price)
+
+    def currency(self, path: tuple, value: Price) -> None:
+        cur = value.currency
+        if cur != self.s.currency and cur not in self.s.fx:
+            have = ", ".join(sorted(self.s.fx)) or "none"
+            self.add(
+                path,
+                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: <{self.s.currency} per "
+                f"{cur}>}}' (rates given: {have})",
+            )
+
+    # -- commodities ------------------------------------------------------------------------
+    def commodity(self, name: str) -> None:
+        c = self.s.commodities[name]
+        base = ("commodities", name)
+        for required in ("mining", "refining"):
+            if required not in c.stages:
+                self.add((*base, "stages"), f"missing stage {required!r}; every commodity needs "
+                         "'mining' and 'refining'")
+        owner, rest = bloc_of_countries(self.s)
+        for sname, st in c.stages.items():
+            spath = (*base, "stages", sname, "producers")
+            total = 0.0
+            for code, p in st.producers.items():
+                if code not in COUNTRIES:
+                    self.add((*spath, code), f"unknown country code {code!r}{_country_hint(code)}",
+                             key=True)
+                elif code not in owner and rest is None:
+                    self.add((*spath, code), f"{code} is in no bloc; add it to a bloc's members or "
+                             "add '*' to one bloc", key=True)
+                if p.share is not None:
+                    total += p.share
+            if total > 1 + SHARE_TOLERANCE:
+                self.add(spath, f"shares sum to {total:.4g}; they must not exceed 1")
+        dpath = (*base, "demand")
+        shares = 0.0
+        all_shares = True
+        for bloc, d in c.demand.items():
+            if bloc not in self.s.blocs:
+                self.add((*dpath, bloc), f"unknown bloc {bloc!r}{_hint(bloc, self.s.blocs)}", key=True)
+            if d.share is None:
+                all_shares = False
+            else:
+                shares += d.share
+        if all_shares and abs(shares - 1) > 1e-6:
+            self.add(dpath, f"demand shares sum to {shares:.4g}; they must sum to 1 "
+                     "(a bloc that is not listed uses none)")
+        e = c.elasticity
+        epath = (*base, "elasticity")
+        if e.short_run > 0:
+            self.add((*epath, "short_run"), f"a demand elasticity must be <= 0 (got {e.short_run:g})")
+        if e.long_run > 0:
+            self.add((*epath, "long_run"), f"a demand elasticity must be <= 0 (got {e.long_run:g})")
+        if e.short_run <= 0 and e.long_run <= 0 and abs(e.long_run) < abs(e.short_run):
+            self.add((*epath, "long_run"), f"the long-run elasticity ({e.long_run:g}) must be at "
+                     f"least as large in size as the short-run one ({e.short_run:g})")
+        r = c.recycling
+        if r.max_share < r.share:
+            self.add((*base, "recycling", "max_share"),
+                     f"must be at least 'share' ({r.share:g}); got {r.max_share:g}")
+
+    # -- disruptions ------------------------------------------------------------------------
+    def _months(self, path: tuple, month: YearMonth) -> None:
+        start, end = self.s.horizon.start, horizon_end(self.s)
+        if not start <= month < end:
+            self.add(path, f"{month} is outside the horizon ({start} to {end}, exclusive)")
+
+    def _distribution(self, path: tuple, d: Distribution, *, share: bool, duration: bool) -> None:
+        if duration and d.unit is None:
+            self.add(path, f"a duration distribution needs a 'unit' ({', '.join(u + 's' for u in DURATION_UNITS)})")
+        if share:
+            if d.dist == "lognormal":
+                self.add(path, "a share cannot follow a lognormal distribution (it is unbounded); "
+                         "use beta, uniform or triangular")
+            for p in ("value", "low", "high", "mode"):
+                v = getattr(d, p)
+                if v is not None and not 0 <= v <= 1:
+                    self.add((*path, p), f"must lie between 0 and 1 (got {v:g})")
+        elif any(getattr(d, p) is not None and getattr(d, p) < 0 for p in ("value", "low")):
+            self.add(path, "a duration cannot be negative")
+
+    def disruptions(self) -> None:
+        members = {m for g in self.s.groups.values() for m in g.members}
+        owner, rest = bloc_of_countries(self.s)
+        for name, d in self.s.disruptions.items():
+            base = ("disruptions", name)
+            if d.commodity not in self.s.commodities:
+                self.add((*base, "commodity"),
+                         f"unknown commodity {d.commodity!r}{_hint(d.commodity, self.s.commodities)}")
+                commodity = None
+            else:
+                commodity = self.s.commodities[d.commodity]
+            stage = getattr(d, "stage", None)
+            if commodity is not None and stage is not None and stage not in commodity.stages:
+                self.add((*base, "stage"), f"{d.commodity} has no stage {stage!r}"
+                         f"{_hint(stage, commodity.stages)}")
+                stage = None
+            countries = [d.country] if isinstance(d, ExportControl | Quota) else getattr(d, "countries", [])
+            for i, code in enumerate(countries):
+                cpath = (*base, "country") if isinstance(d, ExportControl | Quota) else (*base, "countries", i)
+                if code not in COUNTRIES:
+                    self.add(cpath, f"unknown country code {code!r}{_country_hint(code)}")
+                elif commodity is not None and stage is not None:
+                    producers = commodity.stages[stage].producers
+                    if code not in producers:
+                        known = ", ".join(producers)
+                        self.add(cpath, f"{code} does not produce {d.commodity} at stage {stage!r} "
+                                 f"(producers: {known})")
+            blocs = d.to if isinstance(d, ExportControl) else getattr(d, "blocs", [])
+            field = "to" if isinstance(d, ExportControl) else "blocs"
+            for i, b in enumerate(blocs):
+                if b not in self.s.blocs:
+                    self.add((*base, field, i), f"unknown bloc {b!r}{_hint(b, self.s.blocs)}")
+                elif isinstance(d, ExportControl) and (owner.get(d.country) == b or (
+                        d.country not in owner and rest == b)):
+                    self.add((*base, field, i), f"{d.country} is in bloc {b!r}; a country cannot "
+                             "restrict exports to its own bloc")
+            if isinstance(d, ExportControl | Outage | Quota):
+                sev_field = "cap" if isinstance(d, Quota) else "severity"
+                sev = getattr(d, sev_field)
+                if isinstance(sev, Distribution):
+                    self._distribution((*base, sev_field), sev, share=True, duration=False)
+            elif isinstance(d.change, Distribution):
+                self._distribution((*base, "change"), d.change, share=False, duration=False)
+            if isinstance(d.duration, Distribution):
+                self._distribution((*base, "duration"), d.duration, share=False, duration=True)
+            if d.start is not None:
+                self._months((*base, "start"), d.start)
+            if d.stochastic is not None:
+                if isinstance(d.stochastic.duration, Distribution):
+                    self._distribution((*base, "stochastic", "duration"), d.stochastic.duration,
+                                       share=False, duration=True)
+                if d.stochastic.earliest is not None:
+                    self._months((*base, "stochastic", "earliest"), d.stochastic.earliest)
+            if name in members:
+                if d.start is not None or d.stochastic is not None:
+                    self.add(base, "a member of a group takes its onset from the group; remove "
+                             "'start' and 'stochastic'")
+            elif d.start is None and d.stochastic is None:
+                self.add(base, "give a 'start' month or a 'stochastic' onset (or list it in a group)")
+            elif d.start is not None and d.stochastic is not None:
+                self.add(base, "give 'start' or 'stochastic', not both")
+            elif d.start is not None and d.duration is None:
+                self.add(base, "a disruption with a fixed 'start' needs a 'duration'")
+
+    def groups(self) -> None:
+        seen: dict[str, str] = {}
+        for name, g in self.s.groups.items():
+            base = ("groups", name)
+            if g.start is not None:
+                self._months((*base, "start"), g.start)
+            if g.stochastic is not None and g.stochastic.earliest is not None:
+                self._months((*base, "stochastic", "earliest"), g.stochastic.earliest)
+            if isinstance(g.duration, Distribution):
+                self._distribution((*base, "duration"), g.duration, share=False, duration=True)
+            for i, m in enumerate(g.members):
+                path = (*base, "members", i)
+                if m not in self.s.disruptions:
+                    self.add(path, f"unknown disruption {m!r}{_hint(m, self.s.disruptions)}")
+                    continue
+                if m in seen:
+                    self.add(path, f"{m!r} is already a member of group {seen[m]!r}")
+                seen[m] = name
+                d = self.s.disruptions[m]
+                if d.duration is None and g.duration is None and g.stochastic is None:
+                    self.add(path, f"{m!r} has no 'duration' and the group gives none")
+
+
+def semantic_problems(s: Scenario, doc: Located) -> list[Problem]:
+    return _Checker(s, doc).run()

@@ -1,0 +1,506 @@
+"""Reading scenarios: safe YAML with positions, `extends:`, named overrides and `--set`.
+
+All scenario file I/O lives here. YAML is composed into nodes by ruamel.yaml and built
+into plain Python values by our own walker, so that we (not a constructor) decide what is
+allowed: only the standard scalar tags, no Python objects, no duplicate keys, a bound on
+alias expansion and on file size. The walker records where every key and value came from,
+and composition keeps those positions, so an error found after merging three files and two
+`--set` options still points at the line that set the bad value.
+
+Precedence, lowest first (docs/guide.md repeats it):
+1. the files named in `extends:`, in order (each resolved the same way, recursively);
+2. the file itself;
+3. the named overrides listed in the file's `active_overrides:`, in order;
+4. `--override NAME` options, in order;
+5. `--set` options, in order.
+Mappings merge key by key; any other value (lists included) is replaced whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Location, Problem, ScenarioError, dotted
+
+MAX_FILE_BYTES = 5_000_000
+"""Scenario files larger than this are refused (a scenario is a few hundred lines)."""
+MAX_NODES = 1_000_000
+"""Bound on nodes built after alias expansion; guards against 'billion laughs' files."""
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_COMPOSITION_KEYS = ("extends",)
+_SAFE = YAML(typ="safe", pure=True)
+
+Path_ = tuple  # a path into the data: keys (str) and list indices (int)
+
+
+@dataclass
+class Located:
+    """Plain YAML data plus where each key and value came from."""
+
+    data: Any
+    keys: dict[Path_, Location] = field(default_factory=dict)
+    values: dict[Path_, Location] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    applied_overrides: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+
+    def where(self, path: Path_, *, key: bool = False) -> Location | None:
+        """The closest known location of `path` (its value, or its key), walking up if unknown."""
+        path = tuple(path)
+        while True:
+            table = (self.keys, self.values) if key else (self.values, self.keys)
+            for t in table:
+                if path in t:
+                    return t[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def drop(self, path: Path_) -> None:
+        n = len(path)
+        for table in (self.keys, self.values):
+            for p in [p for p in table if p[:n] == path]:
+                del table[p]
+
+
+class _Builder:
+    """Turns a composed YAML node graph into plain values, checking as it goes."""
+
+    def __init__(self, filename: str, located: Located):
+        self.filename = filename
+        self.located = located
+        self.count = 0
+        self.problems: list[Problem] = []
+        self.constructor = _SAFE.constructor
+
+    def loc(self, node: Node) -> Location:
+        return Location(self.filename, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        self.loc(node),
+                        dotted(path),
+                        f"the document expands to more than {MAX_NODES:,} values through "
+                        "aliases; refusing it (is it an alias bomb?)",
+                    )
+                ]
+            )
+        self.located.values[path] = self.loc(node)
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.refuse_tag(node, path)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def refuse_tag(self, node: Node, path: Path_) -> None:
+        tag = node.tag
+        hint = " (Python objects are never loaded)" if "python" in tag else ""
+        self.problems.append(
+            Problem(self.loc(node), dotted(path), f"YAML tag {tag!r} is not allowed{hint}")
+        )
+
+    def mapping(self, node: MappingNode, path: Path_) -> dict:
+        if node.tag != "tag:yaml.org,2002:map":
+            self.refuse_tag(node, path)
+        out: dict = {}
+        first_line: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(
+                    Problem(
+                        self.loc(key_node),
+                        dotted(path),
+                        "YAML merge keys (<<) are not supported; use 'extends:' or an alias",
+                    )
+                )
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(
+                    Problem(self.loc(key_node), dotted(path), "mapping keys must be plain text")
+                )
+                continue
+            key = key_node.value
+            if key in first_line:
+                self.problems.append(
+                    Problem(
+                        self.loc(key_node),
+                        dotted((*path, key)),
+                        f"duplicate key {key!r}; it is first defined at line {first_line[key]}",
+                    )
+                )
+                continue
+            first_line[key] = key_node.start_mark.line + 1
+            self.located.keys[(*path, key)] = self.loc(key_node)
+            out[key] = self.build(value_node, (*path, key))
+        return out
+
+    def scalar(self, node: ScalarNode, path: Path_) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self.refuse_tag(node, path)
+            return node.value
+        if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+            return node.value
+        return self.constructor.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, filename: str) -> Located:
+    """Parse one YAML document into plain data with the position of every key and value."""
+    located = Located(data=None, files=[filename])
+    try:
+        node = YAML(typ="rt").compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+        message = (exc.problem or exc.context or "invalid YAML").strip()
+        raise ScenarioError([Problem(loc, "", f"invalid YAML: {message}")]) from None
+    except YAMLError as exc:
+        raise ScenarioError([Problem(Location(filename), "", f"invalid YAML: {exc}")]) from None
+    if node is None:
+        raise ScenarioError([Problem(Location(filename), "", "the file is empty")])
+    builder = _Builder(filename, located)
+    located.data = builder.build(node, ())
+    if builder.problems:
+        raise ScenarioError(builder.problems)
+    if not isinstance(located.data, dict):
+        raise ScenarioError(
+            [Problem(builder.loc(node), "", "a scenario must be a mapping of keys to values")]
+        )
+    return located
+
+
+def read_file(path: Path) -> Located:
+    """Read and parse one file, refusing missing, oversized and undecodable files."""
+    name = str(path)
+    if not path.is_file():
+        raise ScenarioError([Problem(Location(name), "", "no such file")])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [
+                Problem(
+                    Location(name),
+                    "",
+                    f"the file is {size:,} bytes; scenario files are limited to "
+                    f"{MAX_FILE_BYTES:,} bytes",
+                )
+            ]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [Problem(Location(name), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
+    return parse_yaml(text, name)
+
+
+def deep_merge(base: Located, top: Located, prefix: Path_ = ()) -> None:
+    """Merge `top` into `base` in place: mappings key by key, anything else replaced."""
+
+    def merge(b: dict, t: dict, path: Path_) -> None:
+        for key, value in t.items():
+            p = (*path, key)
+            if isinstance(value, dict) and isinstance(b.get(key), dict):
+                if p in top.values:
+                    base.values[p] = top.values[p]
+                merge(b[key], value, p)
+            else:
+                base.drop(p)
+                b[key] = copy.deepcopy(value)
+                n = len(p)
+                for src, dst in ((top.keys, base.keys), (top.values, base.values)):
+                    for q, loc in src.items():
+                        if q[:n] == p:
+                            dst[q] = loc
+            if p in top.keys:
+                base.keys[p] = top.keys[p]
+
+    merge(base.data, top.data, prefix)
+    base.files.extend(f for f in top.files if f not in base.files)
+
+
+def _extends_list(doc: Located) -> list[tuple[str, Location | None]]:
+    raw = doc.data.get("extends", [])
+    if isinstance(raw, str):
+        return [(raw, doc.values.get(("extends",)))]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.where(("extends",)),
+                    "extends",
+                    "must be a file name or a list of file names",
+                )
+            ]
+        )
+    return [(x, doc.values.get(("extends", i))) for i, x in enumerate(raw)]
+
+
+def load_composed(path: Path, _stack: tuple[Path, ...] = ()) -> Located:
+    """A file with its `extends:` chain merged underneath it (overrides not yet applied)."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _stack:
+        chain = " -> ".join(str(p) for p in (*_stack, resolved))
+        raise ScenarioError([Problem(Location(str(path)), "extends", f"circular extends: {chain}")])
+    doc = read_file(path)
+    parents = _extends_list(doc)
+    if not parents:
+        return doc
+    merged: Located | None = None
+    for name, loc in parents:
+        parent_path = path.parent / name
+        if not parent_path.is_file():
+            raise ScenarioError(
+                [Problem(loc, "extends", f"cannot find {name!r} (looked for {parent_path})")]
+            )
+        parent = load_composed(parent_path, (*_stack, resolved))
+        if merged is None:
+            merged = parent
+        else:
+            deep_merge(merged, parent)
+    assert merged is not None
+    own = Located(data=dict(doc.data), keys=doc.keys, values=doc.values, files=doc.files)
+    own.data.pop("extends")
+    deep_merge(merged, own)
+    merged.data.pop("extends", None)
+    merged.drop(("extends",))
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------
+# Dotted-key edits: the grammar shared by named overrides and --set (a subset of Hydra's).
+#   a.b=v   set an existing key        +a.b=v   add a new key        ~a.b   delete a key
+
+
+def _split_path(text: str) -> Path_:
+    return tuple(int(p) if p.isdigit() else p for p in text.split("."))
+
+
+def _suggest(word: Any, options: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def apply_edit(
+    doc: Located, op: str, path: Path_, value: Any, origin: Location, value_doc: Located | None
+) -> None:
+    """Apply one dotted-key edit in place. `op` is '=', '+' or '~'."""
+    parent: Any = doc.data
+    for i, part in enumerate(path[:-1]):
+        here = path[: i + 1]
+        if isinstance(parent, dict) and part in parent:
+            parent = parent[part]
+        elif isinstance(parent, list) and isinstance(part, int) and part < len(parent):
+            parent = parent[part]
+        elif op == "+" and isinstance(parent, dict):
+            parent[part] = {}
+            parent = parent[part]
+            doc.keys[here] = origin
+        else:
+            hint = _suggest(part, parent) if isinstance(parent, dict) else ""
+            raise ScenarioError(
+                [Problem(origin, dotted(path), f"no key {dotted(here)!r} to change{hint}")]
+            )
+    last = path[-1]
+    exists = (isinstance(parent, dict) and last in parent) or (
+        isinstance(parent, list) and isinstance(last, int) and last < len(parent)
+    )
+    if not isinstance(parent, dict | list):
+        raise ScenarioError(
+            [Problem(origin, dotted(path), f"{dotted(path[:-1])!r} is a value, not a mapping")]
+        )
+    if op == "~":
+        if not exists:
+            hint = _suggest(last, parent) if isinstance(parent, dict) else ""
+            raise ScenarioError([Problem(origin, dotted(path), f"no key to delete{hint}")])
+        del parent[last]
+        doc.drop(path)
+        return
+    if op == "+" and exists:
+        raise ScenarioError(
+            [
+                Problem(
+                    origin,
+                    dotted(path),
+                    "the key already exists; use 'a.b=value' to change it (without '+')",
+                )
+            ]
+        )
+    if op == "=" and not exists:
+        hint = _suggest(last, parent) if isinstance(parent, dict) else ""
+        raise ScenarioError(
+            [
+                Problem(
+                    origin,
+                    dotted(path),
+                    f"no such key{hint} (to add a new key write '+{dotted(path)}=...')",
+                )
+            ]
+        )
+    doc.drop(path)
+    parent[last] = value
+    doc.keys[path] = origin
+    if value_doc is not None:  # the value keeps its own positions (named overrides in YAML)
+        for src, dst in ((value_doc.keys, doc.keys), (value_doc.values, doc.values)):
+            for q, loc in src.items():
+                dst[(*path, *q)] = loc
+    else:
+        _mark_all(doc, path, value, origin)
+
+
+def _mark_all(doc: Located, path: Path_, value: Any, origin: Location) -> None:
+    doc.values[path] = origin
+    if isinstance(value, dict):
+        for k, v in value.items():
+            doc.keys[(*path, k)] = origin
+            _mark_all(doc, (*path, k), v, origin)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _mark_all(doc, (*path, i), v, origin)
+
+
+def parse_set(option: str) -> tuple[str, Path_, Any, Location]:
+    """`a.b=1` -> ('=', ('a','b'), 1); the value is read as YAML (safely)."""
+    origin = Location(f"--set {option}", 0, 0)
+    text = option.strip()
+    op = "="
+    if text.startswith("~"):
+        key = text[1:].split("=", 1)[0]
+        if not key:
+            raise ScenarioError([Problem(origin, "", "write '~a.b' to delete key a.b")])
+        return "~", _split_path(key), None, origin
+    if text.startswith("+"):
+        op, text = "+", text[1:]
+    if "=" not in text:
+        raise ScenarioError(
+            [Problem(origin, "", "expected KEY=VALUE (or +KEY=VALUE to add, ~KEY to delete)")]
+        )
+    key, raw = text.split("=", 1)
+    if not key:
+        raise ScenarioError([Problem(origin, "", "the key before '=' is empty")])
+    value_doc = parse_value(raw, origin.file)
+    return op, _split_path(key.strip()), value_doc, origin
+
+
+def parse_value(raw: str, name: str) -> Any:
+    if raw.strip() == "":
+        return ""
+    wrapped = parse_yaml(f"v: {raw}", name) if "\n" not in raw else None
+    if wrapped is None:
+        raise ScenarioError([Problem(Location(name), "", "a --set value must be on one line")])
+    return wrapped.data["v"]
+
+
+def _override_edits(doc: Located, name: str) -> list[tuple[str, Path_, Any, Location, Located]]:
+    """The edits of the named override, each with the location of its key in the YAML."""
+    body = doc.data["overrides"][name]
+    base = ("overrides", name)
+    if not isinstance(body, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.where(base),
+                    dotted(base),
+                    "an override is a mapping of dotted keys to values",
+                )
+            ]
+        )
+    edits = []
+    for key, value in body.items():
+        op = "="
+        text = str(key)
+        if text.startswith(("+", "~")):
+            op, text = text[0], text[1:]
+        sub = Located(data=value)
+        n = len(base) + 1
+        for src, dst in ((doc.keys, sub.keys), (doc.values, sub.values)):
+            for q, loc in src.items():
+                if q[:n] == (*base, key) and len(q) > n:
+                    dst[q[n:]] = loc
+        sub.values[()] = doc.where((*base, key))
+        origin = doc.where((*base, key), key=True) or Location("?")
+        edits.append((op, _split_path(text), copy.deepcopy(value), origin, sub))
+    return edits
+
+
+def resolve(
+    path: str | Path, overrides: tuple[str, ...] = (), sets: tuple[str, ...] = ()
+) -> Located:
+    """The scenario as the engine will see it: extends, then overrides, then --set."""
+    doc = load_composed(Path(path))
+    defined = doc.data.get("overrides") or {}
+    active = doc.data.get("active_overrides") or []
+    if not isinstance(defined, dict):
+        raise ScenarioError(
+            [Problem(doc.where(("overrides",)), "overrides", "must be a mapping of names")]
+        )
+    if not isinstance(active, list):
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.where(("active_overrides",)),
+                    "active_overrides",
+                    "must be a list of override names",
+                )
+            ]
+        )
+    chosen: list[tuple[str, Location]] = [
+        (str(n), doc.where(("active_overrides", i)) or Location(str(path)))
+        for i, n in enumerate(active)
+    ]
+    chosen += [(n, Location(f"--override {n}", 0, 0)) for n in overrides]
+    problems = []
+    for name, loc in chosen:
+        if name not in defined:
+            available = ", ".join(defined) or "none are defined"
+            problems.append(
+                Problem(
+                    loc,
+                    "overrides",
+                    f"no override named {name!r}{_suggest(name, defined)} (available: {available})",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+    edits = []
+    for name, _ in chosen:
+        edits.extend(_override_edits(doc, name))
+        doc.applied_overrides.append(name)
+    for op, p, value, origin, sub in edits:
+        try:
+            apply_edit(doc, op, p, value, origin, sub)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    for option in sets:
+        try:
+            op, p, value, origin = parse_set(option)
+            apply_edit(doc, op, p, value, origin, None)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+        doc.sets.append(option)
+    if problems:
+        raise ScenarioError(problems)
+    return doc

@@ -1,0 +1,413 @@
+"""The scenario language: pydantic models whose docstrings are the reference documentation.
+
+docs/scenarios.md is generated from these models (`python -m sim.scenario.docs`) and a test
+fails when it is stale. Checks that need more than one field (shares summing to at most 1,
+references to blocs and countries) live in `checks.py`, run after these models validate.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .units import Duration, Mass, MoneyField, Month, PriceField
+
+Share = Annotated[float, Field(ge=0, le=1)]
+StageName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+
+
+class Model(BaseModel):
+    """Base of every scenario model: unknown keys are errors, every field documented."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class Horizon(Model):
+    """What period is simulated, and at what time step."""
+
+    start: Month
+    """First month simulated (YYYY-MM)."""
+    years: int = Field(gt=0, le=50)
+    """Length of the run in years."""
+    step: Literal["week", "month"] = "week"
+    """Time step of the market clock: `week` (52 a year) or `month` (12 a year)."""
+
+
+class Bloc(Model):
+    """A group of countries that share a market price (an alliance, China, the rest)."""
+
+    members: list[str] = Field(min_length=1)
+    """ISO 3166-1 alpha-2 codes; `EU` stands for the 27 member states; `"*"` means every
+    country not named in another bloc."""
+    description: str = ""
+    """Free text shown in reports."""
+
+
+class Producer(Model):
+    """One country's production at a stage: a share of world output or a capacity."""
+
+    share: Share | None = None
+    """Share of the stage's world output (0-1)."""
+    capacity: Mass | None = None
+    """Output at the reference price in tonnes a year, instead of a share."""
+    unit_cost: PriceField | None = None
+    """Cash cost of production; below it the producer curtails output. Defaults to the
+    stage's `unit_cost`."""
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Producer:
+        if (self.share is None) == (self.capacity is None):
+            raise ValueError("give exactly one of 'share' or 'capacity'")
+        return self
+
+
+class Stage(Model):
+    """A step of the supply chain (mining, refining, ...) and who produces at it."""
+
+    producers: dict[str, Producer] = Field(min_length=1)
+    """Producing countries by ISO code. Shares may sum to less than 1: the rest is
+    'other producers', placed in the bloc that holds `"*"`."""
+    world_output: Mass | None = None
+    """World output of this stage in tonnes a year (contained metal); defaults to the
+    commodity's `world_output`."""
+    utilisation: float = Field(0.85, gt=0, le=1)
+    """Share of capacity in use at the reference price; the rest is spare capacity that a
+    higher price brings into use."""
+    supply_elasticity: float = Field(0.3, ge=0)
+    """Short-run elasticity of utilisation to the producer's home price."""
+    unit_cost: PriceField | None = None
+    """Default cash cost of the stage's producers (see `Producer.unit_cost`); when absent,
+    60% of the reference price."""
+
+
+class DemandEntry(Model):
+    """A bloc's use of the commodity at the start of the run."""
+
+    share: Share | None = None
+    """Share of world use (0-1)."""
+    quantity: Mass | None = None
+    """Use in tonnes a year, instead of a share."""
+    growth: float = Field(0.0, gt=-1, le=1)
+    """Underlying growth of use a year (0.05 = 5%)."""
+    stock_days: float | None = Field(None, ge=0)
+    """Commercial stocks held in the bloc, in days of use; defaults to the commodity's."""
+
+    @model_validator(mode="after")
+    def _one_size(self) -> DemandEntry:
+        if (self.share is None) == (self.quantity is None):
+            raise ValueError("give exactly one of 'share' or 'quantity'")
+        return self
+
+
+class Elasticity(Model):
+    """How use responds to price: at once (short run) and in the end (long run)."""
+
+    short_run: float = -0.05
+    """Elasticity of use to price within a time step; must be <= 0."""
+    long_run: float = -0.3
+    """Elasticity once users have adjusted; must be <= 0."""
+    adjustment: Duration = 3.0
+    """Time constant of the move from short- to long-run response."""
+
+
+class Substitution(Model):
+    """Users switching to other materials while the price is high (Sprecher et al. 2017)."""
+
+    max_share: Share = 0.1
+    """Largest share of use that can be substituted away."""
+    rate: float = Field(0.1, ge=0)
+    """Fastest growth of the substituted share, in shares of use a year."""
+    threshold: float = Field(1.5, ge=1)
+    """Price multiple above which substitution starts."""
+    reversal: Duration = 5.0
+    """Time constant of users switching back once the price has fallen."""
+
+
+class Recycling(Model):
+    """Secondary supply from scrap, rising with price after a lag."""
+
+    share: Share = 0.0
+    """Share of use met from recycled material at the reference price."""
+    max_share: Share = 0.0
+    """Share reachable when prices stay high."""
+    lag: Duration = 3.0
+    """Time constant of recycling capacity following price."""
+    full_response_multiple: float = Field(3.0, gt=1)
+    """Price multiple at which recycling reaches `max_share`."""
+
+
+class PriceFormation(Model):
+    """How price follows stocks against use (WORLD7: P = k·M^n; a Working curve)."""
+
+    stock_exponent: float = Field(1.0, gt=0)
+    """Exponent m in P = P_ref·(S/S*)^-m: how steeply price rises as stocks fall."""
+    floor_multiple: float = Field(0.3, gt=0, le=1)
+    """Lowest price as a multiple of the reference price."""
+    choke_multiple: float = Field(30.0, ge=1)
+    """Highest price as a multiple of the reference price (demand destruction)."""
+    smoothing: Duration = 0.25
+    """Time constant of the expected price that investors and users watch."""
+
+
+class Investment(Model):
+    """New capacity built where prices stay above the incentive price, after a lead time."""
+
+    lead_time: Duration = 5.0
+    """Years from the decision to output (studies: 4-7 years for lithium, ~16 for new mines)."""
+    response: float = Field(0.1, ge=0)
+    """Capacity committed a year, as a share of the bloc's use, per 100% margin over the
+    incentive price."""
+    incentive_price: PriceField | None = None
+    """Price that justifies new capacity; defaults to the reference price."""
+    review: Duration = 0.25
+    """Interval between investment decisions."""
+
+
+class Commodity(Model):
+    """A mineral: its supply chain, its users and how its market behaves."""
+
+    description: str = ""
+    """Free text shown in reports."""
+    world_output: Mass
+    """World primary output in tonnes a year (contained metal or oxide)."""
+    reference_price: PriceField
+    """Price at the start of the run, in any currency per kg or t."""
+    stages: dict[StageName, Stage]
+    """Stages of the chain in order, at least `mining` and `refining`; mined output feeds
+    refining."""
+    demand: dict[str, DemandEntry] = Field(min_length=1)
+    """Use by bloc at the start of the run."""
+    stock_days: float = Field(60.0, ge=0)
+    """Commercial stocks held by users and traders, in days of use."""
+    elasticity: Elasticity = Elasticity()
+    """Response of use to price."""
+    substitution: Substitution = Substitution()
+    """Switching away while prices are high."""
+    recycling: Recycling = Recycling()
+    """Secondary supply."""
+    price: PriceFormation = PriceFormation()
+    """Price formation from stocks."""
+    investment: Investment = Investment()
+    """New capacity."""
+    capacity_growth: float = Field(0.0, gt=-1, le=1)
+    """Growth of existing capacity a year (committed projects), e.g. to match use growth."""
+
+
+class Distribution(Model):
+    """A random quantity: `fixed`, `uniform`, `triangular`, `lognormal` or `beta`."""
+
+    dist: Literal["fixed", "uniform", "triangular", "lognormal", "beta"]
+    """Family of the distribution."""
+    value: float | None = None
+    """For `fixed`."""
+    low: float | None = None
+    """For `uniform` and `triangular`."""
+    mode: float | None = None
+    """For `triangular`."""
+    high: float | None = None
+    """For `uniform` and `triangular`."""
+    median: float | None = None
+    """For `lognormal`."""
+    sigma: float | None = Field(None, gt=0)
+    """For `lognormal`: standard deviation of the logarithm."""
+    a: float | None = Field(None, gt=0)
+    """For `beta`."""
+    b: float | None = Field(None, gt=0)
+    """For `beta`."""
+    unit: Literal["days", "weeks", "months", "quarters", "years"] | None = None
+    """Unit of a duration's values."""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Distribution:
+        need = {
+            "fixed": ("value",),
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+            "lognormal": ("median", "sigma"),
+            "beta": ("a", "b"),
+        }[self.dist]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+        extra = [
+            p
+            for p in ("value", "low", "mode", "high", "median", "sigma", "a", "b")
+            if p not in need and getattr(self, p) is not None
+        ]
+        if extra:
+            raise ValueError(f"a {self.dist} distribution does not take {', '.join(extra)}")
+        lo, hi = self.low, self.high
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"low ({lo:g}) is above high ({hi:g})")
+        if self.mode is not None and not (lo <= self.mode <= hi):  # type: ignore[operator]
+            raise ValueError(f"mode ({self.mode:g}) must lie between low and high")
+        return self
+
+
+class Stochastic(Model):
+    """Random onsets: a Poisson process of events, each with a random duration and severity."""
+
+    rate: float = Field(ge=0)
+    """Expected number of events a year."""
+    duration: Duration | Distribution
+    """How long each event lasts: a duration or a distribution with a `unit`."""
+    earliest: Month | None = None
+    """No event starts before this month (default: the horizon's start)."""
+    max_events: int = Field(5, ge=1, le=100)
+    """At most this many events per replication."""
+
+
+class Licensing(Model):
+    """Licences granted after a delay let part of the stopped flow resume."""
+
+    delay: Duration
+    """Time before the first licences are granted (Ga 2023: ~45 working days)."""
+    resumed_share: Share
+    """Share of the stopped flow that licences let through afterwards."""
+
+
+class _Timing(Model):
+    start: Month | None = None
+    """Fixed onset month (YYYY-MM)."""
+    duration: Duration | Distribution | None = None
+    """How long it lasts (a fixed onset needs one; default for stochastic ones: theirs)."""
+    probability: Share = 1.0
+    """Chance that a fixed-onset disruption happens at all in a replication."""
+    stochastic: Stochastic | None = None
+    """Random onsets instead of a fixed `start`."""
+    description: str = ""
+    """Free text shown in reports."""
+
+
+class ExportControl(_Timing):
+    """A country stops a share of its exports of a commodity at a stage to named blocs."""
+
+    type: Literal["export_control"]
+    country: str
+    """ISO code of the restricting country."""
+    commodity: str
+    """Commodity controlled."""
+    stage: str = "refining"
+    """Stage whose exports are controlled."""
+    to: list[str] = Field(min_length=1)
+    """Blocs whose imports are cut."""
+    severity: Share | Distribution = 1.0
+    """Share of the exports to those blocs that is stopped."""
+    licensing: Licensing | None = None
+    """Partial resumption after a licensing delay."""
+
+
+class Outage(_Timing):
+    """Capacity lost at named countries (a mine flood, a strike, a war)."""
+
+    type: Literal["outage"]
+    countries: list[str] = Field(min_length=1)
+    """ISO codes of the countries hit."""
+    commodity: str
+    """Commodity affected."""
+    stage: str = "mining"
+    """Stage affected."""
+    severity: Share | Distribution = 1.0
+    """Share of those countries' capacity lost."""
+
+
+class Quota(_Timing):
+    """A cap on a country's output or exports, as a share of its output at the start."""
+
+    type: Literal["quota"]
+    country: str
+    """ISO code of the country."""
+    commodity: str
+    """Commodity capped."""
+    stage: str = "refining"
+    """Stage capped."""
+    applies_to: Literal["output", "exports"] = "exports"
+    """What is capped."""
+    cap: Share | Distribution
+    """Allowed share of the base output (exports: of the share that used to be exported)."""
+
+
+class DemandShock(_Timing):
+    """Use changes suddenly (a boom in battery demand, a recession)."""
+
+    type: Literal["demand_shock"]
+    commodity: str
+    """Commodity affected."""
+    blocs: list[str] = Field(default_factory=list)
+    """Blocs affected (all when empty)."""
+    change: float | Distribution = Field(gt=-1)
+    """Relative change of use (+0.3 = 30% more)."""
+
+
+Disruption = Annotated[
+    ExportControl | Outage | Quota | DemandShock, Field(discriminator="type")
+]
+
+
+class Group(Model):
+    """Disruptions that start together, such as a wave of export controls on several minerals."""
+
+    members: list[str] = Field(min_length=1)
+    """Names of disruptions in `disruptions:`; they take their onset from the group."""
+    start: Month | None = None
+    """Fixed onset month."""
+    probability: Share = 1.0
+    """Chance that a fixed-onset group fires at all in a replication."""
+    stochastic: Stochastic | None = None
+    """Random onsets instead of a fixed `start`."""
+    duration: Duration | Distribution | None = None
+    """Default duration of members that do not give their own."""
+    description: str = ""
+    """Free text shown in reports."""
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> Group:
+        if (self.start is None) == (self.stochastic is None):
+            raise ValueError("give exactly one of 'start' or 'stochastic'")
+        return self
+
+
+class Scenario(Model):
+    """A critical-minerals market, the disruptions that may hit it and the options to compare."""
+
+    name: str = ""
+    """Short name shown in reports."""
+    description: str = ""
+    """What the scenario asks."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Citations by id (e.g. `S1: USGS Mineral Commodity Summaries 2025`), named in comments
+    beside the numbers that use them."""
+    horizon: Horizon
+    """Period and time step."""
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    """Reporting currency: every price and cost is converted into it."""
+    fx: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict
+    )
+    """Exchange rates: units of the reporting currency per unit of each other currency."""
+    blocs: dict[Name, Bloc] = Field(min_length=1)
+    """Trading blocs, each with its own price."""
+    commodities: dict[Name, Commodity] = Field(min_length=1)
+    """Minerals simulated."""
+    disruptions: dict[Name, Disruption] = Field(default_factory=dict)
+    """Disruptions that may happen, by name."""
+    groups: dict[Name, Group] = Field(default_factory=dict)
+    """Disruptions that fire together, by name."""
+    overrides: dict[Name, dict[str, Any]] = Field(default_factory=dict)
+    """Named sets of dotted-key edits, switched on by `active_overrides` or `--override`."""
+    active_overrides: list[str] = Field(default_factory=list)
+    """Overrides applied whenever this file is loaded."""
+
+
+def json_schema() -> dict:
+    """The JSON Schema of scenario files, for editors (yaml-language-server) and docs."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "minsim scenario"
+    schema.setdefault("properties", {})["extends"] = {
+        "description": "Files this one builds on, merged in order underneath it.",
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+    }
+    return schema

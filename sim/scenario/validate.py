@@ -1,0 +1,195 @@
+"""From located YAML data to a validated `Scenario`, or every problem at once, located."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import Problem, ScenarioError, dotted
+from .loader import Located
+from .schema import Scenario, json_schema
+
+_TYPE_ERRORS = {
+    "model_type",
+    "model_attributes_type",
+    "dict_type",
+    "float_type",
+    "float_parsing",
+    "int_type",
+    "int_parsing",
+    "string_type",
+    "list_type",
+    "bool_type",
+}
+_FRIENDLY_PATTERNS = {
+    r"^[A-Z]{3}$": "must be a three-letter ISO currency code such as USD",
+    r"^[a-z][a-z0-9_]*$": "must be a lower-case name such as 'refining'",
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$": "names use letters, digits, '-', '_' and '.' only",
+}
+
+
+def _clean_path(loc: tuple, data: Any) -> tuple[tuple, list[str]]:
+    """Keep the parts of a pydantic `loc` that are keys in the data; return the skipped tags."""
+    path: list = []
+    tags: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        else:
+            tags.append(str(part))
+    return tuple(path), tags
+
+
+@cache
+def _schema() -> dict:
+    return json_schema()
+
+
+def _resolve(node: dict) -> dict:
+    while "$ref" in node:
+        node = _schema()["$defs"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def allowed_keys(path: tuple, data: Any) -> list[str]:
+    """The keys the schema allows in the mapping at `path` (for 'did you mean')."""
+    node = _resolve(_schema())
+    here = data
+    for part in path:
+        node = _pick_branch(node, here)
+        if "properties" in node and part in node["properties"]:
+            node = _resolve(node["properties"][part])
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = _resolve(node["additionalProperties"])
+        elif "items" in node:
+            node = _resolve(node["items"])
+        else:
+            return []
+        here = here[part] if isinstance(here, dict | list) else None
+    node = _pick_branch(node, here)
+    return list(node.get("properties", {}))
+
+
+def _pick_branch(node: dict, data: Any) -> dict:
+    node = _resolve(node)
+    branches = node.get("oneOf") or node.get("anyOf")
+    if not branches:
+        return node
+    disc = node.get("discriminator")
+    if disc and isinstance(data, dict):
+        target = disc.get("mapping", {}).get(data.get(disc["propertyName"]))
+        if target:
+            return _resolve({"$ref": target})
+    for branch in branches:
+        b = _resolve(branch)
+        if "properties" in b or "additionalProperties" in b or "items" in b:
+            return b
+    return node
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
+    """A plain-words message for one pydantic error, and the path it belongs to."""
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        key = path[-1] if path else err["loc"][-1]
+        options = allowed_keys(path[:-1], data)
+        close = difflib.get_close_matches(str(key), options, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return path, f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        key = err["loc"][-1]
+        return (*path, key), "missing required key"
+    if kind in ("less_than_equal", "less_than", "greater_than_equal", "greater_than"):
+        words = {
+            "less_than_equal": ("at most", "le"),
+            "less_than": ("less than", "lt"),
+            "greater_than_equal": ("at least", "ge"),
+            "greater_than": ("greater than", "gt"),
+        }[kind]
+        return path, f"must be {words[0]} {_fmt(ctx[words[1]])} (got {_fmt(value)})"
+    if kind == "literal_error":
+        return path, f"must be one of {ctx['expected']} (got {_fmt(value)})"
+    if kind == "union_tag_invalid":
+        return (*path, "type"), (
+            f"unknown disruption type {_fmt(ctx['tag'])}; expected one of {ctx['expected_tags']}"
+        )
+    if kind == "union_tag_not_found":
+        return path, f"missing 'type'; expected one of {_tag_options()}"
+    if kind == "value_error":
+        return path, str(ctx.get("error", err["msg"]))
+    if kind == "too_short":
+        return path, f"must have at least {ctx.get('min_length', 1)} entry"
+    if kind == "string_pattern_mismatch":
+        return path, _FRIENDLY_PATTERNS.get(ctx.get("pattern"), err["msg"]) + f" (got {_fmt(value)})"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return path, f"must be a number (got {_fmt(value)})"
+    if kind == "int_from_float":
+        return path, f"must be a whole number (got {_fmt(value)})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return path, f"must be a mapping of keys to values (got {_fmt(value)})"
+    if kind == "list_type":
+        return path, f"must be a list (got {_fmt(value)})"
+    if kind == "string_type":
+        return path, f"must be text (got {_fmt(value)})"
+    if kind == "bool_type":
+        return path, f"must be true or false (got {_fmt(value)})"
+    return path, err["msg"]
+
+
+def _tag_options() -> str:
+    return "'demand_shock', 'export_control', 'outage', 'quota'"
+
+
+def schema_problems(exc: ValidationError, doc: Located) -> list[Problem]:
+    """Located problems from a pydantic ValidationError, one per distinct path and cause."""
+    by_path: dict[tuple, list[tuple[dict, list[str]]]] = {}
+    for err in exc.errors(include_url=False):
+        path, tags = _clean_path(err["loc"], doc.data)
+        by_path.setdefault(path, []).append((err, tags))
+    problems = []
+    for path, errs in by_path.items():
+        if len(errs) > 1:  # a union: keep the branch errors that are not mere type mismatches
+            specific = [e for e in errs if e[0]["type"] not in _TYPE_ERRORS]
+            errs = specific or errs[:1]
+        seen = set()
+        for err, _tags in errs:
+            key_path, message = _message(err, path, doc.data)
+            if (key_path, message) in seen:
+                continue
+            seen.add((key_path, message))
+            is_key = err["type"] == "extra_forbidden"
+            loc = doc.where(key_path if err["type"] != "missing" else path, key=is_key)
+            problems.append(Problem(loc, dotted(key_path), message))
+    return problems
+
+
+def validate(doc: Located) -> Scenario:
+    """Schema then semantic checks; raises ScenarioError with every problem found."""
+    from .checks import semantic_problems
+
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(schema_problems(exc, doc)) from None
+    problems = semantic_problems(scenario, doc)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
