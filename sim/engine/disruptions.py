@@ -1,0 +1,286 @@
+"""Disruptions: what each one does to the market, when it happens in each replication.
+
+Sampling and effect are separate. `sample_plan` draws every onset, duration and severity
+for a set of replications from streams keyed by (seed, replication index, disruption name),
+so a replication's draws do not depend on the batch it runs in, on the other disruptions of
+the scenario, or on the policies in force (common random numbers across options).
+`Disruptions.process` then turns each disruption's occurrences into SimPy events that change
+the rows of the market state they hit.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..scenario.schema import (
+    DemandShock,
+    Distribution,
+    ExportControl,
+    Group,
+    Outage,
+    Quota,
+    Scenario,
+    Stochastic,
+)
+from ..scenario.units import DURATION_UNITS
+from .world import World
+
+
+def stream(seed: int, replication: int, component: str) -> np.random.Generator:
+    """The random stream of one component in one replication; no global state."""
+    key = zlib.crc32(component.encode("utf-8"))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
+
+
+def draw(value: float | Distribution | None, rng: np.random.Generator, *, years: bool = False) -> float:
+    """One draw of a fixed value or a distribution (durations converted to years)."""
+    if value is None:
+        return 0.0
+    if not isinstance(value, Distribution):
+        return float(value)
+    d = value
+    if d.dist == "fixed":
+        x = d.value
+    elif d.dist == "uniform":
+        x = rng.uniform(d.low, d.high)
+    elif d.dist == "triangular":
+        x = d.low if d.low == d.high else rng.triangular(d.low, d.mode, d.high)
+    elif d.dist == "lognormal":
+        x = d.median * np.exp(d.sigma * rng.standard_normal())
+    else:
+        x = rng.beta(d.a, d.b)
+    if years and d.unit is not None:
+        x *= DURATION_UNITS[d.unit.removesuffix("s")]
+    return float(x)
+
+
+@dataclass
+class Spec:
+    """One disruption compiled against the world's indices."""
+
+    name: str
+    kind: str  # export_control | outage | quota_output | quota_exports | demand_shock
+    k: int
+    s: int = 0
+    producers: tuple[int, ...] = ()
+    blocs: tuple[int, ...] = ()
+    source: object = None  # the schema object
+    group: str | None = None
+
+
+@dataclass
+class Occurrences:
+    """Every occurrence of one disruption in a batch: row, ticks and severities."""
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    licence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    severity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    after_licence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def change_ticks(self) -> np.ndarray:
+        return np.unique(np.concatenate([self.start, self.end, self.licence]))
+
+
+def compile_specs(s: Scenario, world: World) -> list[Spec]:
+    group_of = {m: g for g, grp in s.groups.items() for m in grp.members}
+    specs = []
+    for name, d in s.disruptions.items():
+        k = world.commodities.index(d.commodity)
+        g = group_of.get(name)
+        if isinstance(d, DemandShock):
+            blocs = tuple(world.blocs.index(b) for b in d.blocs) or tuple(range(len(world.blocs)))
+            specs.append(Spec(name, "demand_shock", k, blocs=blocs, source=d, group=g))
+            continue
+        si = world.stage_index(k, d.stage)
+        countries = d.countries if isinstance(d, Outage) else [d.country]
+        ps = tuple(world.producer_index(k, d.stage, c) for c in countries)
+        if isinstance(d, ExportControl):
+            blocs = tuple(world.blocs.index(b) for b in d.to)
+            specs.append(Spec(name, "export_control", k, si, ps, blocs, d, g))
+        elif isinstance(d, Outage):
+            specs.append(Spec(name, "outage", k, si, ps, (), d, g))
+        elif isinstance(d, Quota):
+            home = world.producer_bloc[k, si, ps[0]]
+            foreign = tuple(b for b in range(len(world.blocs)) if b != home)
+            kind = "quota_output" if d.applies_to == "output" else "quota_exports"
+            specs.append(Spec(name, kind, k, si, ps, foreign, d, g))
+    return specs
+
+
+def _severity_field(d) -> float | Distribution:
+    if isinstance(d, Quota):
+        return d.cap
+    if isinstance(d, DemandShock):
+        return d.change
+    return d.severity
+
+
+def _onsets(
+    timing_start, probability: float, stochastic: Stochastic | None, s: Scenario, rng, horizon: float
+) -> list[tuple[float, float | None]]:
+    """Onset times (years since the horizon start) and, for stochastic ones, drawn durations."""
+    if stochastic is None:
+        if probability < 1 and rng.uniform() >= probability:
+            return []
+        return [(timing_start.years_since(s.horizon.start), None)]
+    t = stochastic.earliest.years_since(s.horizon.start) if stochastic.earliest else 0.0
+    out = []
+    if stochastic.rate <= 0:
+        return out
+    while len(out) < stochastic.max_events:
+        t += rng.exponential(1.0 / stochastic.rate)
+        if t >= horizon:
+            break
+        out.append((t, draw(stochastic.duration, rng, years=True)))
+    return out
+
+
+def sample_plan(
+    s: Scenario, world: World, specs: list[Spec], replications: np.ndarray, seed: int
+) -> dict[str, Occurrences]:
+    """Draw every occurrence of every disruption for the given replication indices."""
+    tpy = world.ticks_per_year
+    horizon = world.n_ticks / tpy
+    by_spec: dict[str, list[tuple]] = {sp.name: [] for sp in specs}
+    spec_of = {sp.name: sp for sp in specs}
+
+    def occurrence(row, onset, duration, rng, d) -> tuple:
+        sev = draw(_severity_field(d), rng)
+        if isinstance(d, Quota):
+            sev = 1.0 - sev  # a cap of 60% stops 40%
+        start = int(np.floor(onset * tpy + 1e-9))
+        end = max(start + 1, start + round(duration * tpy))
+        lic = end
+        after = sev
+        if isinstance(d, ExportControl) and d.licensing is not None:
+            lic = min(end, start + max(1, round(d.licensing.delay * tpy)))
+            after = sev * (1 - d.licensing.resumed_share)
+        return (row, start, end, lic, sev, after)
+
+    for row, rep in enumerate(replications):
+        for name, d in s.disruptions.items():
+            if spec_of[name].group is not None:
+                continue
+            rng = stream(seed, int(rep), "disruption:" + name)
+            for onset, dur in _onsets(d.start, d.probability, d.stochastic, s, rng, horizon):
+                duration = draw(d.duration, rng, years=True) if d.duration is not None else dur
+                by_spec[name].append(occurrence(row, onset, duration, rng, d))
+        for gname, g in s.groups.items():
+            grng = stream(seed, int(rep), "group:" + gname)
+            onsets = _onsets(g.start, g.probability, g.stochastic, s, grng, horizon)
+            group_durations = [
+                draw(g.duration, grng, years=True) if g.duration is not None else dur
+                for _, dur in onsets
+            ]
+            for m in g.members:
+                d = s.disruptions[m]
+                rng = stream(seed, int(rep), "disruption:" + m)
+                for (onset, _), gdur in zip(onsets, group_durations, strict=True):
+                    duration = draw(d.duration, rng, years=True) if d.duration is not None else gdur
+                    by_spec[m].append(occurrence(row, onset, duration, rng, d))
+    plan = {}
+    for name, occ in by_spec.items():
+        if occ:
+            a = np.array(occ, dtype=float)
+            plan[name] = Occurrences(
+                rows=a[:, 0].astype(np.intp),
+                start=a[:, 1].astype(np.intp),
+                end=a[:, 2].astype(np.intp),
+                licence=a[:, 3].astype(np.intp),
+                severity=a[:, 4],
+                after_licence=a[:, 5],
+            )
+        else:
+            plan[name] = Occurrences()
+    return plan
+
+
+def baseline_flow_shares(world: World) -> np.ndarray:
+    """[K,S,B]: each bloc's share of a stage's flow before any disruption.
+
+    The last stage sells to users, so its flow splits like use; an earlier stage feeds the
+    next one, so its flow splits like the next stage's capacity.
+    """
+    K, S, _, B = world.shape
+    out = np.zeros((K, S, B))
+    onehot = np.eye(B)[world.producer_bloc]  # [K,S,P,B]
+    for k in range(K):
+        out[k, S - 1] = world.demand[k] / world.demand[k].sum()
+        for s in range(S - 1):
+            cap = np.einsum("p,pb->b", np.minimum(world.capacity[k, s + 1], 1e20), onehot[k, s + 1])
+            out[k, s] = cap / cap.sum() if cap.sum() > 0 else 1.0 / B
+    return out
+
+
+class Disruptions:
+    """Holds each disruption's current severity per replication and writes it into the market."""
+
+    def __init__(self, specs: list[Spec], plan: dict[str, Occurrences], market, world: World):
+        self.specs = specs
+        self.plan = plan
+        self.market = market
+        self.world = world
+        self.level = np.zeros((market.n, len(specs)))  # current severity (or change) per spec
+        self.base_output = world.capacity * world.utilisation  # [K,S,P] t/yr
+        self.base_share = baseline_flow_shares(world)  # [K,S,B]
+
+    def process(self, env, j: int):
+        """SimPy process: at each tick where disruption j starts, ends or is licensed, update."""
+        occ = self.plan[self.specs[j].name]
+        is_demand = self.specs[j].kind == "demand_shock"
+        for tick in occ.change_ticks():
+            if tick >= self.world.n_ticks:
+                break
+            if tick > env.now:
+                yield env.timeout(tick - env.now)
+            hit = (occ.start == tick) | (occ.end == tick) | (occ.licence == tick)
+            rows = np.unique(occ.rows[hit])
+            active = (occ.start <= tick) & (tick < occ.end) & np.isin(occ.rows, rows)
+            now = np.where(tick < occ.licence, occ.severity, occ.after_licence)
+            current = np.zeros(self.market.n)
+            if is_demand:
+                np.add.at(current, occ.rows[active], now[active])
+            else:
+                np.maximum.at(current, occ.rows[active], now[active])
+            self.level[rows, j] = current[rows]
+            self.apply(rows)
+
+    def apply(self, rows: np.ndarray) -> None:
+        """Rebuild the market's disruption arrays for `rows` from every disruption's level."""
+        m = self.market
+        m.capacity_factor[rows] = 1.0
+        m.output_cap[rows] = np.inf
+        m.stop[rows] = 0.0
+        m.demand_factor[rows] = 1.0
+        for j, sp in enumerate(self.specs):
+            lv = self.level[rows, j]
+            if not lv.any():
+                continue
+            if sp.kind == "outage":
+                for p in sp.producers:
+                    m.capacity_factor[rows, sp.k, sp.s, p] *= 1 - lv
+            elif sp.kind == "quota_output":
+                for p in sp.producers:
+                    cap = np.where(lv > 0, (1 - lv) * self.base_output[sp.k, sp.s, p], np.inf)
+                    m.output_cap[rows, sp.k, sp.s, p] = np.minimum(m.output_cap[rows, sp.k, sp.s, p], cap)
+            elif sp.kind in ("export_control", "quota_exports"):
+                # the flow to the named blocs is capped at (1 - severity) of their baseline
+                # share of the producer's output; they share that allowance between them
+                allowed = (1 - lv) * self.base_share[sp.k, sp.s, list(sp.blocs)].sum()
+                barred = np.where(lv > 0, 1 - allowed, 0.0)
+                for p in sp.producers:
+                    for b in sp.blocs:
+                        old = m.stop[rows, sp.k, sp.s, p, b]
+                        m.stop[rows, sp.k, sp.s, p, b] = np.maximum(old, barred)
+            elif sp.kind == "demand_shock":
+                for b in sp.blocs:
+                    m.demand_factor[rows, sp.k, b] *= 1 + lv
+        m.refresh(rows)
+
+
+__all__ = ["Disruptions", "Group", "Occurrences", "Spec", "compile_specs", "sample_plan", "stream"]

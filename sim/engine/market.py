@@ -1,0 +1,253 @@
+"""The market of every commodity and bloc, for a batch of replications at once.
+
+Each tick (`Market.clear`) runs the equations of docs/model.md, section "Market", on arrays
+whose first axis is the replication. Nothing here is random and nothing loops over
+replications: disruptions and investment change the state arrays between ticks (as SimPy
+events, see `simulation.py`), and the clearing itself is a few dozen numpy operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .world import World
+
+
+def water_fill(avail: np.ndarray, need: np.ndarray, amount: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible.
+
+    The scarcest blocs are topped up first, to a common level L where
+    sum_b max(0, L*need_b - avail_b) = amount. Arrays are [..., B] except `amount` [...];
+    `allowed` is a boolean [B]. Returns x [..., B] >= 0 with sum_b x = amount.
+    """
+    x = np.zeros_like(avail)
+    idx = np.flatnonzero(allowed)
+    if idx.size == 0:
+        return x
+    a = avail[..., idx]
+    n = np.maximum(need[..., idx], 1e-300)
+    level = a / n
+    order = np.argsort(level, axis=-1)
+    lv = np.take_along_axis(level, order, -1)
+    ns = np.take_along_axis(n, order, -1)
+    an = np.take_along_axis(a, order, -1)
+    cum_n = np.cumsum(ns, -1)
+    cum_a = np.cumsum(an, -1)
+    # amount needed to lift the j+1 lowest blocs to the level of bloc j+1 (the next breakpoint)
+    nxt = np.concatenate([lv[..., 1:], np.full(lv.shape[:-1] + (1,), np.inf)], -1)
+    cost_to_next = nxt * cum_n - cum_a
+    j = np.minimum((cost_to_next < amount[..., None]).sum(-1), len(idx) - 1)
+    cn = np.take_along_axis(cum_n, j[..., None], -1)[..., 0]
+    ca = np.take_along_axis(cum_a, j[..., None], -1)[..., 0]
+    L = (amount + ca) / cn
+    share = np.maximum(L[..., None] * n - a, 0.0)
+    total = share.sum(-1)
+    # scale to remove rounding so that the allocation sums to `amount` exactly (mass balance)
+    scale = np.where(total > 0, amount / np.where(total > 0, total, 1.0), 0.0)
+    x[..., idx] = share * scale[..., None]
+    return x
+
+
+@dataclass
+class Flows:
+    """What happened in one tick, in tonnes, [R, K, B] unless said otherwise."""
+
+    wanted: np.ndarray
+    use: np.ndarray
+    shortfall: np.ndarray
+    delivered: np.ndarray  # primary supply received from trade
+    recycled: np.ndarray
+    releases: np.ndarray  # from strategic stocks (policies); zero without them
+    stock_change: np.ndarray
+    price: np.ndarray
+    output: np.ndarray  # [R, K, S] output of each stage
+
+
+class Market:
+    """State of every market in a batch of `n` replications, and the clearing rule."""
+
+    def __init__(self, world: World, n: int, stop_sets: tuple[tuple[int, ...], ...] = ()):
+        """`stop_sets`: the sets of blocs that export controls may target in this scenario."""
+        self.w = world
+        self.n = n
+        K, S, P, B = world.shape
+        self.K, self.S, self.P, self.B = K, S, P, B
+        self.dt = world.dt
+        self.tick = 0
+        # disruptions write these; `refresh` folds them into the arrays used by `clear`
+        self.capacity_factor = np.ones((n, K, S, P))
+        self.output_cap = np.full((n, K, S, P), np.inf)  # t/yr
+        self.stop = np.zeros((n, K, S, P, B))  # share of p's flow barred from bloc b
+        self.demand_factor = np.ones((n, K, B))
+        self.new_capacity = np.zeros((n, K, S, P))  # t/yr built during the run
+        # market state
+        self.price = np.broadcast_to(world.reference_price[None, :, None], (n, K, B)).copy()
+        self.expected = self.price.copy()
+        self.stock = world.demand[None] * world.stock_days[None] / 365.0 * np.ones((n, 1, 1))
+        self.substituted = np.zeros((n, K, B))
+        self.recycling = np.broadcast_to(world.rec_share[None, :, None], (n, K, B)).copy()
+        self.last_use = np.broadcast_to(world.demand[None], (n, K, B)).copy()
+        self._ref = world.reference_price[None, :, None]
+        self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
+        self._home = self._bloc_onehot.astype(bool)[None]
+        # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
+        # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
+        unions = {frozenset()}
+        for t in stop_sets:
+            unions |= {u | frozenset(t) for u in unions}
+        sets = sorted({frozenset(range(B)) - u for u in unions} - {frozenset()}, key=len)
+        self.masks = np.zeros((len(sets), B), dtype=bool)
+        for i, m in enumerate(sets):
+            self.masks[i, sorted(m)] = True
+        self.widths = np.zeros((n, K, S, P, len(sets)))
+        self.widths[..., -1] = 1.0  # without controls every flow may go anywhere
+
+    # -- set-up between ticks ------------------------------------------------------------------
+    def refresh(self, rows: np.ndarray) -> None:
+        """Recompute the flow layers of `rows` after disruptions changed `stop`.
+
+        Producer p's output is a continuum u in [0, 1); the part u may go to bloc b when
+        u >= stop[p, b]. The layer reaching exactly the blocs in m has width
+        max(0, min_{b not in m} stop_pb - max_{b in m} stop_pb).
+        """
+        x = np.where(self._home, 0.0, self.stop[rows])
+        for i, inset in enumerate(self.masks):
+            max_in = np.where(inset, x, -np.inf).max(-1)
+            if (~inset).any():
+                min_out = np.minimum(np.where(~inset, x, np.inf).min(-1), 1.0)
+            else:
+                min_out = np.ones(x.shape[:-1])
+            self.widths[rows, ..., i] = np.maximum(min_out - np.maximum(max_in, 0.0), 0.0)
+
+    # -- one tick ----------------------------------------------------------------------------
+    def wanted_demand(self, trend: np.ndarray) -> np.ndarray:
+        """Use wanted this year-rate [R,K,B] given prices so far (short- and long-run response)."""
+        w = self.w
+        rel = self.price / self._ref
+        rel_exp = self.expected / self._ref
+        es = w.elasticity_short[None, :, None]
+        el = w.elasticity_long[None, :, None]
+        return (
+            trend[None]
+            * self.demand_factor
+            * (1 - self.substituted)
+            * rel**es
+            * rel_exp ** (el - es)
+        )
+
+    def clear(self, t_years: float, releases: np.ndarray | None = None) -> Flows:
+        """Clear every market for one tick; returns the tick's flows."""
+        w, dt = self.w, self.dt
+        n, K, S, P, B = self.n, self.K, self.S, self.P, self.B
+        growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
+        trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
+        target_stock = trend * w.stock_days / 365.0  # [K,B] t
+        wanted = self.wanted_demand(trend) * dt  # t this tick
+
+        # 1. what each producer would supply at its home price
+        home_price = np.take_along_axis(
+            self.price[:, :, None, :].repeat(S, 2),
+            np.broadcast_to(w.producer_bloc[None], (n, K, S, P)),
+            axis=3,
+        )
+        rel = home_price / self._ref[..., None]
+        util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
+        below = home_price < w.unit_cost[None]
+        util = np.where(below, util * np.clip(home_price / w.unit_cost[None], 0, 1) ** 3, util)
+        cap = (w.capacity[None] * growth_cap[None, :, None, None]) * self.capacity_factor + self.new_capacity
+        desired = np.minimum(cap * util, self.output_cap) * dt  # t this tick [R,K,S,P]
+
+        # 2. each stage feeds the next: flows barred by controls cannot reach refiners in the
+        #    named blocs; feed is shared so that refiners' fill ratios are as equal as possible
+        produced = desired[:, :, 0]
+        output = np.zeros((n, K, S))
+        for s in range(1, S):
+            want_feed = np.einsum("rkp,kpb->rkb", desired[:, :, s], self._bloc_onehot[:, s])
+            pools = np.einsum("rkpm,rkp->rkm", self.widths[:, :, s - 1], produced)
+            got = np.zeros((n, K, B))
+            used_share = np.zeros_like(pools)
+            for j, mask in enumerate(self.masks):
+                x = water_fill(got, want_feed, pools[..., j], mask)
+                # feed beyond refining capacity is not taken: cap each bloc at what it wants
+                room = np.maximum(want_feed - got, 0.0)
+                x = np.minimum(x, room)
+                got += x
+                take = x.sum(-1)
+                used_share[..., j] = np.where(pools[..., j] > 0, take / np.where(pools[..., j] > 0, pools[..., j], 1), 0)
+            # upstream producers curtail to what downstream takes
+            upstream = produced * np.einsum("rkpm,rkm->rkp", self.widths[:, :, s - 1], used_share)
+            output[:, :, s - 1] = upstream.sum(-1)
+            fill = np.where(want_feed > 0, got / np.where(want_feed > 0, want_feed, 1), 0.0)
+            fill_p = np.einsum("rkb,kpb->rkp", fill, self._bloc_onehot[:, s])
+            produced = desired[:, :, s] * fill_p
+        output[:, :, S - 1] = produced.sum(-1)
+
+        # 3. refined supply goes where it is scarcest, within what controls allow
+        recycled = self.recycling * self.last_use * dt
+        if releases is None:
+            releases = np.zeros((n, K, B))
+        avail = self.stock + recycled + releases
+        need = wanted + target_stock[None]
+        pools = np.einsum("rkpm,rkp->rkm", self.widths[:, :, S - 1], produced)
+        delivered = np.zeros((n, K, B))
+        for j, mask in enumerate(self.masks):
+            x = water_fill(avail + delivered, need, pools[..., j], mask)
+            delivered += x
+
+        # 4. use, shortfall, stocks
+        have = avail + delivered
+        use = np.minimum(wanted, have)
+        shortfall = wanted - use
+        new_stock = have - use
+        stock_change = new_stock - self.stock
+        self.stock = new_stock
+
+        # 5. price from stocks against use (WORLD7 form), expected price, adjustment
+        m = w.stock_exponent[None, :, None]
+        ratio = new_stock / np.maximum(target_stock[None], 1e-300)
+        with np.errstate(divide="ignore"):
+            mult = np.where(ratio > 0, ratio ** (-m), np.inf)
+        mult = np.clip(mult, w.floor_multiple[None, :, None], w.choke_multiple[None, :, None])
+        self.price = self._ref * mult
+        a = 1 - np.exp(-dt / w.smoothing)[None, :, None]
+        self.expected = self.expected + a * (self.price - self.expected)
+
+        # 6. substitution and recycling follow the expected price with lags
+        rel_exp = self.expected / self._ref
+        up = rel_exp > w.sub_threshold[None, :, None]
+        smax = w.sub_max[None, :, None]
+        rise = np.minimum(self.substituted + w.sub_rate[None, :, None] * dt, smax)
+        fall = self.substituted * np.exp(-dt / w.sub_reversal)[None, :, None]
+        self.substituted = np.where(up, rise, fall)
+        r0, r1 = w.rec_share[None, :, None], w.rec_max[None, :, None]
+        full = w.rec_full[None, :, None]
+        target = r0 + (r1 - r0) * np.clip((rel_exp - 1) / (full - 1), 0, 1)
+        self.recycling += (target - self.recycling) * (1 - np.exp(-dt / w.rec_lag))[None, :, None]
+        self.last_use = use / dt
+        self.tick += 1
+        return Flows(
+            wanted=wanted,
+            use=use,
+            shortfall=shortfall,
+            delivered=delivered,
+            recycled=recycled,
+            releases=releases,
+            stock_change=stock_change,
+            price=self.price,
+            output=output,
+        )
+
+    def commit_investment(self, k: int, t_years: float) -> np.ndarray:
+        """Capacity [R,B] (t/yr) of commodity k decided now in each bloc, from the margin of the
+        expected price over the incentive price."""
+        w = self.w
+        margin = np.maximum(self.expected[:, k] / w.incentive_price[k] - 1, 0.0)
+        trend = w.demand[k] * (1 + w.demand_growth[k]) ** t_years
+        return w.investment_response[k] * margin * trend[None] * w.review[k]
+
+    def add_capacity(self, k: int, added: np.ndarray) -> None:
+        """New capacity [R,B] arrives at every stage, in each bloc's new-capacity slot."""
+        for s in range(self.S):
+            self.new_capacity[:, k, s, self.w.new_slot[k, s]] += added

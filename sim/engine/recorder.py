@@ -1,0 +1,107 @@
+"""What a batch keeps of each tick: per-replication metrics, quantile series, optional paths.
+
+Per-replication accumulators are exact whatever the batch size; the quantile series are
+taken across the batch's replications at each tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .market import Flows
+from .world import World
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+SERIES = ("price", "supply", "use", "shortfall", "stock_days")
+"""price: currency/t; supply, use, shortfall: t/yr; stock_days: commercial stocks in days of use."""
+METRICS = (
+    "peak_price_multiple",
+    "mean_price_multiple",
+    "shortfall_share",
+    "shortfall_t",
+    "weeks_in_shortfall",
+)
+
+
+@dataclass
+class BatchResult:
+    """The outcome of one batch of replications."""
+
+    replications: np.ndarray
+    metrics: dict[str, np.ndarray]  # name -> [R, K, B]
+    series: dict[str, np.ndarray]  # name -> [T, Q, K, B] quantiles across the batch
+    series_mean: dict[str, np.ndarray]  # name -> [T, K, B]
+    balance_error: np.ndarray  # [R] largest relative mass-balance residual over the run
+    paths: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, R, K, B]
+
+
+class Recorder:
+    def __init__(self, world: World, n: int, keep_paths: bool = False):
+        self.w = world
+        T, (K, _, _, B) = world.n_ticks, world.shape
+        self.p0 = np.broadcast_to(world.reference_price[None, :, None], (n, K, B)).copy()
+        self.peak = np.ones((n, K, B))
+        self.sum_mult = np.zeros((n, K, B))
+        self.short = np.zeros((n, K, B))
+        self.wanted = np.zeros((n, K, B))
+        self.short_ticks = np.zeros((n, K, B))
+        self.error = np.zeros(n)
+        self.series = {v: np.zeros((T, len(QUANTILES), K, B)) for v in SERIES}
+        self.mean = {v: np.zeros((T, K, B)) for v in SERIES}
+        self.keep = keep_paths
+        self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
+        self.ticks = 0
+
+    def record(self, tick: int, f: Flows, stock: np.ndarray) -> None:
+        dt = self.w.dt
+        mult = f.price / self.p0
+        np.maximum(self.peak, mult, out=self.peak)
+        self.sum_mult += mult
+        self.short += f.shortfall
+        self.wanted += f.wanted
+        self.short_ticks += f.shortfall > 1e-9 * np.maximum(f.wanted, 1e-300)
+        self.error = np.maximum(self.error, balance_residual(f))
+        use_rate = np.maximum(f.use / dt, 1e-300)
+        values = {
+            "price": f.price,
+            "supply": (f.delivered + f.recycled + f.releases) / dt,
+            "use": f.use / dt,
+            "shortfall": f.shortfall / dt,
+            "stock_days": np.where(f.use > 0, stock / use_rate * 365.0, 0.0),
+        }
+        for v, arr in values.items():
+            self.series[v][tick] = np.quantile(arr, QUANTILES, axis=0)
+            self.mean[v][tick] = arr.mean(0)
+            if self.keep:
+                self.paths[v][tick] = arr
+        if self.keep:
+            self.paths["wanted"][tick] = f.wanted / dt
+        self.ticks += 1
+
+    def result(self, replications: np.ndarray) -> BatchResult:
+        weeks_per_tick = 52.0 / self.w.ticks_per_year
+        metrics = {
+            "peak_price_multiple": self.peak,
+            "mean_price_multiple": self.sum_mult / max(self.ticks, 1),
+            "shortfall_share": np.where(self.wanted > 0, self.short / np.maximum(self.wanted, 1e-300), 0.0),
+            "shortfall_t": self.short,
+            "weeks_in_shortfall": self.short_ticks * weeks_per_tick,
+        }
+        return BatchResult(replications, metrics, self.series, self.mean, self.error, self.paths)
+
+
+def balance_residual(f: Flows) -> np.ndarray:
+    """Largest relative violation [R] of the three balances of a tick (docs/model.md):
+
+    per bloc:   delivered + recycled + releases = use + stock change
+    per bloc:   wanted = use + shortfall
+    per market: sum of delivered over blocs = output of the last stage
+    """
+    scale = np.maximum(np.abs(f.use) + np.abs(f.delivered) + np.abs(f.stock_change) + np.abs(f.recycled), 1e-12)
+    a = np.abs(f.delivered + f.recycled + f.releases - f.use - f.stock_change) / scale
+    b = np.abs(f.wanted - f.use - f.shortfall) / np.maximum(f.wanted, 1e-12)
+    out = f.output[:, :, -1]
+    c = np.abs(f.delivered.sum(-1) - out) / np.maximum(out, 1e-12)
+    return np.maximum(np.maximum(a.max((1, 2)), b.max((1, 2))), c.max(1))

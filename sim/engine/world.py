@@ -1,0 +1,221 @@
+"""The scenario compiled to arrays: what the engine needs, in tonnes, years and one currency.
+
+Axes used throughout the engine (a leading replication axis `r` is added by `market.py`):
+k commodity, s stage (padded to the longest chain; missing upstream stages pass through),
+p producer slot at a stage (countries, then 'other producers', then one slot per bloc for
+new capacity built during the run), b bloc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..scenario.checks import bloc_of_countries
+from ..scenario.schema import Scenario
+
+OTHER = "other"
+TICKS_PER_YEAR = {"week": 52, "month": 12}
+DEFAULT_COST_SHARE = 0.6
+"""Unit cost as a share of the reference price where the scenario gives none (flagged in docs)."""
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything deterministic about a scenario, as numpy arrays."""
+
+    commodities: tuple[str, ...]
+    blocs: tuple[str, ...]
+    stages: tuple[tuple[str, ...], ...]  # per commodity, in order (unpadded)
+    producer_names: tuple[tuple[tuple[str, ...], ...], ...]  # [k][s] -> names (unpadded)
+    n_stages: int
+    n_producers: int
+    ticks_per_year: int
+    n_ticks: int
+    start: str
+    currency: str
+    # [k, s, p]
+    capacity: np.ndarray  # t/yr at the start
+    utilisation: np.ndarray  # share of capacity used at the reference price
+    supply_elasticity: np.ndarray
+    unit_cost: np.ndarray  # currency/t
+    producer_bloc: np.ndarray  # int bloc index; padding slots have zero capacity
+    new_slot: np.ndarray  # [k, s, b] -> producer slot of new capacity in bloc b
+    # [k]
+    reference_price: np.ndarray  # currency/t
+    capacity_growth: np.ndarray
+    stock_exponent: np.ndarray
+    floor_multiple: np.ndarray
+    choke_multiple: np.ndarray
+    smoothing: np.ndarray  # years
+    elasticity_short: np.ndarray
+    elasticity_long: np.ndarray
+    adjustment: np.ndarray  # years
+    sub_max: np.ndarray
+    sub_rate: np.ndarray
+    sub_threshold: np.ndarray
+    sub_reversal: np.ndarray
+    rec_share: np.ndarray
+    rec_max: np.ndarray
+    rec_lag: np.ndarray
+    rec_full: np.ndarray
+    lead_time: np.ndarray  # years
+    investment_response: np.ndarray
+    incentive_price: np.ndarray
+    review: np.ndarray  # years
+    # [k, b]
+    demand: np.ndarray  # t/yr of use at the start
+    demand_growth: np.ndarray
+    stock_days: np.ndarray
+
+    @property
+    def dt(self) -> float:
+        """Length of a tick in years."""
+        return 1.0 / self.ticks_per_year
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        return len(self.commodities), self.n_stages, self.n_producers, len(self.blocs)
+
+    def stage_index(self, k: int, stage: str) -> int:
+        """Padded stage index of a named stage of commodity k."""
+        names = self.stages[k]
+        return self.n_stages - len(names) + names.index(stage)
+
+    def producer_index(self, k: int, stage: str, country: str) -> int:
+        return self.producer_names[k][self.stages[k].index(stage)].index(country)
+
+
+def compile_world(s: Scenario) -> World:
+    """Turn a validated scenario into arrays. Units: tonnes, years, reporting currency/t."""
+    fx, cur = s.fx, s.currency
+    commodities = tuple(s.commodities)
+    blocs = tuple(s.blocs)
+    bloc_ix = {b: i for i, b in enumerate(blocs)}
+    owner, rest = bloc_of_countries(s)
+    n_b = len(blocs)
+    n_s = max(len(c.stages) for c in s.commodities.values())
+    names_k = []
+    for c in s.commodities.values():
+        per_stage = []
+        for st in c.stages.values():
+            names = list(st.producers)
+            if sum(p.share or 0 for p in st.producers.values()) < 1 - 1e-9 and any(
+                p.share is not None for p in st.producers.values()
+            ):
+                names.append(OTHER)
+            per_stage.append(tuple(names))
+        names_k.append(tuple(per_stage))
+    n_real = max(len(n) for per in names_k for n in per)
+    n_p = n_real + n_b
+    K = len(commodities)
+    shape = (K, n_s, n_p)
+    capacity = np.zeros(shape)
+    utilisation = np.ones(shape)
+    elasticity = np.zeros(shape)
+    cost = np.ones(shape)
+    pbloc = np.zeros(shape, dtype=np.intp)
+    new_slot = np.zeros((K, n_s, n_b), dtype=np.intp)
+    ref = np.zeros(K)
+    demand = np.zeros((K, n_b))
+    growth = np.zeros((K, n_b))
+    stock_days = np.zeros((K, n_b))
+    rest_ix = bloc_ix[rest] if rest is not None else 0
+
+    for k, (cname, c) in enumerate(s.commodities.items()):
+        ref[k] = c.reference_price.convert(fx, cur)
+        stages = list(c.stages.values())
+        pad = n_s - len(stages)
+        for s_pad in range(pad):  # pass-through stages upstream of short chains
+            capacity[k, s_pad, n_real:] = 1e30
+            pbloc[k, s_pad, n_real:] = np.arange(n_b)
+            cost[k, s_pad] = 0.0
+        for j, st in enumerate(stages):
+            si = pad + j
+            out = st.world_output if st.world_output is not None else c.world_output
+            u0 = st.utilisation
+            default_cost = (
+                st.unit_cost.convert(fx, cur) if st.unit_cost else DEFAULT_COST_SHARE * ref[k]
+            )
+            shares_total = 0.0
+            for pi, (code, p) in enumerate(st.producers.items()):
+                base = p.share * out if p.share is not None else p.capacity
+                shares_total += p.share or 0.0
+                capacity[k, si, pi] = base / u0
+                cost[k, si, pi] = p.unit_cost.convert(fx, cur) if p.unit_cost else default_cost
+                pbloc[k, si, pi] = bloc_ix[owner[code]] if code in owner else rest_ix
+            names = names_k[k][j]
+            if names and names[-1] == OTHER:
+                pi = len(names) - 1
+                capacity[k, si, pi] = (1 - shares_total) * out / u0
+                cost[k, si, pi] = default_cost
+                pbloc[k, si, pi] = rest_ix
+            utilisation[k, si, :] = u0
+            elasticity[k, si, :] = st.supply_elasticity
+            cost[k, si, n_real:] = default_cost
+            pbloc[k, si, n_real:] = np.arange(n_b)
+        new_slot[k, :, :] = n_real + np.arange(n_b)
+        # use at the start: primary output of the last stage plus recycled supply
+        last = stages[-1]
+        primary = last.world_output if last.world_output is not None else c.world_output
+        world_use = primary / (1 - c.recycling.share) if c.recycling.share < 1 else primary
+        for bname, d in c.demand.items():
+            b = bloc_ix[bname]
+            demand[k, b] = d.share * world_use if d.share is not None else d.quantity
+            growth[k, b] = d.growth
+            stock_days[k, b] = d.stock_days if d.stock_days is not None else c.stock_days
+
+    def per(attr):
+        return np.array([attr(c) for c in s.commodities.values()], dtype=float)
+
+    tpy = TICKS_PER_YEAR[s.horizon.step]
+    return World(
+        commodities=commodities,
+        blocs=blocs,
+        stages=tuple(tuple(c.stages) for c in s.commodities.values()),
+        producer_names=tuple(names_k),
+        n_stages=n_s,
+        n_producers=n_p,
+        ticks_per_year=tpy,
+        n_ticks=s.horizon.years * tpy,
+        start=str(s.horizon.start),
+        currency=cur,
+        capacity=capacity,
+        utilisation=utilisation,
+        supply_elasticity=elasticity,
+        unit_cost=cost,
+        producer_bloc=pbloc,
+        new_slot=new_slot,
+        reference_price=ref,
+        capacity_growth=per(lambda c: c.capacity_growth),
+        stock_exponent=per(lambda c: c.price.stock_exponent),
+        floor_multiple=per(lambda c: c.price.floor_multiple),
+        choke_multiple=per(lambda c: c.price.choke_multiple),
+        smoothing=per(lambda c: c.price.smoothing),
+        elasticity_short=per(lambda c: c.elasticity.short_run),
+        elasticity_long=per(lambda c: c.elasticity.long_run),
+        adjustment=per(lambda c: c.elasticity.adjustment),
+        sub_max=per(lambda c: c.substitution.max_share),
+        sub_rate=per(lambda c: c.substitution.rate),
+        sub_threshold=per(lambda c: c.substitution.threshold),
+        sub_reversal=per(lambda c: c.substitution.reversal),
+        rec_share=per(lambda c: c.recycling.share),
+        rec_max=per(lambda c: c.recycling.max_share),
+        rec_lag=per(lambda c: c.recycling.lag),
+        rec_full=per(lambda c: c.recycling.full_response_multiple),
+        lead_time=per(lambda c: c.investment.lead_time),
+        investment_response=per(lambda c: c.investment.response),
+        incentive_price=np.array(
+            [
+                c.investment.incentive_price.convert(fx, cur)
+                if c.investment.incentive_price
+                else c.reference_price.convert(fx, cur)
+                for c in s.commodities.values()
+            ]
+        ),
+        review=per(lambda c: c.investment.review),
+        demand=demand,
+        demand_growth=growth,
+        stock_days=stock_days,
+    )
