@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .units import Duration, Mass, MoneyField, Month, PriceField
+from .units import Duration, Mass, Month, PriceField
 
 Share = Annotated[float, Field(ge=0, le=1)]
 StageName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]

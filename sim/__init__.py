@@ -1,0 +1,17 @@
+"""minsim: stochastic discrete-event simulation of critical-minerals supply risk.
+
+    >>> import sim
+    >>> loaded = sim.load("scenarios/china-export-controls.yaml")
+    >>> results = sim.run(loaded, reps=200, seed=1)
+    >>> results.summary()
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .experiment import run_replications as run
+from .results import Results
+from .scenario import Scenario, ScenarioError, load
+
+__all__ = ["Results", "Scenario", "ScenarioError", "__version__", "load", "run"]

@@ -1,0 +1,205 @@
+"""The `minsim` command: parses options, calls the library, prints. No model logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .scenario import ScenarioError, json_schema, load
+
+EXIT_INPUT = 2
+
+_set_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change one value: a.b=v sets, +a.b=v adds, ~a.b deletes (values read as YAML). Repeatable.",
+)
+_override_option = click.option(
+    "--override",
+    "overrides",
+    multiple=True,
+    metavar="NAME",
+    help="Switch on a named override from the scenario's `overrides:`. Repeatable.",
+)
+
+
+def _report(func: Callable) -> Callable:
+    """Turn scenario errors into located messages and exit status 2; hide tracebacks."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = ctx.find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except ScenarioError as exc:
+            if debug:
+                traceback.print_exc()
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            n = len(exc.problems)
+            click.echo(f"minsim: {n} problem{'s' if n != 1 else ''} found", err=True)
+            ctx.exit(EXIT_INPUT)
+        except (FileExistsError, ValueError) as exc:
+            if debug:
+                raise
+            click.echo(f"minsim: error: {exc}", err=True)
+            ctx.exit(EXIT_INPUT)
+        except KeyboardInterrupt:
+            click.echo("minsim: interrupted; nothing was written", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # an internal error: say so, traceback only with --debug
+            if debug:
+                raise
+            click.echo(
+                f"minsim: internal error: {type(exc).__name__}: {exc} (rerun with --debug for "
+                "the traceback, and please report it)",
+                err=True,
+            )
+            ctx.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(__version__, prog_name="minsim")
+def cli(debug: bool) -> None:
+    """Simulate critical-minerals supply disruptions and the policies that answer them."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@_report
+def validate(files: tuple[Path, ...], overrides: tuple[str, ...], sets: tuple[str, ...]) -> None:
+    """Check scenario FILES; print every problem as FILE:LINE:COL: key: message."""
+    problems = []
+    for f in files:
+        try:
+            load(f, overrides, sets)
+            click.echo(f"{f}: ok")
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@_report
+def show(file: Path, overrides: tuple[str, ...], sets: tuple[str, ...]) -> None:
+    """Print the resolved scenario: extends merged, overrides and --set applied."""
+    from .results.io import resolved_yaml
+
+    loaded = load(file, overrides, sets)
+    src = loaded.source
+    click.echo(f"# resolved from: {', '.join(src.files)}")
+    if src.applied_overrides:
+        click.echo(f"# overrides: {', '.join(src.applied_overrides)}")
+    for s in src.sets:
+        click.echo(f"# --set {s}")
+    click.echo(resolved_yaml(src.data), nl=False)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file, not stdout.")
+def schema(output: Path | None) -> None:
+    """Write the JSON Schema of scenario files (for editors and yaml-language-server)."""
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if output:
+        output.write_text(text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _table(summary) -> str:
+    """A short text table of the headline metrics."""
+    wide = summary.pivot_table(
+        index=["option", "commodity", "bloc"], columns="metric", values=["mean", "p5", "p50", "p95"],
+        sort=False,
+    )
+    lines = [
+        f"{'commodity':<12} {'bloc':<10} {'peak price x (p50 [p5-p95])':>28} "
+        f"{'shortfall %':>11} {'weeks short':>11}"
+    ]
+    for (option, commodity, bloc), row in wide.iterrows():
+        peak = (
+            f"{row[('p50', 'peak_price_multiple')]:.2f} "
+            f"[{row[('p5', 'peak_price_multiple')]:.2f}-{row[('p95', 'peak_price_multiple')]:.2f}]"
+        )
+        lines.append(
+            f"{commodity:<12} {bloc:<10} {peak:>28} "
+            f"{100 * row[('mean', 'shortfall_share')]:>10.2f}% "
+            f"{row[('mean', 'weeks_in_shortfall')]:>11.1f}"
+        )
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
+@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@click.option("--block-size", default=None, type=click.IntRange(min=1),
+              help="Replications advanced together by one engine batch [all].")
+@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_report
+def run(
+    file: Path,
+    overrides: tuple[str, ...],
+    sets: tuple[str, ...],
+    reps: int | None,
+    seed: int | None,
+    block_size: int | None,
+    out: Path | None,
+    no_plots: bool,
+) -> None:
+    """Run replications of a scenario and write a run folder."""
+    from .experiment import DEFAULT_REPS, DEFAULT_SEED, run_replications
+    from .results.io import default_out, write_run
+
+    loaded = load(file, overrides, sets)
+    reps = reps or DEFAULT_REPS
+    seed = DEFAULT_SEED if seed is None else seed
+    out = out or default_out(file)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    click.echo(f"running {reps} replications of {file} (seed {seed}) ...", err=True)
+    results = run_replications(loaded, reps, seed, block_size=block_size)
+
+    def figures(folder: Path) -> None:
+        if not no_plots:
+            from .plots import save_run_figures
+
+            save_run_figures(results, folder)
+
+    write_run([results], out, command=sys.argv, extra=figures)
+    click.echo(_table(results.summary()))
+    err = float(results.balance_error.max())
+    click.echo(f"\nmass balance: largest relative residual {err:.1e}")
+    click.echo(f"wrote {out}")
+
+
+def main() -> None:
+    cli(prog_name="minsim")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The `Results` of a run: metrics per replication, quantile series, summary, xarray Dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..engine.recorder import METRICS, QUANTILES, SERIES, BatchResult
+from ..engine.world import World
+from ..scenario import LoadedScenario
+
+SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
+
+
+@dataclass
+class Results:
+    """What a run produced, in memory; `sim.results.io` writes it to a run folder."""
+
+    loaded: LoadedScenario
+    world: World
+    option: str
+    seed: int
+    metrics: dict[str, np.ndarray]  # name -> [R, K, B], R in replication order
+    series: dict[str, np.ndarray]  # name -> [T, Q, K, B]
+    series_mean: dict[str, np.ndarray]  # name -> [T, K, B]
+    balance_error: np.ndarray  # [R]
+    paths: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, R, K, B]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reps(self) -> int:
+        return len(self.balance_error)
+
+    @classmethod
+    def from_blocks(
+        cls,
+        loaded: LoadedScenario,
+        world: World,
+        blocks: list[BatchResult],
+        *,
+        seed: int,
+        option: str,
+        timings: dict[str, float],
+    ) -> Results:
+        """Join blocks: metrics concatenated exactly; series quantiles weighted by block size
+        (exact for one block, an approximation otherwise)."""
+        blocks = sorted(blocks, key=lambda b: int(b.replications[0]))
+        sizes = np.array([len(b.replications) for b in blocks], dtype=float)
+        weights = sizes / sizes.sum()
+        metrics = {m: np.concatenate([b.metrics[m] for b in blocks]) for m in METRICS}
+        series = {v: sum(w * b.series[v] for w, b in zip(weights, blocks, strict=True)) for v in SERIES}
+        mean = {v: sum(w * b.series_mean[v] for w, b in zip(weights, blocks, strict=True)) for v in SERIES}
+        paths = {}
+        if blocks[0].paths:
+            paths = {v: np.concatenate([b.paths[v] for b in blocks], axis=1) for v in blocks[0].paths}
+        error = np.concatenate([b.balance_error for b in blocks])
+        return cls(loaded, world, option, seed, metrics, series, mean, error, paths, dict(timings))
+
+    def summary(self) -> pd.DataFrame:
+        """Long table: one row per option, commodity, bloc and metric, with mean and quantiles."""
+        rows = []
+        for k, commodity in enumerate(self.world.commodities):
+            for b, bloc in enumerate(self.world.blocs):
+                for m in METRICS:
+                    x = self.metrics[m][:, k, b]
+                    p5, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
+                    rows.append((self.option, commodity, bloc, m, x.mean(), p5, p50, p95))
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def times(self) -> np.ndarray:
+        """Dates of the ticks (start of each period)."""
+        start = np.datetime64(self.world.start + "-01", "D")
+        T = self.world.n_ticks
+        if self.world.ticks_per_year == 12:
+            return (np.datetime64(self.world.start, "M") + np.arange(T)).astype("datetime64[D]")
+        return start + np.arange(T) * np.timedelta64(7, "D")
+
+    def to_dataset(self) -> xr.Dataset:
+        """Quantile and mean series as an xarray Dataset (time × quantile × commodity × bloc)."""
+        coords = {
+            "time": self.times(),
+            "quantile": list(QUANTILES),
+            "commodity": list(self.world.commodities),
+            "bloc": list(self.world.blocs),
+        }
+        data = {}
+        units = {"price": f"{self.world.currency}/t", "supply": "t/yr", "use": "t/yr",
+                 "shortfall": "t/yr", "stock_days": "days"}
+        for v in SERIES:
+            data[v] = (("time", "quantile", "commodity", "bloc"), self.series[v], {"units": units[v]})
+            data[f"{v}_mean"] = (("time", "commodity", "bloc"), self.series_mean[v], {"units": units[v]})
+        ds = xr.Dataset(data, coords=coords)
+        ds = ds.expand_dims(option=[self.option])
+        ds.attrs.update(
+            scenario=self.loaded.scenario.name or str(self.loaded.path),
+            seed=self.seed,
+            replications=self.reps,
+            currency=self.world.currency,
+        )
+        return ds
