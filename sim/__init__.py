@@ -1,9 +1,9 @@
 """minsim: stochastic discrete-event simulation of critical-minerals supply risk.
 
-    >>> import sim
-    >>> loaded = sim.load("scenarios/china-export-controls.yaml")
-    >>> results = sim.run(loaded, reps=200, seed=1)
-    >>> results.summary()
+>>> import sim
+>>> loaded = sim.load("scenarios/china-export-controls.yaml")
+>>> results = sim.run(loaded, reps=200, seed=1)
+>>> results.summary()
 """
 
 from __future__ import annotations

@@ -116,7 +116,9 @@ def show(file: Path, overrides: tuple[str, ...], sets: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file, not stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write to a file, not stdout."
+)
 def schema(output: Path | None) -> None:
     """Write the JSON Schema of scenario files (for editors and yaml-language-server)."""
     text = json.dumps(json_schema(), indent=2) + "\n"
@@ -130,14 +132,16 @@ def schema(output: Path | None) -> None:
 def _table(summary) -> str:
     """A short text table of the headline metrics."""
     wide = summary.pivot_table(
-        index=["option", "commodity", "bloc"], columns="metric", values=["mean", "p5", "p50", "p95"],
+        index=["option", "commodity", "bloc"],
+        columns="metric",
+        values=["mean", "p5", "p50", "p95"],
         sort=False,
     )
     lines = [
         f"{'commodity':<12} {'bloc':<10} {'peak price x (p50 [p5-p95])':>28} "
         f"{'shortfall %':>11} {'weeks short':>11}"
     ]
-    for (option, commodity, bloc), row in wide.iterrows():
+    for (_option, commodity, bloc), row in wide.iterrows():
         peak = (
             f"{row[('p50', 'peak_price_multiple')]:.2f} "
             f"[{row[('p5', 'peak_price_multiple')]:.2f}-{row[('p95', 'peak_price_multiple')]:.2f}]"
@@ -156,8 +160,12 @@ def _table(summary) -> str:
 @_set_option
 @click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
 @click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
-@click.option("--block-size", default=None, type=click.IntRange(min=1),
-              help="Replications advanced together by one engine batch [all].")
+@click.option(
+    "--block-size",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Replications advanced together by one engine batch [all].",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_report

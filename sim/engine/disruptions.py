@@ -32,10 +32,14 @@ from .world import World
 def stream(seed: int, replication: int, component: str) -> np.random.Generator:
     """The random stream of one component in one replication; no global state."""
     key = zlib.crc32(component.encode("utf-8"))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key)))
+    )
 
 
-def draw(value: float | Distribution | None, rng: np.random.Generator, *, years: bool = False) -> float:
+def draw(
+    value: float | Distribution | None, rng: np.random.Generator, *, years: bool = False
+) -> float:
     """One draw of a fixed value or a distribution (durations converted to years)."""
     if value is None:
         return 0.0
@@ -121,7 +125,12 @@ def _severity_field(d) -> float | Distribution:
 
 
 def _onsets(
-    timing_start, probability: float, stochastic: Stochastic | None, s: Scenario, rng, horizon: float
+    timing_start,
+    probability: float,
+    stochastic: Stochastic | None,
+    s: Scenario,
+    rng,
+    horizon: float,
 ) -> list[tuple[float, float | None]]:
     """Onset times (years since the horizon start) and, for stochastic ones, drawn durations."""
     if stochastic is None:
@@ -267,7 +276,9 @@ class Disruptions:
             elif sp.kind == "quota_output":
                 for p in sp.producers:
                     cap = np.where(lv > 0, (1 - lv) * self.base_output[sp.k, sp.s, p], np.inf)
-                    m.output_cap[rows, sp.k, sp.s, p] = np.minimum(m.output_cap[rows, sp.k, sp.s, p], cap)
+                    m.output_cap[rows, sp.k, sp.s, p] = np.minimum(
+                        m.output_cap[rows, sp.k, sp.s, p], cap
+                    )
             elif sp.kind in ("export_control", "quota_exports"):
                 # the flow to the named blocs is capped at (1 - severity) of their baseline
                 # share of the producer's output; they share that allowance between them

@@ -15,7 +15,9 @@ import numpy as np
 from .world import World
 
 
-def water_fill(avail: np.ndarray, need: np.ndarray, amount: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def water_fill(
+    avail: np.ndarray, need: np.ndarray, amount: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
     """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible.
 
     The scarcest blocs are topped up first, to a common level L where
@@ -36,7 +38,7 @@ def water_fill(avail: np.ndarray, need: np.ndarray, amount: np.ndarray, allowed:
     cum_n = np.cumsum(ns, -1)
     cum_a = np.cumsum(an, -1)
     # amount needed to lift the j+1 lowest blocs to the level of bloc j+1 (the next breakpoint)
-    nxt = np.concatenate([lv[..., 1:], np.full(lv.shape[:-1] + (1,), np.inf)], -1)
+    nxt = np.concatenate([lv[..., 1:], np.full((*lv.shape[:-1], 1), np.inf)], -1)
     cost_to_next = nxt * cum_n - cum_a
     j = np.minimum((cost_to_next < amount[..., None]).sum(-1), len(idx) - 1)
     cn = np.take_along_axis(cum_n, j[..., None], -1)[..., 0]
@@ -156,7 +158,9 @@ class Market:
         util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
         below = home_price < w.unit_cost[None]
         util = np.where(below, util * np.clip(home_price / w.unit_cost[None], 0, 1) ** 3, util)
-        cap = (w.capacity[None] * growth_cap[None, :, None, None]) * self.capacity_factor + self.new_capacity
+        cap = (
+            w.capacity[None] * growth_cap[None, :, None, None]
+        ) * self.capacity_factor + self.new_capacity
         desired = np.minimum(cap * util, self.output_cap) * dt  # t this tick [R,K,S,P]
 
         # 2. each stage feeds the next: flows barred by controls cannot reach refiners in the
@@ -175,7 +179,9 @@ class Market:
                 x = np.minimum(x, room)
                 got += x
                 take = x.sum(-1)
-                used_share[..., j] = np.where(pools[..., j] > 0, take / np.where(pools[..., j] > 0, pools[..., j], 1), 0)
+                used_share[..., j] = np.where(
+                    pools[..., j] > 0, take / np.where(pools[..., j] > 0, pools[..., j], 1), 0
+                )
             # upstream producers curtail to what downstream takes
             upstream = produced * np.einsum("rkpm,rkm->rkp", self.widths[:, :, s - 1], used_share)
             output[:, :, s - 1] = upstream.sum(-1)

@@ -85,7 +85,9 @@ class Recorder:
         metrics = {
             "peak_price_multiple": self.peak,
             "mean_price_multiple": self.sum_mult / max(self.ticks, 1),
-            "shortfall_share": np.where(self.wanted > 0, self.short / np.maximum(self.wanted, 1e-300), 0.0),
+            "shortfall_share": np.where(
+                self.wanted > 0, self.short / np.maximum(self.wanted, 1e-300), 0.0
+            ),
             "shortfall_t": self.short,
             "weeks_in_shortfall": self.short_ticks * weeks_per_tick,
         }
@@ -99,7 +101,9 @@ def balance_residual(f: Flows) -> np.ndarray:
     per bloc:   wanted = use + shortfall
     per market: sum of delivered over blocs = output of the last stage
     """
-    scale = np.maximum(np.abs(f.use) + np.abs(f.delivered) + np.abs(f.stock_change) + np.abs(f.recycled), 1e-12)
+    scale = np.maximum(
+        np.abs(f.use) + np.abs(f.delivered) + np.abs(f.stock_change) + np.abs(f.recycled), 1e-12
+    )
     a = np.abs(f.delivered + f.recycled + f.releases - f.use - f.stock_change) / scale
     b = np.abs(f.wanted - f.use - f.shortfall) / np.maximum(f.wanted, 1e-12)
     out = f.output[:, :, -1]

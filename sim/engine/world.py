@@ -123,7 +123,7 @@ def compile_world(s: Scenario) -> World:
     stock_days = np.zeros((K, n_b))
     rest_ix = bloc_ix[rest] if rest is not None else 0
 
-    for k, (cname, c) in enumerate(s.commodities.items()):
+    for k, (_cname, c) in enumerate(s.commodities.items()):
         ref[k] = c.reference_price.convert(fx, cur)
         stages = list(c.stages.values())
         pad = n_s - len(stages)

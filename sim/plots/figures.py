@@ -21,8 +21,14 @@ FORMATS = ("png", "svg")
 def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows), squeeze=False,
-                             sharex=True, layout="constrained")
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(4.6 * cols, 3.2 * rows),
+        squeeze=False,
+        sharex=True,
+        layout="constrained",
+    )
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes
@@ -37,8 +43,14 @@ def _fan(ax, t, q, colour, label):
 
 def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
     handles, labels = ax0.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), frameon=False,
-               fontsize=8)
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=min(len(labels), 6),
+        frameon=False,
+        fontsize=8,
+    )
     fig.suptitle(title, fontsize=10)
     out = []
     for fmt in FORMATS:
@@ -67,7 +79,12 @@ def price_fans(results: Results, path: Path) -> list[Path]:
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("price / starting price")
         _dates(ax)
-    return _finish(fig, axes.flat[0], f"Price by bloc, {results.reps} replications\n(median; bands 25-75% and 5-95%)", path)
+    return _finish(
+        fig,
+        axes.flat[0],
+        f"Price by bloc, {results.reps} replications\n(median; bands 25-75% and 5-95%)",
+        path,
+    )
 
 
 def supply_shortfall(results: Results, path: Path) -> list[Path]:
@@ -81,7 +98,9 @@ def supply_shortfall(results: Results, path: Path) -> list[Path]:
             _fan(ax, t, results.series["supply"][:, :, k, b], c, f"{bloc} supply")
             short = results.series_mean["shortfall"][:, k, b]
             if short.any():
-                ax.plot(t, short, color=c, linestyle="--", linewidth=1, label=f"{bloc} shortfall (mean)")
+                ax.plot(
+                    t, short, color=c, linestyle="--", linewidth=1, label=f"{bloc} shortfall (mean)"
+                )
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("t/yr")
         _dates(ax)

@@ -29,7 +29,9 @@ def summary_csv(results: list[Results]) -> str:
     import pandas as pd
 
     frame = pd.concat([r.summary() for r in results], ignore_index=True)
-    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, columns=list(SUMMARY_COLUMNS), lineterminator="\n")
+    return frame.to_csv(
+        index=False, float_format=FLOAT_FORMAT, columns=list(SUMMARY_COLUMNS), lineterminator="\n"
+    )
 
 
 def resolved_yaml(data: dict) -> str:

@@ -51,11 +51,18 @@ class Results:
         sizes = np.array([len(b.replications) for b in blocks], dtype=float)
         weights = sizes / sizes.sum()
         metrics = {m: np.concatenate([b.metrics[m] for b in blocks]) for m in METRICS}
-        series = {v: sum(w * b.series[v] for w, b in zip(weights, blocks, strict=True)) for v in SERIES}
-        mean = {v: sum(w * b.series_mean[v] for w, b in zip(weights, blocks, strict=True)) for v in SERIES}
+        series = {
+            v: sum(w * b.series[v] for w, b in zip(weights, blocks, strict=True)) for v in SERIES
+        }
+        mean = {
+            v: sum(w * b.series_mean[v] for w, b in zip(weights, blocks, strict=True))
+            for v in SERIES
+        }
         paths = {}
         if blocks[0].paths:
-            paths = {v: np.concatenate([b.paths[v] for b in blocks], axis=1) for v in blocks[0].paths}
+            paths = {
+                v: np.concatenate([b.paths[v] for b in blocks], axis=1) for v in blocks[0].paths
+            }
         error = np.concatenate([b.balance_error for b in blocks])
         return cls(loaded, world, option, seed, metrics, series, mean, error, paths, dict(timings))
 
@@ -87,11 +94,24 @@ class Results:
             "bloc": list(self.world.blocs),
         }
         data = {}
-        units = {"price": f"{self.world.currency}/t", "supply": "t/yr", "use": "t/yr",
-                 "shortfall": "t/yr", "stock_days": "days"}
+        units = {
+            "price": f"{self.world.currency}/t",
+            "supply": "t/yr",
+            "use": "t/yr",
+            "shortfall": "t/yr",
+            "stock_days": "days",
+        }
         for v in SERIES:
-            data[v] = (("time", "quantile", "commodity", "bloc"), self.series[v], {"units": units[v]})
-            data[f"{v}_mean"] = (("time", "commodity", "bloc"), self.series_mean[v], {"units": units[v]})
+            data[v] = (
+                ("time", "quantile", "commodity", "bloc"),
+                self.series[v],
+                {"units": units[v]},
+            )
+            data[f"{v}_mean"] = (
+                ("time", "commodity", "bloc"),
+                self.series_mean[v],
+                {"units": units[v]},
+            )
         ds = xr.Dataset(data, coords=coords)
         ds = ds.expand_dims(option=[self.option])
         ds.attrs.update(

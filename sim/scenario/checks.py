@@ -73,7 +73,9 @@ class _Checker:
                 path = ("blocs", name, "members", i)
                 if member == "*":
                     if star:
-                        self.add(path, f"'*' is already in bloc {star!r}; only one bloc may hold it")
+                        self.add(
+                            path, f"'*' is already in bloc {star!r}; only one bloc may hold it"
+                        )
                     star = name
                     continue
                 if member not in COUNTRIES and member not in GROUPS:
@@ -118,19 +120,27 @@ class _Checker:
         base = ("commodities", name)
         for required in ("mining", "refining"):
             if required not in c.stages:
-                self.add((*base, "stages"), f"missing stage {required!r}; every commodity needs "
-                         "'mining' and 'refining'")
+                self.add(
+                    (*base, "stages"),
+                    f"missing stage {required!r}; every commodity needs 'mining' and 'refining'",
+                )
         owner, rest = bloc_of_countries(self.s)
         for sname, st in c.stages.items():
             spath = (*base, "stages", sname, "producers")
             total = 0.0
             for code, p in st.producers.items():
                 if code not in COUNTRIES:
-                    self.add((*spath, code), f"unknown country code {code!r}{_country_hint(code)}",
-                             key=True)
+                    self.add(
+                        (*spath, code),
+                        f"unknown country code {code!r}{_country_hint(code)}",
+                        key=True,
+                    )
                 elif code not in owner and rest is None:
-                    self.add((*spath, code), f"{code} is in no bloc; add it to a bloc's members or "
-                             "add '*' to one bloc", key=True)
+                    self.add(
+                        (*spath, code),
+                        f"{code} is in no bloc; add it to a bloc's members or add '*' to one bloc",
+                        key=True,
+                    )
                 if p.share is not None:
                     total += p.share
             if total > 1 + SHARE_TOLERANCE:
@@ -140,27 +150,39 @@ class _Checker:
         all_shares = True
         for bloc, d in c.demand.items():
             if bloc not in self.s.blocs:
-                self.add((*dpath, bloc), f"unknown bloc {bloc!r}{_hint(bloc, self.s.blocs)}", key=True)
+                self.add(
+                    (*dpath, bloc), f"unknown bloc {bloc!r}{_hint(bloc, self.s.blocs)}", key=True
+                )
             if d.share is None:
                 all_shares = False
             else:
                 shares += d.share
         if all_shares and abs(shares - 1) > 1e-6:
-            self.add(dpath, f"demand shares sum to {shares:.4g}; they must sum to 1 "
-                     "(a bloc that is not listed uses none)")
+            self.add(
+                dpath,
+                f"demand shares sum to {shares:.4g}; they must sum to 1 "
+                "(a bloc that is not listed uses none)",
+            )
         e = c.elasticity
         epath = (*base, "elasticity")
         if e.short_run > 0:
-            self.add((*epath, "short_run"), f"a demand elasticity must be <= 0 (got {e.short_run:g})")
+            self.add(
+                (*epath, "short_run"), f"a demand elasticity must be <= 0 (got {e.short_run:g})"
+            )
         if e.long_run > 0:
             self.add((*epath, "long_run"), f"a demand elasticity must be <= 0 (got {e.long_run:g})")
         if e.short_run <= 0 and e.long_run <= 0 and abs(e.long_run) < abs(e.short_run):
-            self.add((*epath, "long_run"), f"the long-run elasticity ({e.long_run:g}) must be at "
-                     f"least as large in size as the short-run one ({e.short_run:g})")
+            self.add(
+                (*epath, "long_run"),
+                f"the long-run elasticity ({e.long_run:g}) must be at "
+                f"least as large in size as the short-run one ({e.short_run:g})",
+            )
         r = c.recycling
         if r.max_share < r.share:
-            self.add((*base, "recycling", "max_share"),
-                     f"must be at least 'share' ({r.share:g}); got {r.max_share:g}")
+            self.add(
+                (*base, "recycling", "max_share"),
+                f"must be at least 'share' ({r.share:g}); got {r.max_share:g}",
+            )
 
     # -- disruptions ------------------------------------------------------------------------
     def _months(self, path: tuple, month: YearMonth) -> None:
@@ -170,11 +192,17 @@ class _Checker:
 
     def _distribution(self, path: tuple, d: Distribution, *, share: bool, duration: bool) -> None:
         if duration and d.unit is None:
-            self.add(path, f"a duration distribution needs a 'unit' ({', '.join(u + 's' for u in DURATION_UNITS)})")
+            self.add(
+                path,
+                f"a duration distribution needs a 'unit' ({', '.join(u + 's' for u in DURATION_UNITS)})",
+            )
         if share:
             if d.dist == "lognormal":
-                self.add(path, "a share cannot follow a lognormal distribution (it is unbounded); "
-                         "use beta, uniform or triangular")
+                self.add(
+                    path,
+                    "a share cannot follow a lognormal distribution (it is unbounded); "
+                    "use beta, uniform or triangular",
+                )
             for p in ("value", "low", "high", "mode"):
                 v = getattr(d, p)
                 if v is not None and not 0 <= v <= 1:
@@ -188,36 +216,53 @@ class _Checker:
         for name, d in self.s.disruptions.items():
             base = ("disruptions", name)
             if d.commodity not in self.s.commodities:
-                self.add((*base, "commodity"),
-                         f"unknown commodity {d.commodity!r}{_hint(d.commodity, self.s.commodities)}")
+                self.add(
+                    (*base, "commodity"),
+                    f"unknown commodity {d.commodity!r}{_hint(d.commodity, self.s.commodities)}",
+                )
                 commodity = None
             else:
                 commodity = self.s.commodities[d.commodity]
             stage = getattr(d, "stage", None)
             if commodity is not None and stage is not None and stage not in commodity.stages:
-                self.add((*base, "stage"), f"{d.commodity} has no stage {stage!r}"
-                         f"{_hint(stage, commodity.stages)}")
+                self.add(
+                    (*base, "stage"),
+                    f"{d.commodity} has no stage {stage!r}{_hint(stage, commodity.stages)}",
+                )
                 stage = None
-            countries = [d.country] if isinstance(d, ExportControl | Quota) else getattr(d, "countries", [])
+            countries = (
+                [d.country] if isinstance(d, ExportControl | Quota) else getattr(d, "countries", [])
+            )
             for i, code in enumerate(countries):
-                cpath = (*base, "country") if isinstance(d, ExportControl | Quota) else (*base, "countries", i)
+                cpath = (
+                    (*base, "country")
+                    if isinstance(d, ExportControl | Quota)
+                    else (*base, "countries", i)
+                )
                 if code not in COUNTRIES:
                     self.add(cpath, f"unknown country code {code!r}{_country_hint(code)}")
                 elif commodity is not None and stage is not None:
                     producers = commodity.stages[stage].producers
                     if code not in producers:
                         known = ", ".join(producers)
-                        self.add(cpath, f"{code} does not produce {d.commodity} at stage {stage!r} "
-                                 f"(producers: {known})")
+                        self.add(
+                            cpath,
+                            f"{code} does not produce {d.commodity} at stage {stage!r} "
+                            f"(producers: {known})",
+                        )
             blocs = d.to if isinstance(d, ExportControl) else getattr(d, "blocs", [])
             field = "to" if isinstance(d, ExportControl) else "blocs"
             for i, b in enumerate(blocs):
                 if b not in self.s.blocs:
                     self.add((*base, field, i), f"unknown bloc {b!r}{_hint(b, self.s.blocs)}")
-                elif isinstance(d, ExportControl) and (owner.get(d.country) == b or (
-                        d.country not in owner and rest == b)):
-                    self.add((*base, field, i), f"{d.country} is in bloc {b!r}; a country cannot "
-                             "restrict exports to its own bloc")
+                elif isinstance(d, ExportControl) and (
+                    owner.get(d.country) == b or (d.country not in owner and rest == b)
+                ):
+                    self.add(
+                        (*base, field, i),
+                        f"{d.country} is in bloc {b!r}; a country cannot "
+                        "restrict exports to its own bloc",
+                    )
             if isinstance(d, ExportControl | Outage | Quota):
                 sev_field = "cap" if isinstance(d, Quota) else "severity"
                 sev = getattr(d, sev_field)
@@ -231,16 +276,25 @@ class _Checker:
                 self._months((*base, "start"), d.start)
             if d.stochastic is not None:
                 if isinstance(d.stochastic.duration, Distribution):
-                    self._distribution((*base, "stochastic", "duration"), d.stochastic.duration,
-                                       share=False, duration=True)
+                    self._distribution(
+                        (*base, "stochastic", "duration"),
+                        d.stochastic.duration,
+                        share=False,
+                        duration=True,
+                    )
                 if d.stochastic.earliest is not None:
                     self._months((*base, "stochastic", "earliest"), d.stochastic.earliest)
             if name in members:
                 if d.start is not None or d.stochastic is not None:
-                    self.add(base, "a member of a group takes its onset from the group; remove "
-                             "'start' and 'stochastic'")
+                    self.add(
+                        base,
+                        "a member of a group takes its onset from the group; remove "
+                        "'start' and 'stochastic'",
+                    )
             elif d.start is None and d.stochastic is None:
-                self.add(base, "give a 'start' month or a 'stochastic' onset (or list it in a group)")
+                self.add(
+                    base, "give a 'start' month or a 'stochastic' onset (or list it in a group)"
+                )
             elif d.start is not None and d.stochastic is not None:
                 self.add(base, "give 'start' or 'stochastic', not both")
             elif d.start is not None and d.duration is None:

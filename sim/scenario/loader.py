@@ -311,7 +311,9 @@ def apply_edit(
     parent: Any = doc.data
     for i, part in enumerate(path[:-1]):
         here = path[: i + 1]
-        if (isinstance(parent, dict) and part in parent) or (isinstance(parent, list) and isinstance(part, int) and part < len(parent)):
+        if (isinstance(parent, dict) and part in parent) or (
+            isinstance(parent, list) and isinstance(part, int) and part < len(parent)
+        ):
             parent = parent[part]
         elif op == "+" and isinstance(parent, dict):
             parent[part] = {}

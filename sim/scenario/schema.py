@@ -341,9 +341,7 @@ class DemandShock(_Timing):
     """Relative change of use (+0.3 = 30% more)."""
 
 
-Disruption = Annotated[
-    ExportControl | Outage | Quota | DemandShock, Field(discriminator="type")
-]
+Disruption = Annotated[ExportControl | Outage | Quota | DemandShock, Field(discriminator="type")]
 
 
 class Group(Model):

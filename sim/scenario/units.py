@@ -33,7 +33,9 @@ def _number(text: str) -> float:
 def _as_mapping(value: Any, allowed: set[str], what: str) -> dict[str, Any]:
     extra = sorted(set(value) - allowed)
     if extra:
-        raise ValueError(f"unknown key {extra[0]!r} in a {what}; allowed: {', '.join(sorted(allowed))}")
+        raise ValueError(
+            f"unknown key {extra[0]!r} in a {what}; allowed: {', '.join(sorted(allowed))}"
+        )
     return value
 
 
@@ -114,7 +116,9 @@ def parse_money(value: Any) -> Money:
     if isinstance(value, dict):
         _as_mapping(value, {"value", "currency"}, "money amount")
         if "value" not in value or "currency" not in value:
-            raise ValueError("an amount of money needs 'value' and 'currency', e.g. {value: 1.2e9, currency: AUD}")
+            raise ValueError(
+                "an amount of money needs 'value' and 'currency', e.g. {value: 1.2e9, currency: AUD}"
+            )
         cur = str(value["currency"])
         if not re.fullmatch(_CURRENCY, cur):
             raise ValueError(f"currency {cur!r} is not a three-letter ISO code such as USD")
@@ -133,10 +137,14 @@ def parse_price(value: Any) -> Price:
     if isinstance(value, dict):
         _as_mapping(value, {"value", "currency", "per"}, "price")
         if "value" not in value or "currency" not in value:
-            raise ValueError("a price needs 'value', 'currency' and 'per', e.g. {value: 250, currency: USD, per: kg}")
+            raise ValueError(
+                "a price needs 'value', 'currency' and 'per', e.g. {value: 250, currency: USD, per: kg}"
+            )
         per = str(value.get("per", "kg"))
         if per not in MASS_UNITS:
-            raise ValueError(f"unknown mass unit {per!r} in a price; use one of {', '.join(MASS_UNITS)}")
+            raise ValueError(
+                f"unknown mass unit {per!r} in a price; use one of {', '.join(MASS_UNITS)}"
+            )
         cur = str(value["currency"])
         if not re.fullmatch(_CURRENCY, cur):
             raise ValueError(f"currency {cur!r} is not a three-letter ISO code such as USD")
@@ -260,7 +268,10 @@ _duration_schema = {
 }
 
 Mass = Annotated[
-    float, BeforeValidator(parse_mass), WithJsonSchema(_mass_schema), PlainSerializer(lambda v: f"{v:g} t")
+    float,
+    BeforeValidator(parse_mass),
+    WithJsonSchema(_mass_schema),
+    PlainSerializer(lambda v: f"{v:g} t"),
 ]
 """Tonnes (per year where the field is a flow)."""
 PriceField = Annotated[
@@ -279,6 +290,8 @@ Duration = Annotated[
 Month = Annotated[
     YearMonth,
     BeforeValidator(parse_year_month),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-03"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-03"]}
+    ),
     PlainSerializer(str),
 ]

@@ -37,7 +37,9 @@ def _clean_path(loc: tuple, data: Any) -> tuple[tuple, list[str]]:
     tags: list[str] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
         else:
@@ -135,7 +137,9 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
     if kind == "too_short":
         return path, f"must have at least {ctx.get('min_length', 1)} entry"
     if kind == "string_pattern_mismatch":
-        return path, _FRIENDLY_PATTERNS.get(ctx.get("pattern"), err["msg"]) + f" (got {_fmt(value)})"
+        return path, _FRIENDLY_PATTERNS.get(
+            ctx.get("pattern"), err["msg"]
+        ) + f" (got {_fmt(value)})"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
         return path, f"must be a number (got {_fmt(value)})"
     if kind == "int_from_float":
