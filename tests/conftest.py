@@ -1,0 +1,97 @@
+"""Fixtures shared across the test suite: a small scenario the engine runs in milliseconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.scenario import LoadedScenario
+
+SMALL = """\
+name: small
+horizon: {start: 2026-01, years: 4, step: week}
+currency: USD
+fx: {AUD: 0.65}
+blocs:
+  alliance: {members: [US, EU, JP, AU]}
+  china: {members: [CN]}
+  rest: {members: ["*"]}
+commodities:
+  gallium:
+    world_output: 760 t
+    reference_price: 250 USD/kg
+    stages:
+      mining: {producers: {CN: {share: 0.98}}}
+      refining: {producers: {CN: {share: 0.95}, JP: {share: 0.03}}}
+    demand:
+      alliance: {share: 0.4}
+      china: {share: 0.45}
+      rest: {share: 0.15}
+  antimony:
+    world_output: 83000 t
+    reference_price: 40000 USD/t
+    stages:
+      mining: {producers: {CN: {share: 0.48}, RU: {share: 0.2}, AU: {share: 0.05}}}
+      refining: {producers: {CN: {share: 0.7}}}
+    demand:
+      alliance: {share: 0.35}
+      china: {share: 0.5}
+      rest: {share: 0.15}
+disruptions:
+  ga-control:
+    type: export_control
+    country: CN
+    commodity: gallium
+    to: [alliance]
+    severity: 0.8
+    start: 2026-07
+    duration: 12 months
+    licensing: {delay: 2 months, resumed_share: 0.5}
+  sb-outage:
+    type: outage
+    countries: [RU]
+    commodity: antimony
+    severity: {dist: uniform, low: 0.2, high: 0.8}
+    stochastic:
+      rate: 0.5
+      duration: {dist: triangular, low: 1, mode: 3, high: 9, unit: months}
+  sb-quota:
+    type: quota
+    country: CN
+    commodity: antimony
+    stage: refining
+    cap: 0.6
+    stochastic: {rate: 0.3, duration: 6 months}
+  boom:
+    type: demand_shock
+    commodity: antimony
+    blocs: [alliance]
+    change: 0.2
+    probability: 0.5
+    start: 2027-01
+    duration: 1 year
+"""
+
+
+@pytest.fixture
+def small_path(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL)
+    return path
+
+
+@pytest.fixture
+def small(small_path: Path) -> LoadedScenario:
+    return sim.load(small_path)
+
+
+@pytest.fixture
+def calm(small_path: Path) -> LoadedScenario:
+    """The small scenario without any disruption."""
+    return sim.load(
+        small_path,
+        sets=("~disruptions.ga-control", "~disruptions.sb-outage", "~disruptions.sb-quota",
+              "~disruptions.boom"),
+    )
