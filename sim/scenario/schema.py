@@ -285,6 +285,7 @@ class ExportControl(_Timing):
     """A country stops a share of its exports of a commodity at a stage to named blocs."""
 
     type: Literal["export_control"]
+    """Kind of disruption."""
     country: str
     """ISO code of the restricting country."""
     commodity: str
@@ -303,6 +304,7 @@ class Outage(_Timing):
     """Capacity lost at named countries (a mine flood, a strike, a war)."""
 
     type: Literal["outage"]
+    """Kind of disruption."""
     countries: list[str] = Field(min_length=1)
     """ISO codes of the countries hit."""
     commodity: str
@@ -317,6 +319,7 @@ class Quota(_Timing):
     """A cap on a country's output or exports, as a share of its output at the start."""
 
     type: Literal["quota"]
+    """Kind of disruption."""
     country: str
     """ISO code of the country."""
     commodity: str
@@ -333,6 +336,7 @@ class DemandShock(_Timing):
     """Use changes suddenly (a boom in battery demand, a recession)."""
 
     type: Literal["demand_shock"]
+    """Kind of disruption."""
     commodity: str
     """Commodity affected."""
     blocs: list[str] = Field(default_factory=list)

@@ -1,0 +1,119 @@
+"""The command line as an analyst uses it: exit codes, messages, run folders, byte-identical CSV."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_validate_accepts_a_good_file(runner, small_path):
+    result = runner.invoke(cli, ["validate", str(small_path)])
+    assert result.exit_code == 0
+    assert result.output == f"{small_path}: ok\n"
+
+
+def test_bad_file_exits_2_with_located_messages_and_no_traceback(runner, tmp_path, small_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(small_path.read_text().replace("step: week", "stpe: week"))
+    result = runner.invoke(cli, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{bad}:2:37: horizon.stpe: unknown key 'stpe'; did you mean 'step'?",
+        "minsim: 1 problem found",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_bad_set_value_is_located_on_the_command_line(runner, small_path):
+    result = runner.invoke(
+        cli, ["validate", str(small_path), "--set", "disruptions.ga-control.severity=1.5"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "--set disruptions.ga-control.severity=1.5: disruptions.ga-control.severity: "
+        "must be at most 1 (got 1.5)"
+    )
+
+
+def test_show_prints_the_resolved_scenario(runner, small_path):
+    result = runner.invoke(cli, ["show", str(small_path), "--set", "horizon.years=7"])
+    assert result.exit_code == 0
+    assert "# --set horizon.years=7" in result.output
+    assert "  years: 7\n" in result.output
+
+
+def test_schema_is_json_with_the_scenario_keys(runner):
+    result = runner.invoke(cli, ["schema"])
+    schema = json.loads(result.output)
+    assert {"horizon", "blocs", "commodities", "disruptions", "extends"} <= set(schema["properties"])
+
+
+def _run(runner, path, out, *extra):
+    result = runner.invoke(
+        cli, ["run", str(path), "--reps", "12", "--seed", "5", "--out", str(out), *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_run_writes_a_complete_folder(runner, small_path, tmp_path):
+    out = tmp_path / "run"
+    result = _run(runner, small_path, out)
+    assert f"wrote {out}" in result.output
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"scenario.yaml", "manifest.json", "summary.csv", "timeseries.nc"} <= names
+    for fig in ("prices", "supply_shortfall", "stocks"):
+        assert {f"plots/{fig}.png", f"plots/{fig}.svg"} <= names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 5 and manifest["replications"] == 12
+    assert manifest["max_mass_balance_error"] < 1e-9
+    header = (out / "summary.csv").read_text().splitlines()[0]
+    assert header == "option,commodity,bloc,metric,mean,p5,p50,p95"
+    # 2 commodities x 3 blocs x 5 metrics
+    assert len((out / "summary.csv").read_text().splitlines()) == 1 + 2 * 3 * 5
+    assert not list(tmp_path.glob("*.run-tmp"))
+
+
+def test_same_seed_gives_byte_identical_summary(runner, small_path, tmp_path):
+    _run(runner, small_path, tmp_path / "a", "--no-plots")
+    _run(runner, small_path, tmp_path / "b", "--no-plots", "--block-size", "5")
+    a = (tmp_path / "a" / "summary.csv").read_bytes()
+    b = (tmp_path / "b" / "summary.csv").read_bytes()
+    assert a == b
+
+
+def test_run_refuses_to_overwrite(runner, small_path, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    result = runner.invoke(cli, ["run", str(small_path), "--reps", "2", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr
+
+
+def test_python_dash_m_works(small_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(small_path)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{small_path}: ok"
+
+
+def test_shipped_scenarios_validate(runner):
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    files = sorted(str(p) for p in root.rglob("*.yaml"))
+    assert files, "no shipped scenarios found"
+    result = runner.invoke(cli, ["validate", *files])
+    assert result.exit_code == 0, result.output
