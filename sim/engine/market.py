@@ -94,6 +94,7 @@ class Market:
         self._ref = world.reference_price[None, :, None]
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
         self._home = self._bloc_onehot.astype(bool)[None]
+        self._k_index = np.broadcast_to(np.arange(K)[:, None, None], (K, S, P))
         # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
         # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
         unions = {frozenset()}
@@ -149,11 +150,7 @@ class Market:
         wanted = self.wanted_demand(trend) * dt  # t this tick
 
         # 1. what each producer would supply at its home price
-        home_price = np.take_along_axis(
-            self.price[:, :, None, :].repeat(S, 2),
-            np.broadcast_to(w.producer_bloc[None], (n, K, S, P)),
-            axis=3,
-        )
+        home_price = self.price[:, self._k_index, self.w.producer_bloc]  # [R,K,S,P]
         rel = home_price / self._ref[..., None]
         util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
         below = home_price < w.unit_cost[None]
