@@ -92,6 +92,10 @@ def calm(small_path: Path) -> LoadedScenario:
     """The small scenario without any disruption."""
     return sim.load(
         small_path,
-        sets=("~disruptions.ga-control", "~disruptions.sb-outage", "~disruptions.sb-quota",
-              "~disruptions.boom"),
+        sets=(
+            "~disruptions.ga-control",
+            "~disruptions.sb-outage",
+            "~disruptions.sb-quota",
+            "~disruptions.boom",
+        ),
     )

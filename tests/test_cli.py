@@ -57,7 +57,9 @@ def test_show_prints_the_resolved_scenario(runner, small_path):
 def test_schema_is_json_with_the_scenario_keys(runner):
     result = runner.invoke(cli, ["schema"])
     schema = json.loads(result.output)
-    assert {"horizon", "blocs", "commodities", "disruptions", "extends"} <= set(schema["properties"])
+    assert {"horizon", "blocs", "commodities", "disruptions", "extends"} <= set(
+        schema["properties"]
+    )
 
 
 def _run(runner, path, out, *extra):
@@ -105,7 +107,9 @@ def test_run_refuses_to_overwrite(runner, small_path, tmp_path):
 def test_python_dash_m_works(small_path):
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "validate", str(small_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"{small_path}: ok"

@@ -84,9 +84,11 @@ class Market:
         self.stop = np.zeros((n, K, S, P, B))  # share of p's flow barred from bloc b
         self.demand_factor = np.ones((n, K, B))
         self.new_capacity = np.zeros((n, K, S, P))  # t/yr built during the run
+        self.committed = np.zeros((n, K, B))  # t/yr decided (built or on its way) per bloc
         # market state
         self.price = np.broadcast_to(world.reference_price[None, :, None], (n, K, B)).copy()
-        self.expected = self.price.copy()
+        self.expected = self.price.copy()  # what investors and substituting users watch
+        self.adjusted = self.price.copy()  # the price users have adjusted to (long run)
         self.stock = world.demand[None] * world.stock_days[None] / 365.0 * np.ones((n, 1, 1))
         self.substituted = np.zeros((n, K, B))
         self.recycling = np.broadcast_to(world.rec_share[None, :, None], (n, K, B)).copy()
@@ -129,7 +131,7 @@ class Market:
         """Use wanted this year-rate [R,K,B] given prices so far (short- and long-run response)."""
         w = self.w
         rel = self.price / self._ref
-        rel_exp = self.expected / self._ref
+        rel_adj = self.adjusted / self._ref
         es = w.elasticity_short[None, :, None]
         el = w.elasticity_long[None, :, None]
         return (
@@ -137,13 +139,13 @@ class Market:
             * self.demand_factor
             * (1 - self.substituted)
             * rel**es
-            * rel_exp ** (el - es)
+            * rel_adj ** (el - es)
         )
 
     def clear(self, t_years: float, releases: np.ndarray | None = None) -> Flows:
         """Clear every market for one tick; returns the tick's flows."""
         w, dt = self.w, self.dt
-        n, K, S, P, B = self.n, self.K, self.S, self.P, self.B
+        n, K, S, B = self.n, self.K, self.S, self.B
         growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
         trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
@@ -216,6 +218,8 @@ class Market:
         self.price = self._ref * mult
         a = 1 - np.exp(-dt / w.smoothing)[None, :, None]
         self.expected = self.expected + a * (self.price - self.expected)
+        a = 1 - np.exp(-dt / w.adjustment)[None, :, None]
+        self.adjusted = self.adjusted + a * (self.price - self.adjusted)
 
         # 6. substitution and recycling follow the expected price with lags
         rel_exp = self.expected / self._ref
@@ -246,9 +250,14 @@ class Market:
         """Capacity [R,B] (t/yr) of commodity k decided now in each bloc, from the margin of the
         expected price over the incentive price."""
         w = self.w
-        margin = np.maximum(self.expected[:, k] / w.incentive_price[k] - 1, 0.0)
-        trend = w.demand[k] * (1 + w.demand_growth[k]) ** t_years
-        return w.investment_response[k] * margin * trend[None] * w.review[k]
+        margin = np.clip(self.expected[:, k] / w.incentive_price[k] - 1, 0.0, 1.0)
+        trend = w.demand[k] * (1 + w.demand_growth[k]) ** t_years  # [B]
+        wanted = w.investment_response[k] * margin * trend[None] * w.review[k]
+        # new capacity (built or on its way) in a bloc never exceeds max_share of its use
+        room = w.investment_max_share[k] * trend[None] - self.committed[:, k]
+        added = np.clip(wanted, 0.0, np.maximum(room, 0.0))
+        self.committed[:, k] += added
+        return added
 
     def add_capacity(self, k: int, added: np.ndarray) -> None:
         """New capacity [R,B] arrives at every stage, in each bloc's new-capacity slot."""

@@ -62,6 +62,7 @@ class World:
     rec_full: np.ndarray
     lead_time: np.ndarray  # years
     investment_response: np.ndarray
+    investment_max_share: np.ndarray
     incentive_price: np.ndarray
     review: np.ndarray  # years
     # [k, b]
@@ -206,6 +207,7 @@ def compile_world(s: Scenario) -> World:
         rec_full=per(lambda c: c.recycling.full_response_multiple),
         lead_time=per(lambda c: c.investment.lead_time),
         investment_response=per(lambda c: c.investment.response),
+        investment_max_share=per(lambda c: c.investment.max_share),
         incentive_price=np.array(
             [
                 c.investment.incentive_price.convert(fx, cur)

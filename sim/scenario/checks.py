@@ -145,6 +145,16 @@ class _Checker:
                     total += p.share
             if total > 1 + SHARE_TOLERANCE:
                 self.add(spath, f"shares sum to {total:.4g}; they must not exceed 1")
+            elif (
+                rest is None
+                and total < 1 - SHARE_TOLERANCE
+                and any(p.share is not None for p in st.producers.values())
+            ):
+                self.add(
+                    spath,
+                    f"shares sum to {total:.4g}: the rest ('other producers') needs a "
+                    "bloc holding '*'",
+                )
         dpath = (*base, "demand")
         shares = 0.0
         all_shares = True
@@ -304,6 +314,12 @@ class _Checker:
         seen: dict[str, str] = {}
         for name, g in self.s.groups.items():
             base = ("groups", name)
+            if g.stochastic is not None and g.duration is not None:
+                self.add(
+                    (*base, "duration"),
+                    "a stochastic group draws its duration from "
+                    "'stochastic.duration'; remove this 'duration'",
+                )
             if g.start is not None:
                 self._months((*base, "start"), g.start)
             if g.stochastic is not None and g.stochastic.earliest is not None:

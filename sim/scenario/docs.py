@@ -1,7 +1,7 @@
 """Generate docs/scenarios.md and docs/scenario.schema.json from the schema.
 
-    python -m sim.scenario.docs          # rewrite both files
-    python -m sim.scenario.docs --check  # exit 1 if either is stale (the tests do this too)
+python -m sim.scenario.docs          # rewrite both files
+python -m sim.scenario.docs --check  # exit 1 if either is stale (the tests do this too)
 """
 
 from __future__ import annotations

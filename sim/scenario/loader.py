@@ -26,7 +26,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
 from .errors import Location, Problem, ScenarioError, dotted
 
@@ -87,6 +87,7 @@ class _Builder:
         self.located = located
         self.count = 0
         self.problems: list[Problem] = []
+        self.open: set[int] = set()  # nodes being built: an alias back into one is a cycle
         self.constructor = _SAFE.constructor
 
     def loc(self, node: Node) -> Location:
@@ -106,13 +107,22 @@ class _Builder:
                 ]
             )
         self.located.values[path] = self.loc(node)
-        if isinstance(node, MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, SequenceNode):
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self.open:
+            self.problems.append(
+                Problem(self.loc(node), dotted(path), "an alias refers to a value that contains it")
+            )
+            return None
+        self.open.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, path)
             if node.tag != "tag:yaml.org,2002:seq":
                 self.refuse_tag(node, path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.scalar(node, path)
+        finally:
+            self.open.discard(id(node))
 
     def refuse_tag(self, node: Node, path: Path_) -> None:
         tag = node.tag
@@ -154,6 +164,13 @@ class _Builder:
             first_line[key] = key_node.start_mark.line + 1
             self.located.keys[(*path, key)] = self.loc(key_node)
             out[key] = self.build(value_node, (*path, key))
+            if (
+                isinstance(value_node, ScalarNode)
+                and value_node.value == ""
+                and not value_node.style
+            ):
+                # an empty value has no position of its own: point at its key
+                self.located.values[(*path, key)] = self.loc(key_node)
         return out
 
     def scalar(self, node: ScalarNode, path: Path_) -> Any:
@@ -162,7 +179,14 @@ class _Builder:
             return node.value
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except Exception:  # an explicit tag that does not fit the text, e.g. !!int five
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.problems.append(
+                Problem(self.loc(node), dotted(path), f"cannot read {node.value!r} as {kind}")
+            )
+            return None
 
 
 def parse_yaml(text: str, filename: str) -> Located:
@@ -173,10 +197,13 @@ def parse_yaml(text: str, filename: str) -> Located:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
-        message = (exc.problem or exc.context or "invalid YAML").strip()
+        message = (exc.problem or exc.context or "invalid YAML").strip().splitlines()[0]
+        if "another document" in message:
+            message = "a scenario file holds one YAML document; remove the second '---'"
         raise ScenarioError([Problem(loc, "", f"invalid YAML: {message}")]) from None
     except YAMLError as exc:
-        raise ScenarioError([Problem(Location(filename), "", f"invalid YAML: {exc}")]) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise ScenarioError([Problem(Location(filename), "", f"invalid YAML: {first}")]) from None
     if node is None:
         raise ScenarioError([Problem(Location(filename), "", "the file is empty")])
     builder = _Builder(filename, located)
@@ -258,16 +285,21 @@ def _extends_list(doc: Located) -> list[tuple[str, Location | None]]:
     return [(x, doc.values.get(("extends", i))) for i, x in enumerate(raw)]
 
 
-def load_composed(path: Path, _stack: tuple[Path, ...] = ()) -> Located:
+def load_composed(
+    path: Path, _stack: tuple[Path, ...] = (), _named_at: Location | None = None
+) -> Located:
     """A file with its `extends:` chain merged underneath it (overrides not yet applied)."""
     path = Path(path)
     resolved = path.resolve()
     if resolved in _stack:
         chain = " -> ".join(str(p) for p in (*_stack, resolved))
-        raise ScenarioError([Problem(Location(str(path)), "extends", f"circular extends: {chain}")])
+        where = _named_at or Location(str(path))
+        raise ScenarioError([Problem(where, "extends", f"circular extends: {chain}")])
     doc = read_file(path)
     parents = _extends_list(doc)
     if not parents:
+        doc.data.pop("extends", None)
+        doc.drop(("extends",))
         return doc
     merged: Located | None = None
     for name, loc in parents:
@@ -276,7 +308,7 @@ def load_composed(path: Path, _stack: tuple[Path, ...] = ()) -> Located:
             raise ScenarioError(
                 [Problem(loc, "extends", f"cannot find {name!r} (looked for {parent_path})")]
             )
-        parent = load_composed(parent_path, (*_stack, resolved))
+        parent = load_composed(parent_path, (*_stack, resolved), loc)
         if merged is None:
             merged = parent
         else:
@@ -328,6 +360,20 @@ def apply_edit(
     exists = (isinstance(parent, dict) and last in parent) or (
         isinstance(parent, list) and isinstance(last, int) and last < len(parent)
     )
+    if isinstance(parent, list) and (
+        not isinstance(last, int) or (op == "+" and last != len(parent))
+    ):
+        raise ScenarioError(
+            [
+                Problem(
+                    origin,
+                    dotted(path),
+                    f"{dotted(path[:-1])!r} is a list of {len(parent)}: address an item by its "
+                    f"index (0-{len(parent) - 1}), or add one at the end with "
+                    f"'+{dotted((*path[:-1], len(parent)))}=...'",
+                )
+            ]
+        )
     if not isinstance(parent, dict | list):
         raise ScenarioError(
             [Problem(origin, dotted(path), f"{dotted(path[:-1])!r} is a value, not a mapping")]
@@ -361,7 +407,10 @@ def apply_edit(
             ]
         )
     doc.drop(path)
-    parent[last] = value
+    if isinstance(parent, list) and last == len(parent):
+        parent.append(value)
+    else:
+        parent[last] = value
     doc.keys[path] = origin
     if value_doc is not None:  # the value keeps its own positions (named overrides in YAML)
         for src, dst in ((value_doc.keys, doc.keys), (value_doc.values, doc.values)):
@@ -388,9 +437,13 @@ def parse_set(option: str) -> tuple[str, Path_, Any, Location]:
     text = option.strip()
     op = "="
     if text.startswith("~"):
-        key = text[1:].split("=", 1)[0]
+        key, eq, _ = text[1:].partition("=")
         if not key:
             raise ScenarioError([Problem(origin, "", "write '~a.b' to delete key a.b")])
+        if eq:
+            raise ScenarioError(
+                [Problem(origin, key, f"'~{key}' deletes the key and takes no value; drop '='")]
+            )
         return "~", _split_path(key), None, origin
     if text.startswith("+"):
         op, text = "+", text[1:]
@@ -401,17 +454,24 @@ def parse_set(option: str) -> tuple[str, Path_, Any, Location]:
     key, raw = text.split("=", 1)
     if not key:
         raise ScenarioError([Problem(origin, "", "the key before '=' is empty")])
-    value_doc = parse_value(raw, origin.file)
-    return op, _split_path(key.strip()), value_doc, origin
+    key = key.strip()
+    try:
+        value = parse_value(raw, origin.file)
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [Problem(origin, key, p.message.replace("'v'", "the value")) for p in exc.problems]
+        ) from None
+    return op, _split_path(key), value, origin
 
 
 def parse_value(raw: str, name: str) -> Any:
     if raw.strip() == "":
         return ""
-    wrapped = parse_yaml(f"v: {raw}", name) if "\n" not in raw else None
-    if wrapped is None:
-        raise ScenarioError([Problem(Location(name), "", "a --set value must be on one line")])
-    return wrapped.data["v"]
+    if "\n" in raw:
+        raise ScenarioError(
+            [Problem(Location(name, 0, 0), "", "a --set value must be on one line")]
+        )
+    return parse_yaml(f"v: {raw}", name).data["v"]
 
 
 def _override_edits(doc: Located, name: str) -> list[tuple[str, Path_, Any, Location, Located]]:

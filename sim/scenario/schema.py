@@ -21,7 +21,9 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 class Model(BaseModel):
     """Base of every scenario model: unknown keys are errors, every field documented."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, frozen=True, strict=True
+    )
 
 
 class Horizon(Model):
@@ -91,7 +93,7 @@ class DemandEntry(Model):
     """Use in tonnes a year, instead of a share."""
     growth: float = Field(0.0, gt=-1, le=1)
     """Underlying growth of use a year (0.05 = 5%)."""
-    stock_days: float | None = Field(None, ge=0)
+    stock_days: float | None = Field(None, gt=0)
     """Commercial stocks held in the bloc, in days of use; defaults to the commodity's."""
 
     @model_validator(mode="after")
@@ -158,7 +160,10 @@ class Investment(Model):
     """Years from the decision to output (studies: 4-7 years for lithium, ~16 for new mines)."""
     response: float = Field(0.1, ge=0)
     """Capacity committed a year, as a share of the bloc's use, per 100% margin over the
-    incentive price."""
+    incentive price (the margin counts up to 100%)."""
+    max_share: float = Field(0.5, ge=0)
+    """Most new capacity (built or under construction) a bloc adds over the run, as a share
+    of its use."""
     incentive_price: PriceField | None = None
     """Price that justifies new capacity; defaults to the reference price."""
     review: Duration = 0.25
@@ -179,7 +184,7 @@ class Commodity(Model):
     refining."""
     demand: dict[str, DemandEntry] = Field(min_length=1)
     """Use by bloc at the start of the run."""
-    stock_days: float = Field(60.0, ge=0)
+    stock_days: float = Field(60.0, gt=0)
     """Commercial stocks held by users and traders, in days of use."""
     elasticity: Elasticity = Elasticity()
     """Response of use to price."""
@@ -329,7 +334,8 @@ class Quota(_Timing):
     applies_to: Literal["output", "exports"] = "exports"
     """What is capped."""
     cap: Share | Distribution
-    """Allowed share of the base output (exports: of the share that used to be exported)."""
+    """Allowed share: of the country's output at the start (`output`), or of the flow its
+    foreign buyers used to receive (`exports`)."""
 
 
 class DemandShock(_Timing):

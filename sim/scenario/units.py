@@ -8,6 +8,7 @@ Currencies stay symbolic until the scenario's FX table converts them (see `schem
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -28,6 +29,28 @@ _CURRENCY = r"[A-Z]{3}"
 
 def _number(text: str) -> float:
     return float(text.replace("_", ""))
+
+
+def _amount(value: Any, what: str, example: str) -> float:
+    """A finite, non-negative number from a mapping's `value`, or a clear ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(
+            f"the 'value' of a {what} must be a number (got {value!r}); e.g. {example}"
+        )
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"a {what} must be finite (got {value!r})")
+    if x < 0:
+        raise ValueError(f"a {what} cannot be negative (got {value!r})")
+    return x
+
+
+def _checked(x: float, what: str, text: Any) -> float:
+    if not math.isfinite(x):
+        raise ValueError(f"a {what} must be finite (got {text!r})")
+    if x < 0:
+        raise ValueError(f"a {what} cannot be negative (got {text!r})")
+    return x
 
 
 def _as_mapping(value: Any, allowed: set[str], what: str) -> dict[str, Any]:
@@ -51,17 +74,18 @@ def parse_mass(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a mass such as '760 t'")
     if isinstance(value, int | float):
-        return float(value)
+        return _checked(float(value), "mass", value)
     if isinstance(value, dict):
         _as_mapping(value, {"value", "unit"}, "mass")
         if "value" not in value:
             raise ValueError("a mass needs 'value' (and 'unit', default t)")
-        return float(parse_mass(value["value"])) * _mass_unit(str(value.get("unit", "t")))
+        amount = _amount(value["value"], "mass", "{value: 760, unit: t}")
+        return _checked(amount * _mass_unit(str(value.get("unit", "t"))), "mass", value)
     if isinstance(value, str):
         m = re.fullmatch(rf"\s*({_NUMBER})\s*([A-Za-z/]+)?\s*", value)
         if not m:
             raise ValueError(f"cannot read {value!r} as a mass; write e.g. '760 t' or '1.6 Mt'")
-        return _number(m.group(1)) * _mass_unit(m.group(2) or "t")
+        return _checked(_number(m.group(1)) * _mass_unit(m.group(2) or "t"), "mass", value)
     raise ValueError("expected a mass such as '760 t'")
 
 
@@ -122,11 +146,11 @@ def parse_money(value: Any) -> Money:
         cur = str(value["currency"])
         if not re.fullmatch(_CURRENCY, cur):
             raise ValueError(f"currency {cur!r} is not a three-letter ISO code such as USD")
-        return Money(float(value["value"]), cur)
+        return Money(_amount(value["value"], "money amount", "{value: 1.2e9, currency: AUD}"), cur)
     if isinstance(value, str):
         m = re.fullmatch(rf"\s*({_NUMBER})\s*({_CURRENCY})\s*", value)
         if m:
-            return Money(_number(m.group(1)), m.group(2))
+            return Money(_checked(_number(m.group(1)), "money amount", value), m.group(2))
     raise ValueError(f"cannot read {value!r} as money; write e.g. '1.2e9 AUD'")
 
 
@@ -138,7 +162,8 @@ def parse_price(value: Any) -> Price:
         _as_mapping(value, {"value", "currency", "per"}, "price")
         if "value" not in value or "currency" not in value:
             raise ValueError(
-                "a price needs 'value', 'currency' and 'per', e.g. {value: 250, currency: USD, per: kg}"
+                "a price needs 'value' and 'currency' ('per' defaults to kg), "
+                "e.g. {value: 250, currency: USD, per: kg}"
             )
         per = str(value.get("per", "kg"))
         if per not in MASS_UNITS:
@@ -148,11 +173,13 @@ def parse_price(value: Any) -> Price:
         cur = str(value["currency"])
         if not re.fullmatch(_CURRENCY, cur):
             raise ValueError(f"currency {cur!r} is not a three-letter ISO code such as USD")
-        return Price(float(value["value"]), cur, per)
+        return Price(
+            _amount(value["value"], "price", "{value: 250, currency: USD, per: kg}"), cur, per
+        )
     if isinstance(value, str):
         m = re.fullmatch(rf"\s*({_NUMBER})\s*({_CURRENCY})\s*/\s*([A-Za-z]+)\s*", value)
         if m and m.group(3) in MASS_UNITS:
-            return Price(_number(m.group(1)), m.group(2), m.group(3))
+            return Price(_checked(_number(m.group(1)), "price", value), m.group(2), m.group(3))
     raise ValueError(f"cannot read {value!r} as a price; write e.g. '250 USD/kg' or '39500 USD/t'")
 
 
@@ -164,6 +191,7 @@ def parse_duration(value: Any) -> float:
         _as_mapping(value, {"value", "unit"}, "duration")
         if "value" not in value or "unit" not in value:
             raise ValueError("a duration needs 'value' and 'unit', e.g. {value: 18, unit: months}")
+        _amount(value["value"], "duration", "{value: 18, unit: months}")
         return parse_duration(f"{value['value']} {value['unit']}")
     if isinstance(value, int | float):
         raise ValueError(f"a duration needs a unit: write '{value} months' or '{value} years'")
@@ -172,8 +200,8 @@ def parse_duration(value: Any) -> float:
         if m and m.group(2) in DURATION_UNITS:
             years = _number(m.group(1)) * DURATION_UNITS[m.group(2)]
             if years < 0:
-                raise ValueError("a duration cannot be negative")
-            return years
+                raise ValueError(f"a duration cannot be negative (got {value!r})")
+            return _checked(years, "duration", value)
     raise ValueError(
         f"cannot read {value!r} as a duration; write e.g. '18 months', '2 years', '6 weeks'"
     )

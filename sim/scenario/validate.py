@@ -68,6 +68,8 @@ def allowed_keys(path: tuple, data: Any) -> list[str]:
             node = _resolve(node["properties"][part])
         elif isinstance(node.get("additionalProperties"), dict):
             node = _resolve(node["additionalProperties"])
+        elif node.get("patternProperties"):
+            node = _resolve(next(iter(node["patternProperties"].values())))
         elif "items" in node:
             node = _resolve(node["items"])
         else:
@@ -89,7 +91,7 @@ def _pick_branch(node: dict, data: Any) -> dict:
             return _resolve({"$ref": target})
     for branch in branches:
         b = _resolve(branch)
-        if "properties" in b or "additionalProperties" in b or "items" in b:
+        if "properties" in b or "additionalProperties" in b or "patternProperties" in b or "items" in b:
             return b
     return node
 
@@ -140,6 +142,8 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
         return path, _FRIENDLY_PATTERNS.get(
             ctx.get("pattern"), err["msg"]
         ) + f" (got {_fmt(value)})"
+    if kind == "int_type" and isinstance(value, float):
+        return path, f"must be a whole number (got {_fmt(value)})"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
         return path, f"must be a number (got {_fmt(value)})"
     if kind == "int_from_float":
@@ -159,10 +163,54 @@ def _tag_options() -> str:
     return "'demand_shock', 'export_control', 'outage', 'quota'"
 
 
+_DISRUPTION_TAGS = {"export_control", "outage", "quota", "demand_shock"}
+
+
+def _branch_point(loc: tuple, data: Any) -> tuple[tuple, str | None]:
+    """Where a union of a value and a Distribution was entered, and which branch was taken
+    ('Distribution' or 'value'); (path, None) when the error went through no such union."""
+    path: list = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            path.append(part)
+            node = node[part]
+        elif isinstance(part, str) and part != "[key]" and part not in _DISRUPTION_TAGS:
+            return tuple(path), "Distribution" if "Distribution" in part else "value"
+    return tuple(path), None
+
+
+def _is_union_with_distribution(loc: tuple) -> bool:
+    return any(
+        isinstance(p, str) and ("Distribution" in p or "float" in p or "parse_duration" in p)
+        for p in loc
+    )
+
+
+def _chosen_branches(errors: list[dict], data: Any) -> list[dict]:
+    """Keep, for a value that is `number | Distribution` (and the like), only the errors of the
+    branch the analyst meant: Distribution when the value is a mapping with 'dist'."""
+    kept = []
+    for err in errors:
+        point, branch = _branch_point(err["loc"], data)
+        if branch is None or not _is_union_with_distribution(err["loc"]):
+            kept.append(err)
+            continue
+        value: Any = data
+        for part in point:
+            value = value[part]
+        wants_dist = isinstance(value, dict) and "dist" in value
+        if (branch == "Distribution") == wants_dist:
+            kept.append(err)
+    return kept or errors
+
+
 def schema_problems(exc: ValidationError, doc: Located) -> list[Problem]:
     """Located problems from a pydantic ValidationError, one per distinct path and cause."""
     by_path: dict[tuple, list[tuple[dict, list[str]]]] = {}
-    for err in exc.errors(include_url=False):
+    for err in _chosen_branches(exc.errors(include_url=False), doc.data):
         path, tags = _clean_path(err["loc"], doc.data)
         by_path.setdefault(path, []).append((err, tags))
     problems = []
@@ -171,12 +219,12 @@ def schema_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             specific = [e for e in errs if e[0]["type"] not in _TYPE_ERRORS]
             errs = specific or errs[:1]
         seen = set()
-        for err, _tags in errs:
+        for err, tags in errs:
             key_path, message = _message(err, path, doc.data)
             if (key_path, message) in seen:
                 continue
             seen.add((key_path, message))
-            is_key = err["type"] == "extra_forbidden"
+            is_key = err["type"] == "extra_forbidden" or "[key]" in tags
             loc = doc.where(key_path if err["type"] != "missing" else path, key=is_key)
             problems.append(Problem(loc, dotted(key_path), message))
     return problems
