@@ -166,6 +166,12 @@ def compile_world(s: Scenario) -> World:
             demand[k, b] = d.share * world_use if d.share is not None else d.quantity
             growth[k, b] = d.growth
             stock_days[k, b] = d.stock_days if d.stock_days is not None else c.stock_days
+        # Growing use raises the stocks users want to hold; the output of the reference
+        # state covers that build-up too, so an undisturbed market stays at its reference price.
+        building = (demand[k] * np.log1p(growth[k]) * stock_days[k] / 365.0).sum()
+        if primary > 0 and building != 0:
+            real = slice(0, n_real)
+            capacity[k, pad:, real] *= 1 + building / primary
 
     def per(attr):
         return np.array([attr(c) for c in s.commodities.values()], dtype=float)

@@ -15,6 +15,7 @@ import numpy as np
 from ..results import Results
 
 COLOURS = ("#1f5aa6", "#c0392b", "#6b8e23", "#8e44ad", "#d68910", "#17a589")
+LINESTYLES = ("-", "--", ":", "-.")
 FORMATS = ("png", "svg")
 
 
@@ -34,11 +35,11 @@ def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
     return fig, axes
 
 
-def _fan(ax, t, q, colour, label):
+def _fan(ax, t, q, colour, label, style="-"):
     """q: [T, 5] quantiles 5, 25, 50, 75, 95."""
     ax.fill_between(t, q[:, 0], q[:, 4], color=colour, alpha=0.15, linewidth=0)
     ax.fill_between(t, q[:, 1], q[:, 3], color=colour, alpha=0.3, linewidth=0)
-    ax.plot(t, q[:, 2], color=colour, linewidth=1.4, label=label)
+    ax.plot(t, q[:, 2], color=colour, linewidth=1.4, linestyle=style, label=label)
 
 
 def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
@@ -74,7 +75,7 @@ def price_fans(results: Results, path: Path) -> list[Path]:
         ax = axes.flat[k]
         for b, bloc in enumerate(w.blocs):
             q = results.series["price"][:, :, k, b] / w.reference_price[k]
-            _fan(ax, t, q, COLOURS[b % len(COLOURS)], bloc)
+            _fan(ax, t, q, COLOURS[b % len(COLOURS)], bloc, LINESTYLES[b % len(LINESTYLES)])
         ax.axhline(1, color="grey", linewidth=0.6, linestyle=":")
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("price / starting price")
@@ -114,7 +115,15 @@ def stocks(results: Results, path: Path) -> list[Path]:
     for k, name in enumerate(w.commodities):
         ax = axes.flat[k]
         for b, bloc in enumerate(w.blocs):
-            _fan(ax, t, results.series["stock_days"][:, :, k, b], COLOURS[b % len(COLOURS)], bloc)
+            style = LINESTYLES[b % len(LINESTYLES)]
+            _fan(
+                ax,
+                t,
+                results.series["stock_days"][:, :, k, b],
+                COLOURS[b % len(COLOURS)],
+                bloc,
+                style,
+            )
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("days of use")
         _dates(ax)

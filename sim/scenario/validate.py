@@ -91,7 +91,12 @@ def _pick_branch(node: dict, data: Any) -> dict:
             return _resolve({"$ref": target})
     for branch in branches:
         b = _resolve(branch)
-        if "properties" in b or "additionalProperties" in b or "patternProperties" in b or "items" in b:
+        if (
+            "properties" in b
+            or "additionalProperties" in b
+            or "patternProperties" in b
+            or "items" in b
+        ):
             return b
     return node
 

@@ -1,0 +1,50 @@
+"""The shipped scenarios behave as the issue requires."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.engine import compile_world, run_batch
+
+ROOT = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def test_base_world_stays_at_reference_prices_without_disruptions():
+    loaded = sim.load(ROOT / "base" / "world-2025.yaml")
+    r = run_batch(loaded.scenario, np.arange(2), seed=1)
+    assert np.abs(r.metrics["peak_price_multiple"] - 1).max() < 0.01
+    assert np.abs(r.metrics["mean_price_multiple"] - 1).max() < 0.01
+    assert r.metrics["shortfall_t"].max() == 0
+
+
+@pytest.fixture(scope="module")
+def flagship():
+    loaded = sim.load(ROOT / "china-export-controls.yaml")
+    world = compile_world(loaded.scenario)
+    return world, run_batch(loaded.scenario, np.arange(16), seed=1, keep_paths=True)
+
+
+@pytest.mark.parametrize("commodity", ["gallium", "ndpr", "dysprosium", "antimony"])
+def test_flagship_raises_the_alliance_price_and_not_chinas(flagship, commodity):
+    world, r = flagship
+    k = world.commodities.index(commodity)
+    a, c = world.blocs.index("alliance"), world.blocs.index("china")
+    peak = r.metrics["peak_price_multiple"][:, k]
+    assert (peak[:, a] > 1.1).all()
+    # during the wave (months 6 to 12 of the run) China's home price does not rise
+    during = r.paths["price"][26:52, :, k, c] / world.reference_price[k]
+    assert during.max() <= 1.0 + 1e-9
+
+
+def test_flagship_keeps_mass_balance(flagship):
+    _, r = flagship
+    assert r.balance_error.max() < 1e-9
+
+
+def test_flagship_shows_uncertainty(flagship):
+    world, r = flagship
+    k = world.commodities.index("gallium")
+    weeks = r.metrics["weeks_in_shortfall"][:, k, world.blocs.index("alliance")]
+    assert weeks.std() > 0
