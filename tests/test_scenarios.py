@@ -48,3 +48,12 @@ def test_flagship_shows_uncertainty(flagship):
     k = world.commodities.index("gallium")
     weeks = r.metrics["weeks_in_shortfall"][:, k, world.blocs.index("alliance")]
     assert weeks.std() > 0
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.rglob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_scenarios_point_editors_at_the_schema(path):
+    first = path.read_text().splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    target = (path.parent / first[len(prefix) :]).resolve()
+    assert target == (ROOT.parent / "docs" / "scenario.schema.json").resolve()

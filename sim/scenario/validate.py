@@ -31,10 +31,10 @@ _FRIENDLY_PATTERNS = {
 }
 
 
-def _clean_path(loc: tuple, data: Any) -> tuple[tuple, list[str]]:
-    """Keep the parts of a pydantic `loc` that are keys in the data; return the skipped tags."""
+def _walk(loc: tuple, data: Any):
+    """Follow a pydantic `loc` through the data: yields (data path so far, part, is_data_key).
+    Parts that are not keys of the data are pydantic's tags (union branches, '[key]')."""
     path: list = []
-    tags: list[str] = []
     node = data
     for part in loc:
         if (isinstance(node, dict) and part in node) or (
@@ -42,9 +42,19 @@ def _clean_path(loc: tuple, data: Any) -> tuple[tuple, list[str]]:
         ):
             path.append(part)
             node = node[part]
+            yield tuple(path), part, True
         else:
+            yield tuple(path), part, False
+
+
+def _clean_path(loc: tuple, data: Any) -> tuple[tuple, list[str]]:
+    """Keep the parts of a pydantic `loc` that are keys in the data; return the skipped tags."""
+    path: tuple = ()
+    tags: list[str] = []
+    for path, part, is_key in _walk(loc, data):  # noqa: B007 (path is the walk's last value)
+        if not is_key:
             tags.append(str(part))
-    return tuple(path), tags
+    return path, tags
 
 
 @cache
@@ -174,17 +184,16 @@ _DISRUPTION_TAGS = {"export_control", "outage", "quota", "demand_shock"}
 def _branch_point(loc: tuple, data: Any) -> tuple[tuple, str | None]:
     """Where a union of a value and a Distribution was entered, and which branch was taken
     ('Distribution' or 'value'); (path, None) when the error went through no such union."""
-    path: list = []
-    node = data
-    for part in loc:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+    path: tuple = ()
+    for path, part, is_key in _walk(loc, data):
+        if (
+            not is_key
+            and isinstance(part, str)
+            and part != "[key]"
+            and part not in _DISRUPTION_TAGS
         ):
-            path.append(part)
-            node = node[part]
-        elif isinstance(part, str) and part != "[key]" and part not in _DISRUPTION_TAGS:
-            return tuple(path), "Distribution" if "Distribution" in part else "value"
-    return tuple(path), None
+            return path, "Distribution" if "Distribution" in part else "value"
+    return path, None
 
 
 def _is_union_with_distribution(loc: tuple) -> bool:
