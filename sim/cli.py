@@ -168,11 +168,18 @@ def _table(summary) -> str:
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@click.option(
+    "--option",
+    default=None,
+    metavar="NAME",
+    help="Policy option to run [the scenario's first option, or none].",
+)
 @_report
 def run(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
+    option: str | None,
     reps: int | None,
     seed: int | None,
     block_size: int | None,
@@ -189,8 +196,13 @@ def run(
     out = out or default_out(file)
     if out.exists():
         raise FileExistsError(f"{out} already exists; choose another --out or remove it")
-    click.echo(f"running {reps} replications of {file} (seed {seed}) ...", err=True)
-    results = run_replications(loaded, reps, seed, block_size=block_size)
+    from .experiment.runner import default_option
+
+    option = option or default_option(loaded)
+    click.echo(
+        f"running {reps} replications of {file}, option {option} (seed {seed}) ...", err=True
+    )
+    results = run_replications(loaded, reps, seed, block_size=block_size, option=option)
 
     def figures(folder: Path) -> None:
         if not no_plots:
@@ -199,7 +211,18 @@ def run(
             save_run_figures(results, folder)
 
     write_run([results], out, command=sys.argv, extra=figures)
-    click.echo(_table(results.summary()))
+    click.echo(_table(results.summary().query("commodity != 'all'")))
+    summary = results.summary()
+    totals = summary[(summary.commodity == "all") & (summary.metric.str.startswith("fiscal"))]
+    if results.fiscal_by_policy:
+        cur = results.world.currency
+        for _, row in totals.iterrows():
+            click.echo(
+                f"{row.metric}: {row['mean']:,.0f} {cur} (p5 {row.p5:,.0f}, p95 {row.p95:,.0f})"
+            )
+        per = summary[(summary.commodity == "all") & (summary.metric == "cost_per_tonne_avoided")]
+        for _, row in per.iterrows():
+            click.echo(f"cost per tonne of shortfall avoided: {row['mean']:,.0f} {cur}/t")
     err = float(results.balance_error.max())
     click.echo(f"\nmass balance: largest relative residual {err:.1e}")
     click.echo(f"wrote {out}")

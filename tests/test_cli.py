@@ -83,8 +83,8 @@ def test_run_writes_a_complete_folder(runner, small_path, tmp_path):
     assert manifest["max_mass_balance_error"] < 1e-9
     header = (out / "summary.csv").read_text().splitlines()[0]
     assert header == "option,commodity,bloc,metric,mean,p5,p50,p95"
-    # 2 commodities x 3 blocs x 5 metrics
-    assert len((out / "summary.csv").read_text().splitlines()) == 1 + 2 * 3 * 5
+    # 2 commodities x 3 blocs x 7 metrics, and the two fiscal totals over everything
+    assert len((out / "summary.csv").read_text().splitlines()) == 1 + 2 * 3 * 7 + 2
     assert not list(tmp_path.glob("*.run-tmp"))
 
 

@@ -59,12 +59,17 @@ class Flows:
     wanted: np.ndarray
     use: np.ndarray
     shortfall: np.ndarray
-    delivered: np.ndarray  # primary supply received from trade
+    delivered: np.ndarray  # primary supply received (trade and offtake deliveries)
     recycled: np.ndarray
-    releases: np.ndarray  # from strategic stocks (policies); zero without them
+    releases: np.ndarray  # net flow from strategic stocks: released - purchased
     stock_change: np.ndarray
     price: np.ndarray
     output: np.ndarray  # [R, K, S] output of each stage
+    released: np.ndarray  # strategic stocks sold into the bloc
+    purchased: np.ndarray  # bought by strategic buyers in the bloc
+    purchase_plan: np.ndarray  # what they wanted to buy
+    direct: np.ndarray  # offtake deliveries (part of `delivered`)
+    producer_output: np.ndarray  # [R, K, S, P] t this tick
 
 
 class Market:
@@ -93,6 +98,9 @@ class Market:
         self.substituted = np.zeros((n, K, B))
         self.recycling = np.broadcast_to(world.rec_share[None, :, None], (n, K, B)).copy()
         self.last_use = np.broadcast_to(world.demand[None], (n, K, B)).copy()
+        self.last_shortfall = np.zeros((n, K, B))
+        self.protection = np.ones((n, K, B))  # policies' price wedge, as of the last tick
+        self.investment_floor = np.zeros((n, K, B))
         self._ref = world.reference_price[None, :, None]
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
         self._home = self._bloc_onehot.astype(bool)[None]
@@ -127,11 +135,13 @@ class Market:
             self.widths[rows, ..., i] = np.maximum(min_out - np.maximum(max_in, 0.0), 0.0)
 
     # -- one tick ----------------------------------------------------------------------------
-    def wanted_demand(self, trend: np.ndarray) -> np.ndarray:
-        """Use wanted this year-rate [R,K,B] given prices so far (short- and long-run response)."""
+    def wanted_demand(self, trend: np.ndarray, protection: np.ndarray | None = None) -> np.ndarray:
+        """Use wanted, t/yr [R,K,B], given prices so far (short- and long-run response).
+        `protection` multiplies the price users pay (tariffs)."""
         w = self.w
-        rel = self.price / self._ref
-        rel_adj = self.adjusted / self._ref
+        wedge = 1.0 if protection is None else protection
+        rel = self.price * wedge / self._ref
+        rel_adj = self.adjusted * wedge / self._ref
         es = w.elasticity_short[None, :, None]
         el = w.elasticity_long[None, :, None]
         return (
@@ -142,21 +152,33 @@ class Market:
             * rel_adj ** (el - es)
         )
 
-    def clear(self, t_years: float, releases: np.ndarray | None = None) -> Flows:
-        """Clear every market for one tick; returns the tick's flows."""
+    def clear(self, t_years: float, effects=None) -> Flows:
+        """Clear every market for one tick; `effects` are the policies' (policies/base.py)."""
         w, dt = self.w, self.dt
         n, K, S, B = self.n, self.K, self.S, self.B
+        zeros = np.zeros((n, K, B))
+        release = zeros if effects is None else effects.release
+        plan = zeros if effects is None else effects.purchase
+        protection = None if effects is None else effects.protection
         growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
         trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
-        wanted = self.wanted_demand(trend) * dt  # t this tick
+        wanted = self.wanted_demand(trend, protection) * dt  # t this tick
 
-        # 1. what each producer would supply at its home price
+        # 1. what each producer would supply at its home price (raised by tariff protection,
+        #    or by a guaranteed floor)
         home_price = self.price[:, self._k_index, self.w.producer_bloc]  # [R,K,S,P]
+        if effects is not None:
+            home_price = np.maximum(
+                home_price * effects.protection[:, self._k_index, self.w.producer_bloc],
+                effects.producer_floor,
+            )
         rel = home_price / self._ref[..., None]
         util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
         below = home_price < w.unit_cost[None]
         util = np.where(below, util * np.clip(home_price / w.unit_cost[None], 0, 1) ** 3, util)
+        if effects is not None:
+            util = np.maximum(util, np.minimum(effects.min_utilisation, 1.0))
         cap = (
             w.capacity[None] * growth_cap[None, :, None, None]
         ) * self.capacity_factor + self.new_capacity
@@ -188,26 +210,45 @@ class Market:
             fill_p = np.einsum("rkb,kpb->rkp", fill, self._bloc_onehot[:, s])
             produced = desired[:, :, s] * fill_p
         output[:, :, S - 1] = produced.sum(-1)
+        producer_output = produced.copy()
 
-        # 3. refined supply goes where it is scarcest, within what controls allow
-        recycled = self.recycling * self.last_use * dt
-        if releases is None:
-            releases = np.zeros((n, K, B))
-        avail = self.stock + recycled + releases
-        need = wanted + target_stock[None]
+        # 3. offtake deliveries go straight to their bloc, as far as controls allow; the rest
+        #    of refined supply goes where it is scarcest, within what controls allow
+        direct = np.zeros((n, K, B))
+        if effects is not None:
+            for k, p, b, volume in effects.direct:
+                open_share = 1.0 - np.where(
+                    self._home[0, k, S - 1, p, b], 0.0, self.stop[:, k, S - 1, p, b]
+                )
+                take = np.minimum(volume, produced[:, k, p] * open_share)
+                produced[:, k, p] -= take
+                direct[:, k, b] += take
+        rec_share = (
+            self.recycling
+            if effects is None
+            else np.maximum(self.recycling, effects.recycling_floor)
+        )
+        recycled = rec_share * self.last_use * dt
+        avail = self.stock + recycled + release + direct
+        need = wanted + target_stock[None] + plan
         pools = np.einsum("rkpm,rkp->rkm", self.widths[:, :, S - 1], produced)
-        delivered = np.zeros((n, K, B))
+        delivered = direct.copy()
         for j, mask in enumerate(self.masks):
-            x = water_fill(avail + delivered, need, pools[..., j], mask)
+            x = water_fill(avail + delivered - direct, need, pools[..., j], mask)
             delivered += x
 
-        # 4. use, shortfall, stocks
-        have = avail + delivered
-        use = np.minimum(wanted, have)
+        # 4. use, strategic purchases, shortfall, stocks: users and strategic buyers share
+        #    what the bloc has in proportion to what they want
+        have = avail + delivered - direct
+        asked = wanted + plan
+        frac = np.where(asked > have, have / np.where(asked > 0, asked, 1.0), 1.0)
+        use = wanted * frac
+        purchased = plan * frac
         shortfall = wanted - use
-        new_stock = have - use
+        new_stock = have - use - purchased
         stock_change = new_stock - self.stock
         self.stock = new_stock
+        self.last_shortfall = shortfall
 
         # 5. price from stocks against use (WORLD7 form), expected price, adjustment
         m = w.stock_exponent[None, :, None]
@@ -233,6 +274,9 @@ class Market:
         target = r0 + (r1 - r0) * np.clip((rel_exp - 1) / (full - 1), 0, 1)
         self.recycling += (target - self.recycling) * (1 - np.exp(-dt / w.rec_lag))[None, :, None]
         self.last_use = use / dt
+        if effects is not None:
+            self.protection = effects.protection.copy()
+            self.investment_floor = effects.investment_floor.copy()
         self.tick += 1
         return Flows(
             wanted=wanted,
@@ -240,17 +284,23 @@ class Market:
             shortfall=shortfall,
             delivered=delivered,
             recycled=recycled,
-            releases=releases,
+            releases=release - purchased,
             stock_change=stock_change,
             price=self.price,
             output=output,
+            released=release,
+            purchased=purchased,
+            purchase_plan=plan,
+            direct=direct,
+            producer_output=producer_output,
         )
 
     def commit_investment(self, k: int, t_years: float) -> np.ndarray:
         """Capacity [R,B] (t/yr) of commodity k decided now in each bloc, from the margin of the
         expected price over the incentive price."""
         w = self.w
-        margin = np.clip(self.expected[:, k] / w.incentive_price[k] - 1, 0.0, 1.0)
+        seen = np.maximum(self.expected[:, k] * self.protection[:, k], self.investment_floor[:, k])
+        margin = np.clip(seen / w.incentive_price[k] - 1, 0.0, 1.0)
         trend = w.demand[k] * (1 + w.demand_growth[k]) ** t_years  # [B]
         wanted = w.investment_response[k] * margin * trend[None] * w.review[k]
         # new capacity (built or on its way) in a bloc never exceeds max_share of its use

@@ -14,14 +14,17 @@ from .market import Flows
 from .world import World
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-SERIES = ("price", "supply", "use", "shortfall", "stock_days")
-"""price: currency/t; supply, use, shortfall: t/yr; stock_days: commercial stocks in days of use."""
+SERIES = ("price", "supply", "use", "shortfall", "stock_days", "strategic_stock", "fiscal_cost")
+"""price: currency/t; supply, use, shortfall: t/yr; stock_days: commercial stocks in days of
+use; strategic_stock: t held by stockpiles; fiscal_cost: policies' net outlays, currency/yr."""
 METRICS = (
     "peak_price_multiple",
     "mean_price_multiple",
     "shortfall_share",
     "shortfall_t",
     "weeks_in_shortfall",
+    "fiscal_cost",
+    "fiscal_cost_discounted",
 )
 
 
@@ -35,11 +38,23 @@ class BatchResult:
     series_mean: dict[str, np.ndarray]  # name -> [T, K, B]
     balance_error: np.ndarray  # [R] largest relative mass-balance residual over the run
     paths: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, R, K, B]
+    fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
 
 
 class Recorder:
-    def __init__(self, world: World, n: int, keep_paths: bool = False):
+    def __init__(
+        self,
+        world: World,
+        n: int,
+        keep_paths: bool = False,
+        discount_rate: float = 0.0,
+        policies: list[str] | None = None,
+    ):
         self.w = world
+        self.discount = discount_rate
+        self.fiscal = np.zeros((n, world.shape[0], world.shape[3]))
+        self.fiscal_pv = np.zeros_like(self.fiscal)
+        self.ledger = None
         T, (K, _, _, B) = world.n_ticks, world.shape
         self.p0 = np.broadcast_to(world.reference_price[None, :, None], (n, K, B)).copy()
         self.peak = np.ones((n, K, B))
@@ -54,8 +69,19 @@ class Recorder:
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
 
-    def record(self, tick: int, f: Flows, stock: np.ndarray) -> None:
+    def record(
+        self,
+        tick: int,
+        f: Flows,
+        stock: np.ndarray,
+        fiscal: np.ndarray | None = None,
+        state: dict[str, np.ndarray] | None = None,
+    ) -> None:
         dt = self.w.dt
+        zero = np.zeros_like(f.price)
+        fiscal = zero if fiscal is None else fiscal
+        self.fiscal += fiscal
+        self.fiscal_pv += fiscal / (1 + self.discount) ** (tick * dt)
         mult = f.price / self.p0
         np.maximum(self.peak, mult, out=self.peak)
         self.sum_mult += mult
@@ -70,6 +96,8 @@ class Recorder:
             "use": f.use / dt,
             "shortfall": f.shortfall / dt,
             "stock_days": np.where(f.use > 0, stock / use_rate * 365.0, 0.0),
+            "strategic_stock": (state or {}).get("strategic_stock", zero),
+            "fiscal_cost": fiscal / dt,
         }
         for v, arr in values.items():
             self.series[v][tick] = np.quantile(arr, QUANTILES, axis=0)
@@ -90,8 +118,13 @@ class Recorder:
             ),
             "shortfall_t": self.short,
             "weeks_in_shortfall": self.short_ticks * weeks_per_tick,
+            "fiscal_cost": self.fiscal,
+            "fiscal_cost_discounted": self.fiscal_pv,
         }
-        return BatchResult(replications, metrics, self.series, self.mean, self.error, self.paths)
+        by_policy = dict(self.ledger.by_policy) if self.ledger is not None else {}
+        return BatchResult(
+            replications, metrics, self.series, self.mean, self.error, self.paths, by_policy
+        )
 
 
 def balance_residual(f: Flows) -> np.ndarray:

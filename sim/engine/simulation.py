@@ -14,6 +14,8 @@ import simpy
 from ..scenario.schema import Scenario
 from .disruptions import Disruptions, compile_specs, sample_plan
 from .market import Market
+from .policies import INSTRUMENTS
+from .policies.base import Context, Effects, Instrument, Ledger
 from .recorder import BatchResult, Recorder
 from .world import World, compile_world
 
@@ -21,11 +23,32 @@ CLEARING_OFFSET = 0.5
 """The market clears at mid-tick, after every event of the tick boundary has been applied."""
 
 
-def _clock(env: simpy.Environment, market: Market, recorder: Recorder, n_ticks: int):
+def _clock(
+    env: simpy.Environment,
+    market: Market,
+    recorder: Recorder,
+    n_ticks: int,
+    instruments: list[Instrument],
+    effects: Effects,
+    ledger: Ledger,
+):
     yield env.timeout(CLEARING_OFFSET)
     for tick in range(n_ticks):
-        flows = market.clear(tick * market.dt)
-        recorder.record(tick, flows, market.stock)
+        if instruments:
+            effects.reset()
+            ledger.reset_tick()
+            for inst in instruments:
+                inst.prepare(tick)
+            for inst in instruments:
+                inst.before_clear(tick, effects)
+        flows = market.clear(tick * market.dt, effects if instruments else None)
+        for inst in instruments:
+            inst.after_clear(tick, flows, ledger)
+        state: dict[str, np.ndarray] = {}
+        for inst in instruments:
+            for key, value in inst.state().items():
+                state[key] = state[key] + value if key in state else value
+        recorder.record(tick, flows, market.stock, ledger.tick, state)
         if tick + 1 < n_ticks:
             yield env.timeout(1)
 
@@ -48,6 +71,15 @@ def _arrival(env: simpy.Environment, market: Market, k: int, lead: int, added: n
     market.add_capacity(k, added)
 
 
+def policies_of(scenario: Scenario, option: str | None) -> list[str]:
+    """Names of the policies an option switches on (none for None)."""
+    if option is None:
+        return []
+    if option not in scenario.options:
+        raise KeyError(option)
+    return list(scenario.options[option])
+
+
 def run_batch(
     scenario: Scenario,
     replications: np.ndarray,
@@ -55,8 +87,10 @@ def run_batch(
     *,
     world: World | None = None,
     keep_paths: bool = False,
+    option: str | None = None,
 ) -> BatchResult:
-    """Simulate the given replication indices together; row i is replication replications[i]."""
+    """Simulate the given replication indices together; row i is replication replications[i].
+    `option` names one of the scenario's options: the policies it switches on act."""
     world = world or compile_world(scenario)
     replications = np.asarray(replications, dtype=np.int64)
     n = len(replications)
@@ -66,14 +100,27 @@ def run_batch(
     )
     market = Market(world, n, stop_sets)
     plan = sample_plan(scenario, world, specs, replications, seed)
-    recorder = Recorder(world, n, keep_paths)
+    names = policies_of(scenario, option)
+    recorder = Recorder(world, n, keep_paths, scenario.discount_rate, names)
     env = simpy.Environment()
+    ctx = Context(scenario, world, market, replications, seed)
+    instruments = []
+    for name in names:
+        spec = scenario.policies[name]
+        inst = INSTRUMENTS[spec.type](name, spec, ctx)
+        ctx.instruments[name] = inst
+        instruments.append(inst)
+        inst.start(env)
+    K, S, P, B = world.shape
+    effects = Effects(n, K, S, P, B)
+    ledger = Ledger(n, K, B, names)
+    recorder.ledger = ledger
     disruptions = Disruptions(specs, plan, market, world)
     for j in range(len(specs)):
         env.process(disruptions.process(env, j))
     for k in range(len(world.commodities)):
         if world.investment_response[k] > 0:
             env.process(_investment(env, market, k, world.n_ticks))
-    env.process(_clock(env, market, recorder, world.n_ticks))
+    env.process(_clock(env, market, recorder, world.n_ticks, instruments, effects, ledger))
     env.run(until=world.n_ticks)
     return recorder.result(replications)

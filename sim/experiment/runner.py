@@ -20,6 +20,38 @@ DEFAULT_SEED = 20260204
 """Default seed: the day of the Washington ministerial (2026-02-04)."""
 
 
+BASE = "base"
+"""Name of a run without policies (a scenario with no `options:`)."""
+
+
+def baseline_option(loaded: LoadedScenario) -> str | None:
+    """The option that switches nothing on ('do-nothing' if it exists), or None."""
+    options = loaded.scenario.options
+    empty = [name for name, policies in options.items() if not policies]
+    if "do-nothing" in empty:
+        return "do-nothing"
+    return empty[0] if empty else None
+
+
+def default_option(loaded: LoadedScenario) -> str:
+    """What `run` runs without --option: the scenario's first option, or 'base'."""
+    return next(iter(loaded.scenario.options), BASE)
+
+
+def _simulate(loaded, world, reps, seed, block_size, keep_paths, option) -> list:
+    size = block_size or reps
+    engine_option = None if option == BASE else option
+    blocks = []
+    for first in range(0, reps, size):
+        ids = np.arange(first, min(first + size, reps))
+        blocks.append(
+            run_batch(
+                loaded.scenario, ids, seed, world=world, keep_paths=keep_paths, option=engine_option
+            )
+        )
+    return blocks
+
+
 def run_replications(
     loaded: LoadedScenario,
     reps: int = DEFAULT_REPS,
@@ -27,19 +59,35 @@ def run_replications(
     *,
     block_size: int | None = None,
     keep_paths: bool = False,
-    option: str = "base",
+    option: str | None = None,
 ) -> Results:
-    """Simulate `reps` replications; `block_size` replications go through the engine together."""
+    """Simulate `reps` replications of one option; `block_size` replications go through the
+    engine together. An option with policies is also run against the scenario's do-nothing
+    option on the same replications (common random numbers), for `cost_per_tonne_avoided`."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
+    option = option or default_option(loaded)
+    if option != BASE and option not in loaded.scenario.options:
+        known = ", ".join(loaded.scenario.options) or "none: the scenario has no options"
+        raise ValueError(f"no option named {option!r} in {loaded.path} (options: {known})")
     t0 = time.perf_counter()
     world = compile_world(loaded.scenario)
-    size = block_size or reps
-    blocks = []
-    for first in range(0, reps, size):
-        ids = np.arange(first, min(first + size, reps))
-        blocks.append(run_batch(loaded.scenario, ids, seed, world=world, keep_paths=keep_paths))
-    elapsed = time.perf_counter() - t0
+    blocks = _simulate(loaded, world, reps, seed, block_size, keep_paths, option)
+    timings = {"simulate_s": time.perf_counter() - t0}
+    baseline = None
+    base_name = baseline_option(loaded)
+    has_policies = option != BASE and bool(loaded.scenario.options[option])
+    if has_policies:
+        t1 = time.perf_counter()
+        base_blocks = _simulate(loaded, world, reps, seed, block_size, False, base_name or BASE)
+        baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])
+        timings["baseline_s"] = time.perf_counter() - t1
     return Results.from_blocks(
-        loaded, world, blocks, seed=seed, option=option, timings={"simulate_s": elapsed}
+        loaded,
+        world,
+        blocks,
+        seed=seed,
+        option=option,
+        timings=timings,
+        baseline_shortfall=baseline,
     )

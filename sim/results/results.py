@@ -15,6 +15,26 @@ from ..scenario import LoadedScenario
 SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
 
 
+def _row(option: str, commodity: str, bloc: str, metric: str, x: np.ndarray) -> tuple:
+    p5, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
+    return (option, commodity, bloc, metric, x.mean(), p5, p50, p95)
+
+
+def _per_tonne(
+    option: str, commodity: str, bloc: str, cost: np.ndarray, avoided: np.ndarray
+) -> tuple:
+    """cost_per_tonne_avoided: the mean is total cost over total tonnes avoided (a ratio of
+    means, stable when some replications avoid nothing); the quantiles are taken over the
+    replications that avoided some shortfall. NaN where nothing was avoided."""
+    metric = "cost_per_tonne_avoided"
+    some = avoided > 1e-9
+    if not some.any() or avoided.sum() <= 0:
+        return (option, commodity, bloc, metric, np.nan, np.nan, np.nan, np.nan)
+    per = cost[some] / avoided[some]
+    p5, p50, p95 = np.quantile(per, [0.05, 0.5, 0.95])
+    return (option, commodity, bloc, metric, cost.sum() / avoided.sum(), p5, p50, p95)
+
+
 @dataclass
 class Results:
     """What a run produced, in memory; `sim.results.io` writes it to a run folder."""
@@ -29,6 +49,8 @@ class Results:
     balance_error: np.ndarray  # [R]
     paths: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, R, K, B]
     timings: dict[str, float] = field(default_factory=dict)
+    fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
+    baseline_shortfall: np.ndarray | None = None  # [R, K, B] shortfall_t of the do-nothing option
 
     @property
     def reps(self) -> int:
@@ -44,6 +66,7 @@ class Results:
         seed: int,
         option: str,
         timings: dict[str, float],
+        baseline_shortfall: np.ndarray | None = None,
     ) -> Results:
         """Join blocks: metrics concatenated exactly; series quantiles weighted by block size
         (exact for one block, an approximation otherwise)."""
@@ -64,17 +87,50 @@ class Results:
                 v: np.concatenate([b.paths[v] for b in blocks], axis=1) for v in blocks[0].paths
             }
         error = np.concatenate([b.balance_error for b in blocks])
-        return cls(loaded, world, option, seed, metrics, series, mean, error, paths, dict(timings))
+        by_policy = {
+            name: np.concatenate([b.fiscal_by_policy[name] for b in blocks])
+            for name in blocks[0].fiscal_by_policy
+        }
+        return cls(
+            loaded,
+            world,
+            option,
+            seed,
+            metrics,
+            series,
+            mean,
+            error,
+            paths,
+            dict(timings),
+            by_policy,
+            baseline_shortfall,
+        )
+
+    def avoided_shortfall(self) -> np.ndarray | None:
+        """Tonnes of shortfall avoided against the do-nothing option [R, K, B], if it ran."""
+        if self.baseline_shortfall is None:
+            return None
+        return self.baseline_shortfall - self.metrics["shortfall_t"]
 
     def summary(self) -> pd.DataFrame:
         """Long table: one row per option, commodity, bloc and metric, with mean and quantiles."""
         rows = []
+        avoided = self.avoided_shortfall()
+        fiscal = self.metrics["fiscal_cost"]
         for k, commodity in enumerate(self.world.commodities):
             for b, bloc in enumerate(self.world.blocs):
                 for m in METRICS:
-                    x = self.metrics[m][:, k, b]
-                    p5, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
-                    rows.append((self.option, commodity, bloc, m, x.mean(), p5, p50, p95))
+                    rows.append(_row(self.option, commodity, bloc, m, self.metrics[m][:, k, b]))
+                if avoided is not None:
+                    rows.append(
+                        _per_tonne(self.option, commodity, bloc, fiscal[:, k, b], avoided[:, k, b])
+                    )
+        for m in ("fiscal_cost", "fiscal_cost_discounted"):
+            rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
+        if avoided is not None:
+            rows.append(
+                _per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), avoided.sum((1, 2)))
+            )
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def times(self) -> np.ndarray:
@@ -94,12 +150,15 @@ class Results:
             "bloc": list(self.world.blocs),
         }
         data = {}
+        cur = self.world.currency
         units = {
-            "price": f"{self.world.currency}/t",
+            "price": f"{cur}/t",
             "supply": "t/yr",
             "use": "t/yr",
             "shortfall": "t/yr",
             "stock_days": "days",
+            "strategic_stock": "t",
+            "fiscal_cost": f"{cur}/yr",
         }
         for v in SERIES:
             data[v] = (

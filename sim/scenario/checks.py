@@ -62,7 +62,23 @@ class _Checker:
             self.commodity(name)
         self.disruptions()
         self.groups()
+        self.policies()
         return self.problems
+
+    # -- policies and options -------------------------------------------------------------------
+    def policies(self) -> None:
+        from ..engine.policies import INSTRUMENTS
+
+        for name, spec in self.s.policies.items():
+            INSTRUMENTS[spec.type].check(spec, self.s, ("policies", name), self.add)
+        for option, names in self.s.options.items():
+            for i, name in enumerate(names):
+                if name not in self.s.policies:
+                    known = ", ".join(self.s.policies) or "none are defined"
+                    self.add(
+                        ("options", option, i),
+                        f"no policy named {name!r}{_hint(name, self.s.policies)} (policies: {known})",
+                    )
 
     # -- blocs ------------------------------------------------------------------------------
     def blocs(self) -> None:

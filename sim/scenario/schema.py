@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from ..engine.policies import PolicySpec
 from .base import Distribution, Model, Name, Share, StageName
 from .units import Duration, Mass, Month, PriceField
 
@@ -343,6 +344,12 @@ class Scenario(Model):
     """Disruptions that may happen, by name."""
     groups: dict[Name, Group] = Field(default_factory=dict)
     """Disruptions that fire together, by name."""
+    policies: dict[Name, PolicySpec] = Field(default_factory=dict)
+    """Policy instruments that options can switch on, by name."""
+    options: dict[Name, list[str]] = Field(default_factory=dict)
+    """Policy options to compare: each names the policies it switches on (`do-nothing: []`)."""
+    discount_rate: float = Field(0.03, ge=0, le=1)
+    """Rate a year at which future fiscal costs are discounted."""
     overrides: dict[Name, dict[str, Any]] = Field(default_factory=dict)
     """Named sets of dotted-key edits, switched on by `active_overrides` or `--override`."""
     active_overrides: list[str] = Field(default_factory=list)

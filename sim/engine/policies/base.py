@@ -1,0 +1,137 @@
+"""What every policy instrument shares: its context, the effects it has on a tick, its ledger.
+
+An instrument's life in a batch:
+  `Instrument(name, spec, ctx)`   compile the spec against the world (arrays with a replication axis)
+  `start(env)`                    schedule SimPy processes (terms starting and ending, capacity arriving)
+  `prepare(tick)`                 read the market before the tick (triggers; partners may look)
+  `before_clear(tick, effects)`   say what the instrument does to this tick's market
+  `after_clear(tick, flows, ledger)`  update its state from what happened; book fiscal cost
+  `state()`                       arrays [R, K, B] to report (e.g. strategic stocks in tonnes)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ...scenario.schema import Scenario
+    from ..market import Flows, Market
+    from ..world import World
+
+
+@dataclass
+class Context:
+    """What an instrument may use to compile itself and act."""
+
+    scenario: Scenario
+    world: World
+    market: Market
+    replications: np.ndarray
+    seed: int
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.replications)
+
+    def money(self, amount: Any) -> float:
+        """An amount (units.Money) in the reporting currency."""
+        return amount.convert(self.scenario.fx, self.scenario.currency)
+
+    def price(self, price: Any) -> float:
+        """A price (units.Price) in reporting currency per tonne."""
+        return price.convert(self.scenario.fx, self.scenario.currency)
+
+    def owner_blocs(self, owners: list[str]) -> np.ndarray:
+        """Bloc indices of owners given as bloc names or ISO country codes (sorted, unique)."""
+        from ...scenario.checks import bloc_of_countries
+        from ...scenario.countries import expand_members
+
+        country_bloc, rest = bloc_of_countries(self.scenario)
+        out = set()
+        for o in owners:
+            if o in self.world.blocs:
+                out.add(self.world.blocs.index(o))
+                continue
+            for code in expand_members([o]):
+                bloc = country_bloc.get(code, rest)
+                if bloc is not None:
+                    out.add(self.world.blocs.index(bloc))
+        return np.array(sorted(out), dtype=np.intp)
+
+
+class Effects:
+    """What policies do to one tick's market, summed over instruments. Zero means none."""
+
+    def __init__(self, n: int, K: int, S: int, P: int, B: int):
+        self.release = np.zeros((n, K, B))  # t this tick added to blocs from strategic stocks
+        self.purchase = np.zeros((n, K, B))  # t this tick strategic buyers want from blocs
+        self.producer_floor = np.zeros((n, K, S, P))  # price covered producers are sure of
+        self.min_utilisation = np.zeros((n, K, S, P))  # committed output (offtake)
+        self.protection = np.ones((n, K, B))  # >1: users and home producers see a higher price
+        self.recycling_floor = np.zeros((n, K, B))  # share of use met from scrap at least
+        self.investment_floor = np.zeros((n, K, B))  # price investors in a bloc are sure of
+        self.direct: list[tuple[int, int, int, np.ndarray]] = []  # (k, p, b, t) offtake deliveries
+
+    def reset(self) -> None:
+        self.release.fill(0.0)
+        self.purchase.fill(0.0)
+        self.producer_floor.fill(0.0)
+        self.min_utilisation.fill(0.0)
+        self.protection.fill(1.0)
+        self.recycling_floor.fill(0.0)
+        self.investment_floor.fill(0.0)
+        self.direct.clear()
+
+
+class Ledger:
+    """Fiscal cost in the reporting currency: net outlays (payments and purchases less sales
+    and tariff revenue), booked by commodity and bloc, and by instrument."""
+
+    def __init__(self, n: int, K: int, B: int, names: list[str]):
+        self.tick = np.zeros((n, K, B))
+        self.by_policy = {name: np.zeros(n) for name in names}
+
+    def reset_tick(self) -> None:
+        self.tick.fill(0.0)
+
+    def book(self, policy: str, k: int, b: int | np.ndarray, amount: np.ndarray) -> None:
+        """Add `amount` [R] (or [R, len(b)]) of cost to commodity k and bloc(s) b."""
+        if np.ndim(b) == 0:
+            self.tick[:, k, b] += amount
+            self.by_policy[policy] += amount
+        else:
+            self.tick[:, k, b] += amount
+            self.by_policy[policy] += amount.sum(-1)
+
+
+class Instrument:
+    """Base class: an instrument that does nothing. Subclasses override what they need."""
+
+    def __init__(self, name: str, spec: Any, ctx: Context):
+        self.name = name
+        self.spec = spec
+        self.ctx = ctx
+
+    def start(self, env: Any) -> None:
+        """Schedule SimPy processes."""
+
+    def prepare(self, tick: int) -> None:
+        """Read the market before the tick."""
+
+    def before_clear(self, tick: int, effects: Effects) -> None:
+        """Add this instrument's effects on the tick."""
+
+    def after_clear(self, tick: int, flows: Flows, ledger: Ledger) -> None:
+        """Update state and book fiscal cost."""
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Arrays [R, K, B] to report, summed over instruments by name."""
+        return {}
+
+    @staticmethod
+    def check(spec: Any, scenario: Scenario, path: tuple, add) -> None:
+        """Semantic checks of the spec against the scenario; `add(path, message)` reports."""
