@@ -39,6 +39,8 @@ class BatchResult:
     balance_error: np.ndarray  # [R] largest relative mass-balance residual over the run
     paths: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, R, K, B]
     fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
+    policy_reports: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
+    """(policy, commodity, metric) -> [R]: each instrument's end-of-run figures."""
 
 
 class Recorder:

@@ -123,4 +123,8 @@ def run_batch(
             env.process(_investment(env, market, k, world.n_ticks))
     env.process(_clock(env, market, recorder, world.n_ticks, instruments, effects, ledger))
     env.run(until=world.n_ticks)
-    return recorder.result(replications)
+    result = recorder.result(replications)
+    for inst in instruments:
+        for (commodity, metric), values in inst.report().items():
+            result.policy_reports[(inst.name, commodity, metric)] = values
+    return result

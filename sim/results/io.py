@@ -2,6 +2,7 @@
 
 Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, options,
 timings), summary.csv (long form, fixed number format so the same seed gives the same bytes),
+policies.csv (each instrument's purchases, sales, spend, value held and fiscal cost),
 timeseries.nc (quantile series, NetCDF via xarray), and whatever extra files the caller adds
 (plots) through the `extra` callback before the rename.
 """
@@ -31,6 +32,18 @@ def summary_csv(results: list[Results]) -> str:
     frame = pd.concat([r.summary() for r in results], ignore_index=True)
     return frame.to_csv(
         index=False, float_format=FLOAT_FORMAT, columns=list(SUMMARY_COLUMNS), lineterminator="\n"
+    )
+
+
+def policies_csv(results: list[Results]) -> str:
+    """Each instrument's figures as CSV (empty table when no policy acted)."""
+    import pandas as pd
+
+    from .results import POLICY_COLUMNS
+
+    frame = pd.concat([r.policy_summary() for r in results], ignore_index=True)
+    return frame.to_csv(
+        index=False, float_format=FLOAT_FORMAT, columns=list(POLICY_COLUMNS), lineterminator="\n"
     )
 
 
@@ -90,6 +103,7 @@ def write_run(
     try:
         (tmp / "scenario.yaml").write_text(resolved_yaml(results[0].loaded.source.data))
         (tmp / "summary.csv").write_text(summary_csv(results))
+        (tmp / "policies.csv").write_text(policies_csv(results))
         ds = xr.concat([r.to_dataset() for r in results], dim="option")
         ds.to_netcdf(tmp / "timeseries.nc", engine="scipy")
         if extra is not None:

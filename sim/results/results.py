@@ -15,9 +15,16 @@ from ..scenario import LoadedScenario
 SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
 
 
-def _row(option: str, commodity: str, bloc: str, metric: str, x: np.ndarray) -> tuple:
+POLICY_COLUMNS = ("option", "policy", "commodity", "metric", "mean", "p5", "p50", "p95")
+
+
+def _stats(x: np.ndarray) -> tuple[float, float, float, float]:
     p5, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
-    return (option, commodity, bloc, metric, x.mean(), p5, p50, p95)
+    return x.mean(), p5, p50, p95
+
+
+def _row(option: str, commodity: str, bloc: str, metric: str, x: np.ndarray) -> tuple:
+    return (option, commodity, bloc, metric, *_stats(x))
 
 
 def _per_tonne(
@@ -51,6 +58,7 @@ class Results:
     timings: dict[str, float] = field(default_factory=dict)
     fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
     baseline_shortfall: np.ndarray | None = None  # [R, K, B] shortfall_t of the do-nothing option
+    policy_reports: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
 
     @property
     def reps(self) -> int:
@@ -104,7 +112,21 @@ class Results:
             dict(timings),
             by_policy,
             baseline_shortfall,
+            {
+                key: np.concatenate([b.policy_reports[key] for b in blocks])
+                for key in blocks[0].policy_reports
+            },
         )
+
+    def policy_summary(self) -> pd.DataFrame:
+        """Each instrument's figures (purchases, spend, value held, ...) across replications,
+        with its total fiscal cost."""
+        rows = []
+        for name, cost in self.fiscal_by_policy.items():
+            rows.append((self.option, name, "all", "fiscal_cost", *_stats(cost)))
+        for (policy, commodity, metric), x in self.policy_reports.items():
+            rows.append((self.option, policy, commodity, metric, *_stats(x)))
+        return pd.DataFrame(rows, columns=list(POLICY_COLUMNS))
 
     def avoided_shortfall(self) -> np.ndarray | None:
         """Tonnes of shortfall avoided against the do-nothing option [R, K, B], if it ran."""

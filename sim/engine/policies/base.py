@@ -7,6 +7,7 @@ An instrument's life in a batch:
   `before_clear(tick, effects)`   say what the instrument does to this tick's market
   `after_clear(tick, flows, ledger)`  update its state from what happened; book fiscal cost
   `state()`                       arrays [R, K, B] to report (e.g. strategic stocks in tonnes)
+  `report()`                      end-of-run figures per replication (purchases, spend, ...)
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ class Instrument:
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays [R, K, B] to report, summed over instruments by name."""
+        return {}
+
+    def report(self) -> dict[tuple[str, str], np.ndarray]:
+        """End-of-run figures [R] by (commodity or 'all', metric), for policies.csv."""
         return {}
 
     @staticmethod

@@ -119,6 +119,12 @@ class Instrument(BaseInstrument):
         self.plan_release = np.zeros((n, C))
         self.price_paid = np.zeros((n, C))
         self.started = False
+        self.initial_level = np.zeros((n, C))
+        self.bought = np.zeros((n, C))  # t
+        self.sold = np.zeros((n, C))  # t
+        self.spent = np.zeros((n, C))  # on purchases, currency
+        self.earned = np.zeros((n, C))  # from sales, currency
+        self.max_net_spend = np.zeros(n)
 
     # -- sizing -------------------------------------------------------------------------------
     def use(self, tick: int) -> np.ndarray:
@@ -162,8 +168,11 @@ class Instrument(BaseInstrument):
         if not self.started:
             self.started = True
             self.level[:] = spec.initial * self.target(0)
+            self.initial_level = self.level.copy()
             self._initial_cost = self.level * self.ref  # bought before the run at reference prices
             self.net_spend += self._initial_cost.sum(-1)
+            self.spent += self._initial_cost
+            self.max_net_spend = np.maximum(self.max_net_spend, self.net_spend)
         target = self.target(tick)
         releasing = self.releasing.copy()
         for partner in spec.coordinate_with:
@@ -214,6 +223,11 @@ class Instrument(BaseInstrument):
             price = self.price_paid[:, j]
             cash = (bought - sold) * price
             self.net_spend += cash
+            self.max_net_spend = np.maximum(self.max_net_spend, self.net_spend)
+            self.bought[:, j] += bought
+            self.sold[:, j] += sold
+            self.spent[:, j] += bought * price
+            self.earned[:, j] += sold * price
             holding = spec.holding_cost * self.level[:, j] * self.ref[j] * dt
             cost = (bought_b - sold_b) * price[:, None] + holding[:, None] * self.weights[j]
             if tick == 0:
@@ -226,6 +240,22 @@ class Instrument(BaseInstrument):
         for j, k in enumerate(self.k):
             out[:, k, self.blocs] += self.level[:, j, None] * self.weights[j]
         return {"strategic_stock": out}
+
+    def report(self) -> dict[tuple[str, str], np.ndarray]:
+        price = self._owner_price()
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for j, c in enumerate(self.spec.commodities):
+            out[(c, "initial_t")] = self.initial_level[:, j]
+            out[(c, "purchased_t")] = self.bought[:, j]
+            out[(c, "sold_t")] = self.sold[:, j]
+            out[(c, "level_t")] = self.level[:, j]
+            out[(c, "spent")] = self.spent[:, j]
+            out[(c, "earned")] = self.earned[:, j]
+            out[(c, "value_held")] = self.level[:, j] * price[:, j]
+        out[("all", "max_net_spend")] = self.max_net_spend.copy()
+        if np.isfinite(self.budget):
+            out[("all", "budget")] = np.full(self.ctx.n, self.budget)
+        return out
 
     @staticmethod
     def check(spec: Spec, scenario, path: tuple, add) -> None:
