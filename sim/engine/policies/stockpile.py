@@ -202,7 +202,8 @@ class Instrument(BaseInstrument):
             if np.isfinite(self.budget):
                 money = np.clip(self.budget - self.net_spend, 0, None)  # [R]
                 cost = (want * price).sum(-1)
-                scale = np.where(cost > money, money / np.maximum(cost, 1e-300), 1.0)
+                scale = np.ones_like(money)
+                np.divide(money, cost, out=scale, where=cost > money)
                 want = want * scale[:, None]
             buy = np.where(allowed, want, 0.0)
         self.plan_buy, self.plan_release, self.price_paid = buy, release, price
