@@ -17,6 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...scenario.base import Model
+
+
+class SpecBase(Model):
+    """Fields every policy has besides its `type`."""
+
+    description: str = ""
+    """Free text shown in reports."""
+
+
 if TYPE_CHECKING:
     from ...scenario.schema import Scenario
     from ..market import Flows, Market

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from ...scenario.base import Model, Share
 from ...scenario.units import Mass, MoneyField, Month
-from .base import Context, Effects, Ledger
+from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
 
 
@@ -47,9 +47,12 @@ class Release(Model):
     months)."""
     floor: Share = 0.0
     """Share of the target always kept back."""
+    sale_price: Literal["market", "reference"] = "market"
+    """Price releases are sold at: the market's (a reserve that sells into a crisis earns
+    crisis prices) or the reference price (released to industry at normal prices)."""
 
 
-class Spec(Model):
+class Spec(SpecBase):
     """A strategic stockpile of one or more commodities, owned by one or more countries or
     blocs."""
 
@@ -222,15 +225,22 @@ class Instrument(BaseInstrument):
             bought, sold = bought_b.sum(-1), sold_b.sum(-1)
             self.level[:, j] += bought - sold
             price = self.price_paid[:, j]
-            cash = (bought - sold) * price
+            sale = (
+                price if spec.release.sale_price == "market" else np.full_like(price, self.ref[j])
+            )
+            cash = bought * price - sold * sale
             self.net_spend += cash
             self.max_net_spend = np.maximum(self.max_net_spend, self.net_spend)
             self.bought[:, j] += bought
             self.sold[:, j] += sold
             self.spent[:, j] += bought * price
-            self.earned[:, j] += sold * price
+            self.earned[:, j] += sold * sale
             holding = spec.holding_cost * self.level[:, j] * self.ref[j] * dt
-            cost = (bought_b - sold_b) * price[:, None] + holding[:, None] * self.weights[j]
+            cost = (
+                bought_b * price[:, None]
+                - sold_b * sale[:, None]
+                + holding[:, None] * self.weights[j]
+            )
             if tick == 0:
                 cost = cost + self._initial_cost[:, j, None] * self.weights[j]
             ledger.book(self.name, k, self.blocs, cost)

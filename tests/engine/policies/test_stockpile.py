@@ -254,3 +254,14 @@ def test_a_stockpile_needs_a_size(tmp_path):
     path = write(tmp_path)
     found = problems(path, sets=("~policies.reserve.days", "~policies.reserve.budget"))
     assert found == ["{file}:28:5: policies.reserve: give a size: 'days', 'tonnes' or 'budget'"]
+
+
+def test_sale_at_reference_price_earns_reference_price(tmp_path):
+    path = write(tmp_path)
+    r = run(path, "stockpile", sets=("+policies.reserve.release.sale_price=reference",))
+    sold = r.policy_reports[("reserve", "gallium", "sold_t")]
+    earned = r.policy_reports[("reserve", "gallium", "earned")]
+    assert (sold > 0).all()
+    np.testing.assert_allclose(earned, sold * 250_000, rtol=1e-12)
+    market = run(path, "stockpile")
+    assert (market.policy_reports[("reserve", "gallium", "earned")] > earned).all()
