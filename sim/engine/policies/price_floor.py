@@ -1,0 +1,231 @@
+"""Price floors: a contract for difference with named producers, or a reference price that a
+bloc defends with an adjustable tariff.
+
+`cfd` is the US DoD-MP Materials deal (US$110/kg NdPr for ten years from Q4 2025; the state
+pays the gap to the market on what the producer sells): covered producers decide output on
+the larger of their home price and the floor, and the payer books the gap times their output.
+`reference_tariff` is the design put to the Feb 2026 Washington ministerial: a zone's users and
+producers see at least the reference price, because a tariff on imports from outside makes up
+the gap; the tariff's revenue is booked as negative cost. While the term runs (floor F,
+bloc price P_b left by the last tick, wedge w_b = `Effects.protection`):
+
+    cfd               P_home,p <- max(P_home,p, F)  for covered p (so output follows the floor)
+                      cost(payer) = sum_p (F - w_b P_b)+ Y_p * min(1, cap dt / sum_p Y_p)
+    reference_tariff  w_b <- max(w_b, F / P_b);   cost(b) = -(F - P_b)+ * imports_b
+    both              investment floor of the floor's bloc(s) <- max(., F)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ...scenario.base import StageName
+from ...scenario.units import Mass, Month, PriceField, YearMonth
+from .base import Context, Effects, Ledger, SpecBase
+from .base import Instrument as BaseInstrument
+
+CFD_ONLY = ("producers", "payer", "volume_cap", "stage")
+
+
+class PriceFloor(SpecBase):
+    """A guaranteed minimum price for one commodity, for a term."""
+
+    type: Literal["price_floor"]
+    """Kind of policy."""
+    mechanism: Literal["cfd", "reference_tariff"]
+    """`cfd`: the payer tops up the named producers' price to the floor; `reference_tariff`:
+    a tariff on the bloc's imports lifts its price to the floor."""
+    commodity: str
+    """Commodity whose price is floored."""
+    floor: PriceField
+    """Guaranteed price, in any currency with an exchange rate."""
+    start: Month | None = None
+    """First month of the term (default: the start of the run)."""
+    years: float | None = Field(None, gt=0)
+    """Length of the term in years (default: to the end of the run)."""
+    stage: StageName = "refining"
+    """`cfd`: stage of the covered producers; only the last stage of the chain, whose output
+    the engine reports by producer."""
+    producers: list[str] = Field(default_factory=list)
+    """`cfd`: ISO codes of the covered producers at that stage."""
+    payer: str | None = None
+    """`cfd`: bloc whose treasury pays the difference (the fiscal cost is booked to it)."""
+    volume_cap: Mass | None = None
+    """`cfd`: most output covered, t/yr, all covered producers together (default: all)."""
+    bloc: str | None = None
+    """`reference_tariff`: bloc that defends the floor at its border."""
+
+    @model_validator(mode="after")
+    def _mechanism(self) -> PriceFloor:
+        if self.mechanism == "cfd":
+            if not self.producers or self.payer is None:
+                raise ValueError("a 'cfd' needs 'producers' and a 'payer' bloc")
+            if self.bloc is not None:
+                raise ValueError("a 'cfd' takes 'payer', not 'bloc'")
+        else:
+            if self.bloc is None:
+                raise ValueError("a 'reference_tariff' needs the 'bloc' that defends the floor")
+            extra = [f for f in CFD_ONLY if f in self.model_fields_set]
+            if extra:
+                raise ValueError(f"a 'reference_tariff' does not take {', '.join(extra)}")
+        return self
+
+
+Spec = PriceFloor
+"""The schema the policy registry looks for."""
+
+
+# -- shared with tariff.py ---------------------------------------------------------------------
+def term(ctx: Context, start: YearMonth | None, years: float | None) -> tuple[int, int]:
+    """First tick of a term and the tick after its last: active while start <= tick < end.
+    A term lasts at least one tick, like a disruption."""
+    w = ctx.world
+    first = 0
+    if start is not None:
+        first = int(
+            np.floor(start.years_since(ctx.scenario.horizon.start) * w.ticks_per_year + 1e-9)
+        )
+    end = w.n_ticks if years is None else first + max(1, round(years * w.ticks_per_year))
+    return first, min(end, w.n_ticks)
+
+
+def last_stage_output(flows) -> np.ndarray:
+    """Producers' output of the last stage [R, K, P], t this tick. `Flows.producer_output` is
+    documented as [R, K, S, P] but holds the last stage only; accept both."""
+    out = flows.producer_output
+    return out[:, :, -1] if out.ndim == 4 else out
+
+
+def imports(ctx: Context, flows, k: int, b: int) -> np.ndarray:
+    """Bloc b's imports [R] this tick (t), approximated as primary supply delivered to it less
+    what its own last-stage producers made: net imports, since home output may be exported."""
+    home = ctx.world.producer_bloc[k, -1] == b
+    own = last_stage_output(flows)[:, k, home].sum(-1)
+    return np.maximum(flows.delivered[:, k, b] - own, 0.0)
+
+
+def hint(name: str, options: Iterable[str]) -> str:
+    """'; did you mean ...?' for a near miss, as the scenario checks phrase it."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_term(start: YearMonth | None, scenario, path: tuple, add) -> None:
+    """A term must start inside the horizon, or its first ticks would never be run."""
+    from ...scenario.checks import horizon_end
+
+    first, end = scenario.horizon.start, horizon_end(scenario)
+    if start is not None and not first <= start < end:
+        add((*path, "start"), f"{start} is outside the horizon ({first} to {end}, exclusive)")
+
+
+# -- the instrument ----------------------------------------------------------------------------
+class Instrument(BaseInstrument):
+    """The floor on one commodity; `cfd` acts on producers, `reference_tariff` on a bloc."""
+
+    def __init__(self, name: str, spec: Spec, ctx: Context):
+        super().__init__(name, spec, ctx)
+        w = ctx.world
+        self.k = w.commodities.index(spec.commodity)
+        self.floor = ctx.price(spec.floor)
+        self.first, self.end = term(ctx, spec.start, spec.years)
+        self.gap = np.zeros(ctx.n)  # reference_tariff: tariff per tonne this tick
+        if spec.mechanism == "cfd":
+            self.s = w.stage_index(self.k, spec.stage)
+            slots = {w.producer_index(self.k, spec.stage, c) for c in spec.producers}
+            self.p = np.array(sorted(slots), dtype=np.intp)
+            self.p_bloc = w.producer_bloc[self.k, self.s, self.p]  # [Pc]
+            self.payer = w.blocs.index(spec.payer)
+            self.blocs = np.unique(self.p_bloc)
+            self.cap = np.inf if spec.volume_cap is None else spec.volume_cap * w.dt
+            self.home = np.zeros((ctx.n, len(self.p)))  # covered producers' price before clearing
+        else:
+            self.b = w.blocs.index(spec.bloc)
+            self.blocs = np.array([self.b])
+
+    def active(self, tick: int) -> bool:
+        return self.first <= tick < self.end
+
+    def before_clear(self, tick: int, effects: Effects) -> None:
+        if not self.active(tick):
+            return
+        k, price = self.k, self.ctx.market.price
+        inv = effects.investment_floor[:, k, self.blocs]
+        effects.investment_floor[:, k, self.blocs] = np.maximum(inv, self.floor)
+        if self.spec.mechanism == "cfd":
+            pf = effects.producer_floor[:, k, self.s, self.p]
+            effects.producer_floor[:, k, self.s, self.p] = np.maximum(pf, self.floor)
+            self.home = price[:, k, self.p_bloc].copy()
+            return
+        p_b = price[:, k, self.b]
+        self.gap = np.maximum(self.floor - p_b, 0.0)
+        lift = self.floor / np.maximum(p_b, 1e-300)
+        effects.protection[:, k, self.b] = np.maximum(effects.protection[:, k, self.b], lift)
+
+    def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
+        if not self.active(tick):
+            return
+        k = self.k
+        if self.spec.mechanism == "reference_tariff":
+            ledger.book(self.name, k, self.b, -self.gap * imports(self.ctx, flows, k, self.b))
+            return
+        # the producers' market price is their bloc's price times any tariff protection there
+        home = self.home * self.ctx.market.protection[:, k, self.p_bloc]
+        out = last_stage_output(flows)[:, k, self.p]  # [R, Pc] t this tick
+        total = out.sum(-1)
+        covered = np.where(total > self.cap, self.cap / np.maximum(total, 1e-300), 1.0)
+        payment = (np.maximum(self.floor - home, 0.0) * out).sum(-1) * covered
+        ledger.book(self.name, k, self.payer, payment)
+
+    @staticmethod
+    def check(spec: Spec, scenario, path: tuple, add) -> None:
+        """Names must exist, the floor must convert, and a cfd's producers must be there."""
+        cur = spec.floor.currency
+        if cur != scenario.currency and cur not in scenario.fx:
+            have = ", ".join(sorted(scenario.fx)) or "none"
+            add(
+                (*path, "floor"),
+                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: <{scenario.currency} "
+                f"per {cur}>}}' (rates given: {have})",
+            )
+        check_term(spec.start, scenario, path, add)
+        for field in ("payer", "bloc"):
+            b = getattr(spec, field)
+            if b is not None and b not in scenario.blocs:
+                add((*path, field), f"unknown bloc {b!r}{hint(b, scenario.blocs)}")
+        commodity = scenario.commodities.get(spec.commodity)
+        if commodity is None:
+            name = spec.commodity
+            add(
+                (*path, "commodity"),
+                f"unknown commodity {name!r}{hint(name, scenario.commodities)}",
+            )
+            return
+        if spec.mechanism != "cfd":
+            return
+        stages = list(commodity.stages)
+        if spec.stage not in commodity.stages:
+            add(
+                (*path, "stage"),
+                f"{spec.commodity} has no stage {spec.stage!r}{hint(spec.stage, stages)}",
+            )
+            return
+        if spec.stage != stages[-1]:
+            add(
+                (*path, "stage"),
+                f"a cfd can cover only the last stage of {spec.commodity} ({stages[-1]!r}): "
+                "the engine reports producers' output at the last stage only",
+            )
+        producers = commodity.stages[spec.stage].producers
+        for i, code in enumerate(spec.producers):
+            if code not in producers:
+                add(
+                    (*path, "producers", i),
+                    f"{code} does not produce {spec.commodity} at stage {spec.stage!r} "
+                    f"(producers: {', '.join(producers)})",
+                )

@@ -1,0 +1,142 @@
+"""Recycling targets: a bloc requires a rising share of its use to come from scrap.
+
+The EU's Critical Raw Materials Act asks that 25% of use come from recycling by 2030. The
+target rises linearly from `start_share` at `start` to `target_share` at `by`, and holds after.
+Each tick it is a floor under the bloc's recycled share (`Effects.recycling_floor`): recycled
+supply is at least that share of last tick's use, which lowers what the bloc needs from
+primary producers. Recyclers do not meet the floor for free: the state pays `subsidy` for every
+tonne recycled above what the market would have recycled on its own at the prevailing price.
+Two targets on one bloc and commodity each pay for their own excess over the market: the
+floors do not add up, but the subsidies do.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Literal
+
+import numpy as np
+
+from ...scenario.base import Share
+from ...scenario.units import Month, PriceField
+from .base import Context, Effects, Ledger, SpecBase
+from .base import Instrument as BaseInstrument
+
+
+class RecyclingTarget(SpecBase):
+    """A floor under the share of a bloc's use met from recycled material, rising to a target."""
+
+    type: Literal["recycling_target"]
+    """Kind of policy."""
+    bloc: str
+    """Bloc bound by the target; it pays the subsidy."""
+    commodity: str
+    """Commodity recycled."""
+    start: Month | None = None
+    """Month the target takes effect (default: the start of the run)."""
+    start_share: Share | None = None
+    """Required share of use at `start` (default: the commodity's `recycling.share`)."""
+    target_share: Share
+    """Required share of use from `by` on."""
+    by: Month
+    """Month by which the target is reached; the share rises linearly until then."""
+    subsidy: PriceField
+    """What the state pays per tonne recycled above what the market would have recycled."""
+
+
+Spec = RecyclingTarget
+"""The registry reads `Spec`; the class has its own name so that the reference docs and the
+JSON schema tell policies apart."""
+
+
+class Instrument(BaseInstrument):
+    def __init__(self, name: str, spec: RecyclingTarget, ctx: Context):
+        super().__init__(name, spec, ctx)
+        w, horizon = ctx.world, ctx.scenario.horizon
+        self.k = w.commodities.index(spec.commodity)
+        self.b = w.blocs.index(spec.bloc)
+        start = spec.start if spec.start is not None else horizon.start
+        self.first = self._tick(start)
+        self.reached = max(self._tick(spec.by), self.first + 1)
+        s0 = spec.start_share
+        self.s0 = float(w.rec_share[self.k]) if s0 is None else s0
+        self.subsidy = ctx.price(spec.subsidy)
+        self.extra = np.zeros(ctx.n)  # t recycled this tick because of the target
+        self.total = np.zeros(ctx.n)  # ... and over the run
+
+    def _tick(self, month) -> int:
+        w, horizon = self.ctx.world, self.ctx.scenario.horizon
+        return int(np.floor(month.years_since(horizon.start) * w.ticks_per_year + 1e-9))
+
+    def share(self, tick: int) -> float:
+        """Required recycled share of use at `tick` (0 before the start)."""
+        if tick < self.first:
+            return 0.0
+        x = min(1.0, (tick - self.first) / (self.reached - self.first))
+        return self.s0 + (self.spec.target_share - self.s0) * x
+
+    def before_clear(self, tick: int, effects: Effects) -> None:
+        m, k, b = self.ctx.market, self.k, self.b
+        floor = self.share(tick)
+        effects.recycling_floor[:, k, b] = np.maximum(effects.recycling_floor[:, k, b], floor)
+        # what the clearing will recycle: max(market share, floor) of last tick's use; the
+        # market state is read now, before the clearing moves it on
+        gap = np.maximum(floor - m.recycling[:, k, b], 0.0)
+        self.extra = gap * m.last_use[:, k, b] * self.ctx.world.dt
+
+    def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
+        self.total += self.extra
+        if self.extra.any():
+            ledger.book(self.name, self.k, self.b, self.subsidy * self.extra)
+
+    def report(self) -> dict[tuple[str, str], np.ndarray]:
+        """Tonnes recycled because of the target, and the subsidy paid for them."""
+        c = self.spec.commodity
+        return {
+            (c, "extra_recycled_t"): self.total.copy(),
+            (c, "subsidy"): self.subsidy * self.total,
+        }
+
+    @staticmethod
+    def check(spec: RecyclingTarget, scenario, path: tuple, add) -> None:
+        from ...scenario.checks import horizon_end
+
+        if spec.bloc not in scenario.blocs:
+            hint = difflib.get_close_matches(spec.bloc, list(scenario.blocs), 1, 0.6)
+            add(
+                (*path, "bloc"),
+                f"unknown bloc {spec.bloc!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+            )
+        commodity = scenario.commodities.get(spec.commodity)
+        if commodity is None:
+            hint = difflib.get_close_matches(spec.commodity, list(scenario.commodities), 1, 0.6)
+            add(
+                (*path, "commodity"),
+                f"unknown commodity {spec.commodity!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else ""),
+            )
+        else:
+            s0 = commodity.recycling.share if spec.start_share is None else spec.start_share
+            if spec.target_share < s0:
+                where = "start_share" if spec.start_share is not None else "the commodity's share"
+                add(
+                    (*path, "target_share"),
+                    f"the target ({spec.target_share:g}) is below the start share "
+                    f"({s0:g}, {where}); a recycling target can only raise recycling",
+                )
+        cur = spec.subsidy.currency
+        if cur != scenario.currency and cur not in scenario.fx:
+            have = ", ".join(sorted(scenario.fx)) or "none"
+            add(
+                (*path, "subsidy"),
+                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: "
+                f"<{scenario.currency} per {cur}>}}' (rates given: {have})",
+            )
+        first, end = scenario.horizon.start, horizon_end(scenario)
+        start = spec.start if spec.start is not None else first
+        if not first <= start < end:
+            add((*path, "start"), f"{start} is outside the horizon ({first} to {end}, exclusive)")
+        if spec.by <= start:
+            add((*path, "by"), f"{spec.by} must be after the start of the target ({start})")
+        elif spec.by > end:
+            add((*path, "by"), f"{spec.by} is after the horizon ends ({end})")

@@ -1,0 +1,81 @@
+"""Ad valorem import tariffs: a bloc taxes its imports of a commodity at a fixed rate.
+
+The tariff multiplies the price the bloc's users pay and its home producers earn by
+`1 + rate` (`Effects.protection`; investors in the bloc see it too), so use falls and home
+output rises. The bloc's treasury collects `rate` times its price on what it imports, booked
+as negative fiscal cost. Imports are approximated by `price_floor.imports` (net of home output).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from ...scenario.units import Month
+from .base import Context, Effects, Ledger, SpecBase
+from .base import Instrument as BaseInstrument
+from .price_floor import check_term, hint, imports, term
+
+
+class Tariff(SpecBase):
+    """A tariff on one bloc's imports of one commodity."""
+
+    type: Literal["tariff"]
+    """Kind of policy."""
+    bloc: str
+    """Bloc that levies the tariff on its imports."""
+    commodity: str
+    """Commodity taxed."""
+    rate: float = Field(ge=0)
+    """Ad valorem rate, as a share of the price (0.25 is a 25% tariff)."""
+    start: Month | None = None
+    """First month the tariff applies (default: the start of the run)."""
+    years: float | None = Field(None, gt=0)
+    """How long it applies, in years (default: to the end of the run)."""
+
+
+Spec = Tariff
+"""The schema the policy registry looks for."""
+
+
+class Instrument(BaseInstrument):
+    """The tariff of one bloc on one commodity, for its term."""
+
+    def __init__(self, name: str, spec: Spec, ctx: Context):
+        super().__init__(name, spec, ctx)
+        w = ctx.world
+        self.k = w.commodities.index(spec.commodity)
+        self.b = w.blocs.index(spec.bloc)
+        self.first, self.end = term(ctx, spec.start, spec.years)
+        self.price = np.zeros(ctx.n)  # the bloc's price the tariff is levied on, this tick
+
+    def active(self, tick: int) -> bool:
+        return self.first <= tick < self.end
+
+    def before_clear(self, tick: int, effects: Effects) -> None:
+        if not self.active(tick):
+            return
+        # users and producers respond to the price left by the last tick: tax that same price
+        self.price = self.ctx.market.price[:, self.k, self.b].copy()
+        effects.protection[:, self.k, self.b] *= 1.0 + self.spec.rate
+
+    def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
+        if not self.active(tick):
+            return
+        revenue = self.spec.rate * self.price * imports(self.ctx, flows, self.k, self.b)
+        ledger.book(self.name, self.k, self.b, -revenue)
+
+    @staticmethod
+    def check(spec: Spec, scenario, path: tuple, add) -> None:
+        """The bloc and commodity must exist and the term start inside the horizon."""
+        if spec.bloc not in scenario.blocs:
+            add((*path, "bloc"), f"unknown bloc {spec.bloc!r}{hint(spec.bloc, scenario.blocs)}")
+        if spec.commodity not in scenario.commodities:
+            name = spec.commodity
+            add(
+                (*path, "commodity"),
+                f"unknown commodity {name!r}{hint(name, scenario.commodities)}",
+            )
+        check_term(spec.start, scenario, path, add)
