@@ -68,8 +68,12 @@ class Flows:
     released: np.ndarray  # strategic stocks sold into the bloc
     purchased: np.ndarray  # bought by strategic buyers in the bloc
     purchase_plan: np.ndarray  # what they wanted to buy
-    direct: np.ndarray  # offtake deliveries (part of `delivered`)
-    producer_output: np.ndarray  # [R, K, S, P] t this tick
+    direct: np.ndarray  # offtake deliveries into the market (part of `delivered`)
+    producer_output: np.ndarray  # [R, K, S, P] t this tick, before offtake deliveries
+    diverted: np.ndarray  # offtake tonnes sent to strategic stocks, outside the market
+    direct_taken: list  # [R] t delivered by each `Effects.direct` entry, in its order
+    user_price: np.ndarray  # what users and home producers pay: price · protection
+    protection: np.ndarray  # max(tariff, reference / price), the tariff wedge of the tick
 
 
 class Market:
@@ -100,6 +104,7 @@ class Market:
         self.last_use = np.broadcast_to(world.demand[None], (n, K, B)).copy()
         self.last_shortfall = np.zeros((n, K, B))
         self.protection = np.ones((n, K, B))  # policies' price wedge, as of the last tick
+        self.tariff_factor = np.ones((n, K, B))  # the ad valorem part of it
         self.investment_floor = np.zeros((n, K, B))
         self._ref = world.reference_price[None, :, None]
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
@@ -159,7 +164,11 @@ class Market:
         zeros = np.zeros((n, K, B))
         release = zeros if effects is None else effects.release
         plan = zeros if effects is None else effects.purchase
-        protection = None if effects is None else effects.protection
+        protection = None
+        if effects is not None:  # a reference price is a floor: the wedge that lifts P to it
+            lift = effects.reference_price / np.maximum(self.price, 1e-300)
+            protection = np.maximum(effects.tariff, lift)
+            self.tariff_factor = effects.tariff.copy()
         growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
         trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
@@ -170,7 +179,7 @@ class Market:
         home_price = self.price[:, self._k_index, self.w.producer_bloc]  # [R,K,S,P]
         if effects is not None:
             home_price = np.maximum(
-                home_price * effects.protection[:, self._k_index, self.w.producer_bloc],
+                home_price * protection[:, self._k_index, self.w.producer_bloc],
                 effects.producer_floor,
             )
         rel = home_price / self._ref[..., None]
@@ -188,6 +197,7 @@ class Market:
         #    named blocs; feed is shared so that refiners' fill ratios are as equal as possible
         produced = desired[:, :, 0]
         output = np.zeros((n, K, S))
+        producer_output = np.zeros_like(desired)
         for s in range(1, S):
             want_feed = np.einsum("rkp,kpb->rkb", desired[:, :, s], self._bloc_onehot[:, s])
             pools = np.einsum("rkpm,rkp->rkm", self.widths[:, :, s - 1], produced)
@@ -206,23 +216,32 @@ class Market:
             # upstream producers curtail to what downstream takes
             upstream = produced * np.einsum("rkpm,rkm->rkp", self.widths[:, :, s - 1], used_share)
             output[:, :, s - 1] = upstream.sum(-1)
+            producer_output[:, :, s - 1] = upstream
             fill = np.where(want_feed > 0, got / np.where(want_feed > 0, want_feed, 1), 0.0)
             fill_p = np.einsum("rkb,kpb->rkp", fill, self._bloc_onehot[:, s])
             produced = desired[:, :, s] * fill_p
         output[:, :, S - 1] = produced.sum(-1)
-        producer_output = produced.copy()
+        producer_output[:, :, S - 1] = produced
 
         # 3. offtake deliveries go straight to their bloc, as far as controls allow; the rest
         #    of refined supply goes where it is scarcest, within what controls allow
         direct = np.zeros((n, K, B))
-        if effects is not None:
-            for k, p, b, volume in effects.direct:
-                open_share = 1.0 - np.where(
-                    self._home[0, k, S - 1, p, b], 0.0, self.stop[:, k, S - 1, p, b]
-                )
-                take = np.minimum(volume, produced[:, k, p] * open_share)
+        diverted = np.zeros((n, K, B))
+        taken = []
+        if effects is not None and effects.direct:
+            # agreements on one producer share its output in proportion to what they ask
+            asked: dict[tuple[int, int], np.ndarray] = {}
+            for k, p, _b, volume, _m in effects.direct:
+                asked[(k, p)] = asked.get((k, p), 0.0) + volume
+            before = produced
+            produced = produced.copy()
+            for k, p, b, volume, to_market in effects.direct:
+                barred = 0.0 if self._home[0, k, S - 1, p, b] else self.stop[:, k, S - 1, p, b]
+                share = np.divide(volume, asked[(k, p)], out=np.zeros(n), where=asked[(k, p)] > 0)
+                take = np.minimum(volume, before[:, k, p] * share * (1.0 - barred))
                 produced[:, k, p] -= take
-                direct[:, k, b] += take
+                (direct if to_market else diverted)[:, k, b] += take
+                taken.append(take)
         rec_share = (
             self.recycling
             if effects is None
@@ -275,7 +294,7 @@ class Market:
         self.recycling += (target - self.recycling) * (1 - np.exp(-dt / w.rec_lag))[None, :, None]
         self.last_use = use / dt
         if effects is not None:
-            self.protection = effects.protection.copy()
+            self.protection = protection
             self.investment_floor = effects.investment_floor.copy()
         self.tick += 1
         return Flows(
@@ -293,6 +312,12 @@ class Market:
             purchase_plan=plan,
             direct=direct,
             producer_output=producer_output,
+            diverted=diverted,
+            direct_taken=taken,
+            user_price=self.price
+            if effects is None
+            else np.maximum(self.price * effects.tariff, effects.reference_price),
+            protection=np.ones((n, K, B)) if protection is None else protection,
         )
 
     def commit_investment(self, k: int, t_years: float) -> np.ndarray:

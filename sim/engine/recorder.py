@@ -84,7 +84,7 @@ class Recorder:
         fiscal = zero if fiscal is None else fiscal
         self.fiscal += fiscal
         self.fiscal_pv += fiscal / (1 + self.discount) ** (tick * dt)
-        mult = f.price / self.p0
+        mult = f.user_price / self.p0
         np.maximum(self.peak, mult, out=self.peak)
         self.sum_mult += mult
         self.short += f.shortfall
@@ -93,7 +93,7 @@ class Recorder:
         self.error = np.maximum(self.error, balance_residual(f))
         use_rate = np.maximum(f.use / dt, 1e-300)
         values = {
-            "price": f.price,
+            "price": f.user_price,
             "supply": (f.delivered + f.recycled + f.releases) / dt,
             "use": f.use / dt,
             "shortfall": f.shortfall / dt,
@@ -134,7 +134,8 @@ def balance_residual(f: Flows) -> np.ndarray:
 
     per bloc:   delivered + recycled + releases = use + stock change
     per bloc:   wanted = use + shortfall
-    per market: sum of delivered over blocs = output of the last stage
+    per market: sum over blocs of delivered and diverted (offtake into stockpiles) = output
+                of the last stage
     """
     scale = np.maximum(
         np.abs(f.use) + np.abs(f.delivered) + np.abs(f.stock_change) + np.abs(f.recycled), 1e-12
@@ -142,5 +143,5 @@ def balance_residual(f: Flows) -> np.ndarray:
     a = np.abs(f.delivered + f.recycled + f.releases - f.use - f.stock_change) / scale
     b = np.abs(f.wanted - f.use - f.shortfall) / np.maximum(f.wanted, 1e-12)
     out = f.output[:, :, -1]
-    c = np.abs(f.delivered.sum(-1) - out) / np.maximum(out, 1e-12)
+    c = np.abs(f.delivered.sum(-1) + f.diverted.sum(-1) - out) / np.maximum(out, 1e-12)
     return np.maximum(np.maximum(a.max((1, 2)), b.max((1, 2))), c.max(1))

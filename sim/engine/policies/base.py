@@ -82,17 +82,21 @@ class Effects:
         self.purchase = np.zeros((n, K, B))  # t this tick strategic buyers want from blocs
         self.producer_floor = np.zeros((n, K, S, P))  # price covered producers are sure of
         self.min_utilisation = np.zeros((n, K, S, P))  # committed output (offtake)
-        self.protection = np.ones((n, K, B))  # >1: users and home producers see a higher price
+        self.tariff = np.ones((n, K, B))  # ad valorem wedges on imports, multiplied together
+        self.reference_price = np.zeros((n, K, B))  # prices tariffs lift the bloc to, at least
         self.recycling_floor = np.zeros((n, K, B))  # share of use met from scrap at least
         self.investment_floor = np.zeros((n, K, B))  # price investors in a bloc are sure of
-        self.direct: list[tuple[int, int, int, np.ndarray]] = []  # (k, p, b, t) offtake deliveries
+        # offtake deliveries (k, p, b, t this tick, to_market); the market answers with what
+        # each one actually delivered, in `Flows.direct_taken`, in the same order
+        self.direct: list[tuple[int, int, int, np.ndarray, bool]] = []
 
     def reset(self) -> None:
         self.release.fill(0.0)
         self.purchase.fill(0.0)
         self.producer_floor.fill(0.0)
         self.min_utilisation.fill(0.0)
-        self.protection.fill(1.0)
+        self.tariff.fill(1.0)
+        self.reference_price.fill(0.0)
         self.recycling_floor.fill(0.0)
         self.investment_floor.fill(0.0)
         self.direct.clear()

@@ -9,8 +9,8 @@ offtake too. A commitment keeps the producers running at the contracted volume
 ignored) even where the price alone would not; upstream stages are not committed, so the
 producers still need feed. The state pays the contract price for what arrives and gets the
 buyer bloc's price of the tick back when it resells; its fiscal cost is the difference, plus
-any premium. The market reports deliveries by commodity and bloc only, so offtakes into one
-bloc share what arrived in proportion to what each asked for.
+any premium. The market reports what each delivery entry received, so agreements sharing a
+bloc are costed on their own tonnes.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class Offtake(SpecBase):
     years: float = Field(gt=0)
     """Length of the term in years."""
     destination: str = "market"
-    """`market`: resold into the buyer's market at its price. Naming a stockpile policy is
-    reserved for deliveries into that stockpile, which are not supported yet."""
+    """`market`: resold into the buyer's market at its price; or the name of a stockpile
+    policy of the same option, which receives the tonnes (they never reach the market)."""
 
     @model_validator(mode="after")
     def _priced(self) -> Offtake:
@@ -105,14 +105,12 @@ class Instrument(BaseInstrument):
         self.requested = np.zeros(ctx.n)  # t asked for this tick
         keys = ("requested_t", "delivered_t", "paid", "resold", "premium")
         self.totals = {key: np.zeros(ctx.n) for key in keys}  # over the run, for `report`
-        self._effects: Effects | None = None
 
     def active(self, tick: int) -> bool:
         return self.first <= tick < self.end
 
     def before_clear(self, tick: int, effects: Effects) -> None:
         ctx, spec, k, s = self.ctx, self.spec, self.k, self.s
-        self._effects = effects  # read back after the clearing to split shared deliveries
         self.requested = np.zeros(ctx.n)
         if not self.active(tick):
             return
@@ -122,26 +120,28 @@ class Instrument(BaseInstrument):
         volume = np.where(taken, spec.volume, 0.0)  # t/yr
         self.requested = volume * ctx.world.dt
         mu = effects.min_utilisation
+        to_market = spec.destination == "market"
+        self._entries = []
         for j, p in enumerate(self.p):
-            effects.direct.append((k, p, self.b, self.requested * self.split[j]))
+            self._entries.append(len(effects.direct))
+            effects.direct.append((k, p, self.b, self.requested * self.split[j], to_market))
             # agreements on one producer add up: the floor covers every tonne asked of it so far
-            asked = sum(v for kk, pp, _b, v in effects.direct if kk == k and pp == p)
+            asked = sum(v for kk, pp, _b, v, _m in effects.direct if kk == k and pp == p)
             floor = asked / ctx.world.dt / max(self.capacity[j], 1e-300)
             mu[:, k, s, p] = np.maximum(mu[:, k, s, p], floor)
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
-        if not self.active(tick) or self._effects is None:
+        if not self.active(tick):
             return
         k, b, spec = self.k, self.b, self.spec
-        # `flows.direct` sums every offtake into (k, b); each gets its share by what it asked.
-        asked = np.zeros(self.ctx.n)
-        for kk, _p, bb, volume in self._effects.direct:
-            if kk == k and bb == b:
-                asked += volume
-        ratio = np.where(asked > 0, self.requested / np.where(asked > 0, asked, 1.0), 0.0)
-        got = flows.direct[:, k, b] * ratio
-        resale = flows.price[:, k, b]
-        paid = got * (self.strike if spec.price == "fixed" else resale * (1 - spec.discount))
+        got = sum(flows.direct_taken[i] for i in self._entries)  # what this agreement received
+        price = flows.price[:, k, b]
+        paid = got * (self.strike if spec.price == "fixed" else price * (1 - spec.discount))
+        if spec.destination == "market":
+            resale = price
+        else:  # the tonnes go into the named stockpile, not back to the market
+            self.ctx.instruments[spec.destination].receive(k, got)
+            resale = np.zeros_like(price)
         premium = np.full(self.ctx.n, self.premium * self.ctx.world.dt)
         now = (self.requested, got, paid, got * resale, premium)
         for key, x in zip(self.totals, now, strict=True):
@@ -218,7 +218,11 @@ class Instrument(BaseInstrument):
         if spec.destination != "market":
             other = scenario.policies.get(spec.destination)
             if other is not None and other.type == "stockpile":
-                add((*path, "destination"), "delivery into a stockpile is not supported yet")
+                if spec.commodity not in other.commodities:
+                    add(
+                        (*path, "destination"),
+                        f"stockpile {spec.destination!r} does not hold {spec.commodity}",
+                    )
             else:
                 add(
                     (*path, "destination"),

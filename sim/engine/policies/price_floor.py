@@ -7,11 +7,11 @@ the larger of their home price and the floor, and the payer books the gap times 
 `reference_tariff` is the design put to the Feb 2026 Washington ministerial: a zone's users and
 producers see at least the reference price, because a tariff on imports from outside makes up
 the gap; the tariff's revenue is booked as negative cost. While the term runs (floor F,
-bloc price P_b left by the last tick, wedge w_b = `Effects.protection`):
+bloc price P_b left by the last tick; users pay max(P_b * tariff_b, R_b)):
 
     cfd               P_home,p <- max(P_home,p, F)  for covered p (so output follows the floor)
                       cost(payer) = sum_p (F - w_b P_b)+ Y_p * min(1, cap dt / sum_p Y_p)
-    reference_tariff  w_b <- max(w_b, F / P_b);   cost(b) = -(F - P_b)+ * imports_b
+    reference_tariff  R_b <- max(R_b, F);   cost(b) = -(F - P_b * tariff_b)+ * imports_b
     both              investment floor of the floor's bloc(s) <- max(., F)
 """
 
@@ -95,10 +95,8 @@ def term(ctx: Context, start: YearMonth | None, years: float | None) -> tuple[in
 
 
 def last_stage_output(flows) -> np.ndarray:
-    """Producers' output of the last stage [R, K, P], t this tick. `Flows.producer_output` is
-    documented as [R, K, S, P] but holds the last stage only; accept both."""
-    out = flows.producer_output
-    return out[:, :, -1] if out.ndim == 4 else out
+    """Producers' output of the last stage [R, K, P], t this tick."""
+    return flows.producer_output[:, :, -1]
 
 
 def imports(ctx: Context, flows, k: int, b: int) -> np.ndarray:
@@ -162,17 +160,20 @@ class Instrument(BaseInstrument):
             effects.producer_floor[:, k, self.s, self.p] = np.maximum(pf, self.floor)
             self.home = price[:, k, self.p_bloc].copy()
             return
-        p_b = price[:, k, self.b]
-        self.gap = np.maximum(self.floor - p_b, 0.0)
-        lift = self.floor / np.maximum(p_b, 1e-300)
-        effects.protection[:, k, self.b] = np.maximum(effects.protection[:, k, self.b], lift)
+        self.p_b = price[:, k, self.b].copy()
+        ref = effects.reference_price[:, k, self.b]
+        effects.reference_price[:, k, self.b] = np.maximum(ref, self.floor)
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if not self.active(tick):
             return
         k = self.k
         if self.spec.mechanism == "reference_tariff":
-            ledger.book(self.name, k, self.b, -self.gap * imports(self.ctx, flows, k, self.b))
+            # the wedge above what ad valorem tariffs already add, so that the two never
+            # collect the same revenue twice
+            taxed = self.p_b * self.ctx.market.tariff_factor[:, k, self.b]
+            gap = np.maximum(self.floor - taxed, 0.0)
+            ledger.book(self.name, k, self.b, -gap * imports(self.ctx, flows, k, self.b))
             return
         # the producers' market price is their bloc's price times any tariff protection there
         home = self.home * self.ctx.market.protection[:, k, self.p_bloc]

@@ -52,7 +52,7 @@ class Release(Model):
     crisis prices) or the reference price (released to industry at normal prices)."""
 
 
-class Spec(SpecBase):
+class Stockpile(SpecBase):
     """A strategic stockpile of one or more commodities, owned by one or more countries or
     blocs."""
 
@@ -86,7 +86,7 @@ class Spec(SpecBase):
     """Storage and management a year, as a share of the value held at reference prices."""
 
     @model_validator(mode="after")
-    def _sized(self) -> Spec:
+    def _sized(self) -> Stockpile:
         if self.days is None and self.tonnes is None and self.budget is None:
             raise ValueError("give a size: 'days', 'tonnes' or 'budget'")
         if self.days is not None and self.tonnes is not None:
@@ -94,8 +94,12 @@ class Spec(SpecBase):
         return self
 
 
+Spec = Stockpile
+"""The registry reads `Spec`; the class has its own name for the reference docs."""
+
+
 class Instrument(BaseInstrument):
-    def __init__(self, name: str, spec: Spec, ctx: Context):
+    def __init__(self, name: str, spec: Stockpile, ctx: Context):
         super().__init__(name, spec, ctx)
         w = ctx.world
         self.k = np.array([w.commodities.index(c) for c in spec.commodities], dtype=np.intp)
@@ -128,6 +132,7 @@ class Instrument(BaseInstrument):
         self.spent = np.zeros((n, C))  # on purchases, currency
         self.earned = np.zeros((n, C))  # from sales, currency
         self.max_net_spend = np.zeros(n)
+        self.received = np.zeros((n, C))  # t delivered by offtake agreements
 
     # -- sizing -------------------------------------------------------------------------------
     def use(self, tick: int) -> np.ndarray:
@@ -252,12 +257,19 @@ class Instrument(BaseInstrument):
             out[:, k, self.blocs] += self.level[:, j, None] * self.weights[j]
         return {"strategic_stock": out}
 
+    def receive(self, k: int, tonnes: np.ndarray) -> None:
+        """Tonnes [R] of commodity k delivered by an offtake agreement (paid for by it)."""
+        j = int(np.flatnonzero(self.k == k)[0])
+        self.level[:, j] += tonnes
+        self.received[:, j] += tonnes
+
     def report(self) -> dict[tuple[str, str], np.ndarray]:
         price = self._owner_price()
         out: dict[tuple[str, str], np.ndarray] = {}
         for j, c in enumerate(self.spec.commodities):
             out[(c, "initial_t")] = self.initial_level[:, j]
             out[(c, "purchased_t")] = self.bought[:, j]
+            out[(c, "received_t")] = self.received[:, j]
             out[(c, "sold_t")] = self.sold[:, j]
             out[(c, "level_t")] = self.level[:, j]
             out[(c, "spent")] = self.spent[:, j]
@@ -269,7 +281,7 @@ class Instrument(BaseInstrument):
         return out
 
     @staticmethod
-    def check(spec: Spec, scenario, path: tuple, add) -> None:
+    def check(spec: Stockpile, scenario, path: tuple, add) -> None:
         from ...scenario.countries import COUNTRIES, GROUPS
 
         for i, o in enumerate(spec.owners):

@@ -1,7 +1,7 @@
 """Ad valorem import tariffs: a bloc taxes its imports of a commodity at a fixed rate.
 
 The tariff multiplies the price the bloc's users pay and its home producers earn by
-`1 + rate` (`Effects.protection`; investors in the bloc see it too), so use falls and home
+`1 + rate` (`Effects.tariff`; investors in the bloc see it too), so use falls and home
 output rises. The bloc's treasury collects `rate` times its price on what it imports, booked
 as negative fiscal cost. Imports are approximated by `price_floor.imports` (net of home output).
 """
@@ -59,7 +59,7 @@ class Instrument(BaseInstrument):
             return
         # users and producers respond to the price left by the last tick: tax that same price
         self.price = self.ctx.market.price[:, self.k, self.b].copy()
-        effects.protection[:, self.k, self.b] *= 1.0 + self.spec.rate
+        effects.tariff[:, self.k, self.b] *= 1.0 + self.spec.rate
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if not self.active(tick):

@@ -231,12 +231,6 @@ BAD = [
     ),
     (
         "years: 3",
-        "years: 3\n    destination: reserve",
-        "destination",
-        "delivery into a stockpile is not supported yet",
-    ),
-    (
-        "years: 3",
         "years: 3\n    destination: reserv",
         "destination",
         "'reserv' is neither 'market' nor the name of a stockpile policy",
@@ -273,3 +267,22 @@ def test_fixed_price_without_a_strike_is_refused(tmp_path):
     assert [str(p) for p in info.value.problems] == [
         f"{path}:{line}:5: policies.deal: a fixed price and an option need a 'strike'"
     ]
+
+
+def test_delivery_into_a_stockpile_keeps_the_tonnes_out_of_the_market(tmp_path):
+    text = BASE.replace("    years: 3\n", "    years: 3\n    destination: reserve\n", 1)
+    text = text.replace("options:", STOCKPILE + "options:").replace(
+        "with: [deal]", "with: [deal, reserve]"
+    )
+    path = write(tmp_path, text)
+    r = run(path, sets=("+policies.reserve.release={price_above: 1000, when_short: false}",))
+    delivered = report(r, "delivered_t")
+    received = r.policy_reports[("reserve", "gallium", "received_t")]
+    assert (delivered > 0).all()
+    np.testing.assert_allclose(received, delivered, rtol=1e-12)
+    level = r.policy_reports[("reserve", "gallium", "level_t")]
+    bought = r.policy_reports[("reserve", "gallium", "purchased_t")]
+    sold = r.policy_reports[("reserve", "gallium", "sold_t")]
+    np.testing.assert_allclose(level, bought + received - sold, rtol=1e-12)
+    # stocked tonnes are paid at the contract price and not resold: no resale revenue
+    assert (report(r, "resold") == 0).all()

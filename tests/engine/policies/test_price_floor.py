@@ -174,20 +174,23 @@ def test_reference_tariff_lifts_the_price_users_and_producers_see_to_the_floor(l
     market.price[:, NDPR, ALLIANCE] = np.array([50_000.0, 100_000.0, 160_000.0])
     effects = Effects(3, *world.shape)
     inst.before_clear(26, effects)
-    seen = market.price[:, NDPR] * effects.protection[:, NDPR]  # [R, B]
+    # users and home producers pay max(P * tariff, reference price)
+    seen = np.maximum(
+        market.price[:, NDPR] * effects.tariff[:, NDPR], effects.reference_price[:, NDPR]
+    )
     np.testing.assert_allclose(seen[:, ALLIANCE], [130_000.0, 130_000.0, 160_000.0])
-    assert (effects.protection[:, NDPR, [CHINA, REST]] == 1).all()
+    assert (effects.reference_price[:, NDPR, [CHINA, REST]] == 0).all()
     assert (effects.investment_floor[:, NDPR, ALLIANCE] == 130_000.0).all()
-    # a stronger wedge already in place (another tariff) is kept
+    # a higher reference price already in place is kept
     effects.reset()
-    effects.protection[:, NDPR, ALLIANCE] = 3.0
+    effects.reference_price[:, NDPR, ALLIANCE] = 300_000.0
     inst.before_clear(26, effects)
-    assert (effects.protection[:, NDPR, ALLIANCE] == 3.0).all()
+    assert (effects.reference_price[:, NDPR, ALLIANCE] == 300_000.0).all()
     # outside the term: nothing
     for tick in (25, 78):
         effects.reset()
         inst.before_clear(tick, effects)
-        assert (effects.protection == 1).all() and (effects.investment_floor == 0).all()
+        assert (effects.reference_price == 0).all() and (effects.investment_floor == 0).all()
 
 
 def test_reference_tariff_collects_revenue_on_imports_and_cuts_use(loaded):

@@ -96,9 +96,10 @@ def test_tariff_cuts_use_in_the_taxing_bloc_and_collects_revenue(loaded):
     us = world.producer_index(NDPR, "refining", "US")
     home = world.capacity[NDPR, -1, us]  # t/yr
     supply = duty.paths["supply"][:, :, NDPR, ALLIANCE]  # t/yr, all primary: no recycling
-    price = np.concatenate(
-        [np.full((1, 3), world.reference_price[NDPR]), duty.paths["price"][:-1, :, NDPR, ALLIANCE]]
-    )
+    # the recorded price is what users pay, the market price times 1.25; revenue is 25% of
+    # the market price of the last tick
+    paid = duty.paths["price"][:-1, :, NDPR, ALLIANCE] / 1.25
+    price = np.concatenate([np.full((1, 3), world.reference_price[NDPR]), paid])
     revenue = -cost[:, :, ALLIANCE]
     assert (revenue <= 0.25 * price * supply * (1 + 1e-12)).all()
     assert (revenue >= 0.25 * price * (supply - home) * (1 - 1e-12)).all()
