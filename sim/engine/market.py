@@ -72,8 +72,8 @@ class Flows:
     producer_output: np.ndarray  # [R, K, S, P] t this tick, before offtake deliveries
     diverted: np.ndarray  # offtake tonnes sent to strategic stocks, outside the market
     direct_taken: list  # [R] t delivered by each `Effects.direct` entry, in its order
-    user_price: np.ndarray  # what users and home producers pay: price · protection
-    protection: np.ndarray  # max(tariff, reference / price), the tariff wedge of the tick
+    user_price: np.ndarray  # what users pay: max(price · tariff, reference price), this tick
+    protection: np.ndarray  # max(tariff, reference / last price): the wedge decisions used
 
 
 class Market:
@@ -103,7 +103,7 @@ class Market:
         self.recycling = np.broadcast_to(world.rec_share[None, :, None], (n, K, B)).copy()
         self.last_use = np.broadcast_to(world.demand[None], (n, K, B)).copy()
         self.last_shortfall = np.zeros((n, K, B))
-        self.protection = np.ones((n, K, B))  # policies' price wedge, as of the last tick
+        self.protection = np.ones((n, K, B))  # the wedge of the tick last cleared
         self.tariff_factor = np.ones((n, K, B))  # the ad valorem part of it
         self.investment_floor = np.zeros((n, K, B))
         self._ref = world.reference_price[None, :, None]

@@ -73,6 +73,15 @@ class _Checker:
             INSTRUMENTS[spec.type].check(spec, self.s, ("policies", name), self.add)
         for option, names in self.s.options.items():
             for i, name in enumerate(names):
+                spec = self.s.policies.get(name)
+                target = getattr(spec, "destination", "market")
+                known = target in self.s.policies
+                if spec is not None and target != "market" and known and target not in names:
+                    self.add(
+                        ("options", option, i),
+                        f"{name!r} delivers into stockpile {target!r}, which this option does "
+                        f"not switch on; add {target!r} to the option",
+                    )
                 if name not in self.s.policies:
                     known = ", ".join(self.s.policies) or "none are defined"
                     self.add(

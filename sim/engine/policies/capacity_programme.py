@@ -94,7 +94,10 @@ class Instrument(BaseInstrument):
                     for rep in ctx.replications
                 ]
             )
-        lead = np.round((spec.lead_time + np.maximum(delay, 0.0)) * tpy).astype(np.int64)
+        # capacity arrives at least one tick after the decision, like private investment
+        lead = np.maximum(
+            1, np.round((spec.lead_time + np.maximum(delay, 0.0)) * tpy).astype(np.int64)
+        )
         self.arrival = self.decision + lead  # [R] tick whose clearing first has the capacity
         net = ctx.money(spec.amount) * (1.0 - (spec.recovery or 0.0))
         ticks = max(1, round(spec.lead_time * tpy)) if spec.spread else 1

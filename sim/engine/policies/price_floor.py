@@ -2,7 +2,7 @@
 bloc defends with an adjustable tariff.
 
 `cfd` is the US DoD-MP Materials deal (US$110/kg NdPr for ten years from Q4 2025; the state
-pays the gap to the market on what the producer sells): covered producers decide output on
+pays the gap to the market on all volumes sold or stockpiled): covered producers decide output on
 the larger of their home price and the floor, and the payer books the gap times their output.
 `reference_tariff` is the design put to the Feb 2026 Washington ministerial: a zone's users and
 producers see at least the reference price, because a tariff on imports from outside makes up
@@ -10,7 +10,8 @@ the gap; the tariff's revenue is booked as negative cost. While the term runs (f
 bloc price P_b left by the last tick; users pay max(P_b * tariff_b, R_b)):
 
     cfd               P_home,p <- max(P_home,p, F)  for covered p (so output follows the floor)
-                      cost(payer) = sum_p (F - w_b P_b)+ Y_p * min(1, cap dt / sum_p Y_p)
+                      cost(payer) = sum_p (F - P_home,p)+ Y_p * min(1, cap dt / sum_p Y_p)
+                      (P_home,p: the producers' bloc price times that bloc's tariff wedge)
     reference_tariff  R_b <- max(R_b, F);   cost(b) = -(F - P_b * tariff_b)+ * imports_b
     both              investment floor of the floor's bloc(s) <- max(., F)
 """
@@ -49,8 +50,8 @@ class PriceFloor(SpecBase):
     years: float | None = Field(None, gt=0)
     """Length of the term in years (default: to the end of the run)."""
     stage: StageName = "refining"
-    """`cfd`: stage of the covered producers; only the last stage of the chain, whose output
-    the engine reports by producer."""
+    """`cfd`: stage of the covered producers; the last stage of the chain, where the market
+    price that the floor is compared with is formed."""
     producers: list[str] = Field(default_factory=list)
     """`cfd`: ISO codes of the covered producers at that stage."""
     payer: str | None = None

@@ -286,3 +286,17 @@ def test_delivery_into_a_stockpile_keeps_the_tonnes_out_of_the_market(tmp_path):
     np.testing.assert_allclose(level, bought + received - sold, rtol=1e-12)
     # stocked tonnes are paid at the contract price and not resold: no resale revenue
     assert (report(r, "resold") == 0).all()
+
+
+def test_delivery_into_a_stockpile_outside_the_option_is_refused(tmp_path):
+    text = BASE.replace("    years: 3\n", "    years: 3\n    destination: reserve\n", 1)
+    text = text.replace("options:", STOCKPILE + "options:")
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        sim.load(path)
+    (p,) = info.value.problems
+    assert p.key == "options.with.0"
+    assert p.message == (
+        "'deal' delivers into stockpile 'reserve', which this option does not switch on; "
+        "add 'reserve' to the option"
+    )
