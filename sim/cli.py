@@ -220,9 +220,12 @@ def run(
             click.echo(
                 f"{row.metric}: {row['mean']:,.0f} {cur} (p5 {row.p5:,.0f}, p95 {row.p95:,.0f})"
             )
-        per = summary[(summary.commodity == "all") & (summary.metric == "cost_per_tonne_avoided")]
-        for _, row in per.iterrows():
-            click.echo(f"cost per tonne of shortfall avoided: {row['mean']:,.0f} {cur}/t")
+        total = summary[summary.commodity == "all"].set_index("metric")["mean"]
+        if "shortfall_avoided_t" in total:
+            click.echo(
+                f"shortfall avoided against do-nothing: {total['shortfall_avoided_t']:,.1f} t; "
+                f"cost per tonne avoided: {total['cost_per_tonne_avoided']:,.0f} {cur}/t"
+            )
     err = float(results.balance_error.max())
     click.echo(f"\nmass balance: largest relative residual {err:.1e}")
     click.echo(f"wrote {out}")

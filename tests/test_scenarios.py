@@ -57,3 +57,36 @@ def test_shipped_scenarios_point_editors_at_the_schema(path):
     assert first.startswith(prefix)
     target = (path.parent / first[len(prefix) :]).resolve()
     assert target == (ROOT.parent / "docs" / "scenario.schema.json").resolve()
+
+
+def _floor_run(*overrides):
+    loaded = sim.load(ROOT / "ndpr-price-floor.yaml", overrides=("calm", *overrides))
+    return run_batch(loaded.scenario, np.arange(2), seed=1, option="floor", keep_paths=True)
+
+
+def test_ndpr_floor_above_the_market_costs_money_every_period():
+    r = _floor_run("low-price")  # NdPr at 63 USD/kg (Jul 2025), under the 110 USD/kg floor
+    cost = r.paths["fiscal_cost"].sum((2, 3))  # [T, R] currency/yr
+    term = int(round(9.75 * 52))
+    assert (cost[:term] > 0).all()
+    assert (cost[term:] == 0).all()
+
+
+def test_ndpr_floor_below_the_market_costs_nothing():
+    r = _floor_run("high-price")  # NdPr at 123 USD/kg (Feb 2026), above the floor
+    assert (r.metrics["fiscal_cost"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("path", "option"),
+    [
+        ("alliance-2026.yaml", "stockpiles-and-floors"),
+        ("australia-reserve.yaml", "reserve"),
+        ("allied-stockpiles.yaml", "both-coordinated"),
+    ],
+)
+def test_policy_scenarios_run_and_balance(path, option):
+    loaded = sim.load(ROOT / path)
+    r = run_batch(loaded.scenario, np.arange(2), seed=1, option=option)
+    assert r.balance_error.max() < 1e-9
+    assert r.fiscal_by_policy and all(np.isfinite(v).all() for v in r.fiscal_by_policy.values())

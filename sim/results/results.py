@@ -145,14 +145,17 @@ class Results:
                     rows.append(_row(self.option, commodity, bloc, m, self.metrics[m][:, k, b]))
                 if avoided is not None:
                     rows.append(
+                        _row(self.option, commodity, bloc, "shortfall_avoided_t", avoided[:, k, b])
+                    )
+                    rows.append(
                         _per_tonne(self.option, commodity, bloc, fiscal[:, k, b], avoided[:, k, b])
                     )
         for m in ("fiscal_cost", "fiscal_cost_discounted"):
             rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
         if avoided is not None:
-            rows.append(
-                _per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), avoided.sum((1, 2)))
-            )
+            total_avoided = avoided.sum((1, 2))
+            rows.append(_row(self.option, "all", "all", "shortfall_avoided_t", total_avoided))
+            rows.append(_per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), total_avoided))
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def times(self) -> np.ndarray:
