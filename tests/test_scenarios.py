@@ -67,7 +67,7 @@ def _floor_run(*overrides):
 def test_ndpr_floor_above_the_market_costs_money_every_period():
     r = _floor_run("low-price")  # NdPr at 63 USD/kg (Jul 2025), under the 110 USD/kg floor
     cost = r.paths["fiscal_cost"].sum((2, 3))  # [T, R] currency/yr
-    term = int(round(9.75 * 52))
+    term = round(9.75 * 52)
     assert (cost[:term] > 0).all()
     assert (cost[term:] == 0).all()
 
