@@ -102,6 +102,10 @@ class Recorder:
             "fiscal_cost": fiscal / dt,
         }
         for v, arr in values.items():
+            if arr is zero or not arr.any():  # series of policies not in force: all zero
+                if self.keep:
+                    self.paths[v][tick] = arr
+                continue
             self.series[v][tick] = np.quantile(arr, QUANTILES, axis=0)
             self.mean[v][tick] = arr.mean(0)
             if self.keep:
