@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 from . import __version__
 from .scenario import ScenarioError, json_schema, load
@@ -31,6 +32,54 @@ _override_option = click.option(
     metavar="NAME",
     help="Switch on a named override from the scenario's `overrides:`. Repeatable.",
 )
+
+
+def _execution_options(func: Callable) -> Callable:
+    """--executor, --workers, --scheduler and --block-size, shared by run and compare."""
+    from .experiment.executors import EXECUTORS
+
+    func = click.option(
+        "--block-size",
+        default=None,
+        type=click.IntRange(min=1),
+        help="Replications advanced together by one engine batch [reps / workers].",
+    )(func)
+    func = click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="Dask scheduler address for --executor dask [a local cluster].",
+    )(func)
+    func = click.option(
+        "--workers",
+        default=None,
+        type=click.IntRange(min=1),
+        help="Worker processes [all cores].",
+    )(func)
+    return click.option(
+        "--executor",
+        type=click.Choice(EXECUTORS),
+        default="processes",
+        show_default=True,
+        help="Where blocks of replications run; results are identical whichever you choose.",
+    )(func)
+
+
+def _execution(
+    executor: str, workers: int | None, scheduler: str | None, block_size: int | None, reps: int
+) -> dict:
+    """Keyword arguments for the runner: without --block-size, one block per worker."""
+    from .experiment.executors import cpu_count
+
+    if block_size is None and executor != "inline":
+        n = workers or cpu_count()
+        block_size = max(1, -(-reps // n))
+    return {
+        "executor": executor,
+        "workers": workers,
+        "scheduler": scheduler,
+        "block_size": block_size,
+    }
 
 
 def _report(func: Callable) -> Callable:
@@ -160,12 +209,7 @@ def _table(summary) -> str:
 @_set_option
 @click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
 @click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
-@click.option(
-    "--block-size",
-    default=None,
-    type=click.IntRange(min=1),
-    help="Replications advanced together by one engine batch [all].",
-)
+@_execution_options
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @click.option(
@@ -182,6 +226,9 @@ def run(
     option: str | None,
     reps: int | None,
     seed: int | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
     block_size: int | None,
     out: Path | None,
     no_plots: bool,
@@ -202,7 +249,8 @@ def run(
     click.echo(
         f"running {reps} replications of {file}, option {option} (seed {seed}) ...", err=True
     )
-    results = run_replications(loaded, reps, seed, block_size=block_size, option=option)
+    execution = _execution(executor, workers, scheduler, block_size, reps)
+    results = run_replications(loaded, reps, seed, option=option, **execution)
 
     def figures(folder: Path) -> None:
         if not no_plots:
@@ -229,6 +277,99 @@ def run(
     err = float(results.balance_error.max())
     click.echo(f"\nmass balance: largest relative residual {err:.1e}")
     click.echo(f"wrote {out}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
+@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_execution_options
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Compare only these options (the baseline always runs). Repeatable.",
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_report
+def compare(
+    file: Path,
+    overrides: tuple[str, ...],
+    sets: tuple[str, ...],
+    reps: int | None,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    block_size: int | None,
+    only: tuple[str, ...],
+    out: Path | None,
+    no_plots: bool,
+) -> None:
+    """Run every policy option of a scenario on the same replications and compare them."""
+    from .experiment import DEFAULT_REPS, DEFAULT_SEED
+    from .experiment.compare import compare_options
+    from .results.io import default_out, write_run
+
+    loaded = load(file, overrides, sets)
+    reps = reps or DEFAULT_REPS
+    seed = DEFAULT_SEED if seed is None else seed
+    out = out or default_out(file)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    names = ", ".join(only or loaded.scenario.options) or "base"
+    click.echo(
+        f"comparing options {names} of {file}: {reps} replications each (seed {seed}) ...", err=True
+    )
+    execution = _execution(executor, workers, scheduler, block_size, reps)
+    comparison = compare_options(loaded, reps, seed, options=list(only) or None, **execution)
+    diffs = comparison.differences()
+
+    def extra(folder: Path) -> None:
+        from .results.io import FLOAT_FORMAT
+
+        (folder / "differences.csv").write_text(
+            diffs.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        )
+        if not no_plots:
+            from .plots.compare import save_comparison_figures
+            from .plots.report import write_report
+
+            save_comparison_figures(comparison, folder)
+            write_report(comparison, folder)
+
+    write_run(list(comparison.results.values()), out, command=sys.argv, extra=extra)
+    click.echo(_comparison_table(comparison))
+    click.echo(f"wrote {out}")
+
+
+def _comparison_table(c) -> str:
+    """One line per option: shortfall and peak price in the most exposed bloc, fiscal cost."""
+    from .plots.compare import focus_bloc
+
+    base = c.results[c.baseline]
+    b = focus_bloc(c)
+    bloc = base.world.blocs[b]
+    cur = base.world.currency
+    lines = [
+        f"{'option':<24} {'shortfall t in ' + bloc:>22} {'mean peak price x':>18} "
+        f"{'fiscal cost, M ' + cur:>18} {'cost per t avoided':>20}"
+    ]
+    for option, r in c.results.items():
+        short = r.metrics["shortfall_t"][:, :, b].sum(1)
+        peak = r.metrics["peak_price_multiple"][:, :, b].mean()
+        cost = r.metrics["fiscal_cost"].sum((1, 2))
+        avoided = base.metrics["shortfall_t"].sum((1, 2)) - r.metrics["shortfall_t"].sum((1, 2))
+        per = f"{cost.sum() / avoided.sum():,.0f}" if avoided.sum() > 1e-9 else "-"
+        lines.append(
+            f"{option:<24} {short.mean():>15,.1f} ±{1.96 * short.std() / np.sqrt(len(short)):<6,.1f}"
+            f"{peak:>18.2f} {cost.mean() / 1e6:>18,.1f} {per:>20}"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -75,6 +75,12 @@ disruptions:
 """
 
 
+@pytest.fixture(scope="session")
+def small_text() -> str:
+    """The text of the small scenario, for tests that build on it."""
+    return SMALL
+
+
 @pytest.fixture
 def small_path(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"

@@ -96,6 +96,25 @@ def test_same_seed_gives_byte_identical_summary(runner, small_path, tmp_path):
     assert a == b
 
 
+def test_executors_give_byte_identical_summaries(runner, small_path, tmp_path):
+    _run(runner, small_path, tmp_path / "inline", "--no-plots", "--executor", "inline")
+    _run(
+        runner,
+        small_path,
+        tmp_path / "procs",
+        "--no-plots",
+        "--executor",
+        "processes",
+        "--workers",
+        "2",
+        "--block-size",
+        "4",
+    )
+    a = (tmp_path / "inline" / "summary.csv").read_bytes()
+    b = (tmp_path / "procs" / "summary.csv").read_bytes()
+    assert a == b
+
+
 def test_run_refuses_to_overwrite(runner, small_path, tmp_path):
     out = tmp_path / "run"
     out.mkdir()

@@ -6,14 +6,18 @@ the block size: a block is only a batch of rows advanced by one SimPy calendar.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
 
 from ..engine import run_batch
-from ..engine.world import compile_world
+from ..engine.recorder import BatchResult
+from ..engine.world import World, compile_world
 from ..results import Results
 from ..scenario import LoadedScenario
+from ..scenario.schema import Scenario
+from .executors import Progress, run_blocks
 
 DEFAULT_REPS = 1000
 DEFAULT_SEED = 20260204
@@ -38,18 +42,53 @@ def default_option(loaded: LoadedScenario) -> str:
     return next(iter(loaded.scenario.options), BASE)
 
 
-def _simulate(loaded, world, reps, seed, block_size, keep_paths, option) -> list:
+def simulate_block(
+    scenario: Scenario,
+    ids: np.ndarray,
+    seed: int,
+    keep_paths: bool,
+    option: str | None,
+    world: World | None = None,
+) -> BatchResult:
+    """One block of replications: the task a worker runs. The world is compiled from the
+    scenario where the block runs, unless given (the inline executor passes its own)."""
+    return run_batch(scenario, ids, seed, world=world, keep_paths=keep_paths, option=option)
+
+
+def _simulate(
+    loaded,
+    world,
+    reps,
+    seed,
+    block_size,
+    keep_paths,
+    option,
+    *,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list:
     size = block_size or reps
     engine_option = None if option == BASE else option
-    blocks = []
-    for first in range(0, reps, size):
-        ids = np.arange(first, min(first + size, reps))
-        blocks.append(
-            run_batch(
-                loaded.scenario, ids, seed, world=world, keep_paths=keep_paths, option=engine_option
-            )
+    blocks = [
+        (
+            loaded.scenario,
+            np.arange(first, min(first + size, reps)),
+            seed,
+            keep_paths,
+            engine_option,
         )
-    return blocks
+        for first in range(0, reps, size)
+    ]
+    # In this process the compiled world is shared by every block; elsewhere each block
+    # compiles its own from the scenario (cheap, and the same arrays).
+    task = (
+        functools.partial(simulate_block, world=world) if executor == "inline" else simulate_block
+    )
+    return run_blocks(
+        task, blocks, executor=executor, workers=workers, scheduler=scheduler, progress=progress
+    )
 
 
 def run_replications(
@@ -60,10 +99,20 @@ def run_replications(
     block_size: int | None = None,
     keep_paths: bool = False,
     option: str | None = None,
+    baseline_shortfall: np.ndarray | None = None,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
 ) -> Results:
     """Simulate `reps` replications of one option; `block_size` replications go through the
     engine together. An option with policies is also run against the scenario's do-nothing
-    option on the same replications (common random numbers), for `cost_per_tonne_avoided`."""
+    option on the same replications (common random numbers), for `cost_per_tonne_avoided`.
+
+    `executor` ("inline", "processes" or "dask"; see `sim.experiment.executors`) says where
+    the blocks run: on `workers` processes, or on the dask `scheduler` at that address (a local
+    cluster without one). Results are identical whichever runs them. `progress(done, total)` is
+    called as blocks finish: over the option's blocks, then over the do-nothing run's, if any."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
@@ -72,14 +121,22 @@ def run_replications(
         raise ValueError(f"no option named {option!r} in {loaded.path} (options: {known})")
     t0 = time.perf_counter()
     world = compile_world(loaded.scenario)
-    blocks = _simulate(loaded, world, reps, seed, block_size, keep_paths, option)
+    run_on = {
+        "executor": executor,
+        "workers": workers,
+        "scheduler": scheduler,
+        "progress": progress,
+    }
+    blocks = _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on)
     timings = {"simulate_s": time.perf_counter() - t0}
-    baseline = None
+    baseline = baseline_shortfall  # given by a comparison that already ran the baseline
     base_name = baseline_option(loaded)
     has_policies = option != BASE and bool(loaded.scenario.options[option])
-    if has_policies:
+    if has_policies and baseline is None:
         t1 = time.perf_counter()
-        base_blocks = _simulate(loaded, world, reps, seed, block_size, False, base_name or BASE)
+        base_blocks = _simulate(
+            loaded, world, reps, seed, block_size, False, base_name or BASE, **run_on
+        )
         baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])
         timings["baseline_s"] = time.perf_counter() - t1
     return Results.from_blocks(

@@ -1,0 +1,203 @@
+"""report.html: one self-contained page for a comparison (figures embedded as base64 PNG).
+
+No template engine: the page is small, and f-strings with `html.escape` on every value keep it
+safe and dependency-free.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..experiment.compare import Comparison
+from .compare import focus_bloc
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#1d2630;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccd}
+table{border-collapse:collapse;font-size:.88em;margin:.6em 0}th,td{padding:.25em .6em;border-bottom:1px solid #e3e6ea;
+text-align:right}th:first-child,td:first-child{text-align:left}th{background:#f3f5f8}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #e3e6ea}figcaption{font-size:.85em;color:#556}
+.muted{color:#667;font-size:.9em}.finding{background:#f6f8fb;border-left:3px solid #1f5aa6;padding:.4em .8em;margin:.5em 0}
+"""
+
+FIGURES = (
+    (
+        "risk_vs_cost",
+        "Security against cost: each option's shortfall against its discounted "
+        "fiscal cost (means, bars 5-95% of replications). Options joined by the dashed line are "
+        "not beaten on both.",
+    ),
+    (
+        "differences",
+        "Each option minus the baseline, paired by replication (95% intervals of "
+        "the mean difference).",
+    ),
+    ("prices_by_option", "Price in the most exposed bloc, options overlaid (median and 25-75%)."),
+    ("shortfall_by_option", "Shortfall per replication by option (box 25-75%, whiskers 5-95%)."),
+    ("strategic_stocks", "Strategic stocks held, by option (mean)."),
+)
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def _money(x: float, cur: str) -> str:
+    return f"{x / 1e6:,.1f} M {cur}"
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(path.stem)}">'
+
+
+def findings(c: Comparison) -> list[str]:
+    """What each option costs and what it buys, in plain words."""
+    base = c.results[c.baseline]
+    w = base.world
+    b = focus_bloc(c)
+    cur = w.currency
+    base_short = base.metrics["shortfall_t"][:, :, b].sum(1)
+    out = [
+        f"Under <b>{_e(c.baseline)}</b>, {_e(w.blocs[b])} goes without "
+        f"{base_short.mean():,.0f} t of the minerals it wants over the run on average "
+        f"(5-95%: {np.quantile(base_short, 0.05):,.0f} to {np.quantile(base_short, 0.95):,.0f} t)."
+    ]
+    for option, r in c.results.items():
+        if option == c.baseline:
+            continue
+        short = r.metrics["shortfall_t"][:, :, b].sum(1)
+        d = short - base_short
+        cost = r.metrics["fiscal_cost_discounted"].sum((1, 2))
+        half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else 0.0
+        if d.mean() < -half:
+            effect = f"cuts that shortfall by {-d.mean():,.0f} t (95% interval {-d.mean() - half:,.0f} to {-d.mean() + half:,.0f} t)"
+        elif d.mean() > half:
+            effect = f"adds {d.mean():,.0f} t to that shortfall (95% interval {d.mean() - half:,.0f} to {d.mean() + half:,.0f} t)"
+        else:
+            effect = "does not change that shortfall measurably"
+        money = cost.mean()
+        if money > 0:
+            spend = f"costs {_money(money, cur)} in discounted public money"
+        elif money < 0:
+            spend = (
+                f"brings in {_money(-money, cur)} net (sales into high prices or tariff "
+                "revenue exceed its outlays)"
+            )
+        else:
+            spend = "costs nothing"
+        per = ""
+        if money > 0 and d.mean() < 0:
+            per = f", about {money / -d.mean():,.0f} {cur} per tonne of shortfall avoided"
+        out.append(f"<b>{_e(option)}</b> {effect}; it {spend}{per}.")
+    return out
+
+
+def _table(c: Comparison) -> str:
+    base = c.results[c.baseline]
+    w, b = base.world, focus_bloc(c)
+    cur = w.currency
+    head = (
+        "<tr><th>option</th><th>policies</th><th>shortfall t (mean)</th><th>p5</th><th>p95</th>"
+        "<th>peak price × (mean over minerals)</th><th>fiscal cost, discounted</th>"
+        "<th>weeks short (mean over minerals)</th></tr>"
+    )
+    rows = []
+    for option, r in c.results.items():
+        short = r.metrics["shortfall_t"][:, :, b].sum(1)
+        policies = ", ".join(c.loaded.scenario.options.get(option, [])) or "none"
+        rows.append(
+            f"<tr><td>{_e(option)}</td><td>{_e(policies)}</td><td>{short.mean():,.0f}</td>"
+            f"<td>{np.quantile(short, 0.05):,.0f}</td><td>{np.quantile(short, 0.95):,.0f}</td>"
+            f"<td>{r.metrics['peak_price_multiple'][:, :, b].mean():.2f}</td>"
+            f"<td>{_money(r.metrics['fiscal_cost_discounted'].sum((1, 2)).mean(), cur)}</td>"
+            f"<td>{r.metrics['weeks_in_shortfall'][:, :, b].mean():.1f}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _by_commodity(c: Comparison) -> str:
+    base = c.results[c.baseline]
+    w, b = base.world, focus_bloc(c)
+    head = (
+        "<tr><th>commodity</th>"
+        + "".join(f"<th>{_e(o)}: peak × p50</th><th>{_e(o)}: shortfall %</th>" for o in c.options)
+        + "</tr>"
+    )
+    rows = []
+    for k, name in enumerate(w.commodities):
+        cells = "".join(
+            f"<td>{np.median(r.metrics['peak_price_multiple'][:, k, b]):.2f}</td>"
+            f"<td>{100 * r.metrics['shortfall_share'][:, k, b].mean():.2f}</td>"
+            for r in c.results.values()
+        )
+        rows.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def write_report(c: Comparison, folder: Path) -> Path:
+    """Write folder/report.html from the comparison and the figures in folder/plots/."""
+    s = c.loaded.scenario
+    base = c.results[c.baseline]
+    b = focus_bloc(c)
+    figures = []
+    for stem, caption in FIGURES:
+        png = Path(folder) / "plots" / f"{stem}.png"
+        if png.is_file():
+            figures.append(f"<figure>{_img(png)}<figcaption>{_e(caption)}</figcaption></figure>")
+    sources = "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in s.sources.items())
+    disruptions = "".join(
+        f"<li><b>{_e(name)}</b> ({_e(d.type)}): {_e(d.description or d.commodity)}</li>"
+        for name, d in s.disruptions.items()
+    )
+    policies = "".join(
+        f"<li><b>{_e(name)}</b> ({_e(p.type)}): {_e(p.description)}</li>"
+        for name, p in s.policies.items()
+    )
+    found = "".join(f'<p class="finding">{f}</p>' for f in findings(c))
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>minsim: {_e(s.name or c.loaded.path.stem)}</title><style>{CSS}</style></head>
+<body>
+<h1>{_e(s.name or c.loaded.path.stem)}</h1>
+<p>{_e(s.description)}</p>
+<p class="muted">{base.reps:,} replications per option, seed {base.seed}, horizon
+{_e(s.horizon.start)} for {s.horizon.years} years ({_e(s.horizon.step)}ly). Every option ran on
+the same replications, so each difference is the policy's, not chance's. Figures are for
+<b>{_e(base.world.blocs[b])}</b>, the bloc most exposed under {_e(c.baseline)}.
+minsim {__version__}, {stamp}.</p>
+<h2>What each option costs and buys</h2>
+{found}
+<h2>Options</h2>
+{_table(c)}
+<h2>By mineral</h2>
+{_by_commodity(c)}
+<h2>Figures</h2>
+{"".join(figures)}
+<h2>Scenario</h2>
+<h3>Disruptions</h3><ul>{disruptions or "<li>none</li>"}</ul>
+<h3>Policies</h3><ul>{policies or "<li>none</li>"}</ul>
+<h3>Sources</h3><ul>{sources or "<li>none named</li>"}</ul>
+<p class="muted">Model equations and their sources: docs/model.md. The resolved scenario is in
+scenario.yaml beside this page; the numbers in summary.csv and differences.csv.</p>
+<script>
+// records how many figures decoded, so that a headless browser test can check the page
+window.addEventListener("load", () => {{
+  const ok = [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length;
+  document.body.dataset.imagesLoaded = String(ok);
+}});
+</script>
+</body></html>
+"""
+    out = Path(folder) / "report.html"
+    out.write_text(page, encoding="utf-8")
+    return out
