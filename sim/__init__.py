@@ -11,7 +11,18 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .experiment import run_replications as run
+from .experiment.compare import Comparison
+from .experiment.compare import compare_options as compare
 from .results import Results
 from .scenario import Scenario, ScenarioError, load
 
-__all__ = ["Results", "Scenario", "ScenarioError", "__version__", "load", "run"]
+__all__ = [
+    "Comparison",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "compare",
+    "load",
+    "run",
+]

@@ -5,7 +5,16 @@ import sim
 
 def test_public_names():
     assert sorted(sim.__all__) == sorted(
-        ["Results", "Scenario", "ScenarioError", "__version__", "load", "run"]
+        [
+            "Comparison",
+            "Results",
+            "Scenario",
+            "ScenarioError",
+            "__version__",
+            "compare",
+            "load",
+            "run",
+        ]
     )
     for name in sim.__all__:
         assert hasattr(sim, name)
