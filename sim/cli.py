@@ -79,7 +79,24 @@ def _execution(
         "workers": workers,
         "scheduler": scheduler,
         "block_size": block_size,
+        "progress": _ProgressBar("simulating"),
     }
+
+
+class _ProgressBar:
+    """Blocks of replications done, redrawn in place on a terminal; silent in logs and CI."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.shown = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.shown:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "." * (width - filled)
+        click.echo(f"\r{self.label} [{bar}] {done}/{total} blocks", err=True, nl=done == total)
 
 
 def _report(func: Callable) -> Callable:

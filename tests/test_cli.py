@@ -140,3 +140,33 @@ def test_shipped_scenarios_validate(runner):
     assert files, "no shipped scenarios found"
     result = runner.invoke(cli, ["validate", *files])
     assert result.exit_code == 0, result.output
+
+
+class _Terminal:
+    def __init__(self, tty: bool):
+        self.text, self.tty = "", tty
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_bar_draws_on_a_terminal_only(monkeypatch, tty):
+    from sim.cli import _ProgressBar
+
+    term = _Terminal(tty)
+    monkeypatch.setattr(sys, "stderr", term)
+    bar = _ProgressBar("simulating")
+    for done in range(1, 5):
+        bar(done, 4)
+    if tty:
+        assert term.text.count("\r") == 4
+        assert term.text.endswith("simulating [" + "#" * 30 + "] 4/4 blocks\n")
+    else:
+        assert term.text == ""
