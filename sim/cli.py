@@ -389,6 +389,148 @@ def _comparison_table(c) -> str:
     return "\n".join(lines)
 
 
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    metavar="KEY=VALUES",
+    help="A parameter and its values: a.b=1,2,3, a.b=range(0.2,1,0.2) or "
+    "a.b=linspace(0,1,5). Repeatable; adds to the scenario's `sweep:`.",
+)
+@click.option(
+    "--design",
+    type=click.Choice(["grid", "lhs"]),
+    default="grid",
+    show_default=True,
+    help="Every combination, or a Latin hypercube over the values' ranges.",
+)
+@click.option(
+    "--samples",
+    default=20,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Points of a Latin hypercube.",
+)
+@click.option("--option", default=None, metavar="NAME", help="Policy option to run at each point.")
+@click.option(
+    "--metric",
+    default="peak_price_multiple",
+    show_default=True,
+    help="Metric plotted over the swept values.",
+)
+@click.option(
+    "--reps", default=None, type=click.IntRange(min=1), help="Replications per point [200]."
+)
+@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_execution_options
+@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_report
+def sweep(
+    file: Path,
+    overrides: tuple[str, ...],
+    sets: tuple[str, ...],
+    sweeps: tuple[str, ...],
+    design: str,
+    samples: int,
+    option: str | None,
+    metric: str,
+    reps: int | None,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    block_size: int | None,
+    out: Path | None,
+    no_plots: bool,
+) -> None:
+    """Run a scenario over a grid or a Latin hypercube of parameter values.
+
+    Every point is validated before anything runs, and every point uses the same seed, so
+    differences between points are the parameters' and not chance's."""
+    from .experiment import DEFAULT_SEED
+    from .experiment.sweep import grid, latin_hypercube, parse_sweep, run_sweep
+    from .results.io import FLOAT_FORMAT, default_out, write_run
+
+    loaded = load(file, overrides, sets)
+    axes: dict[str, list[str]] = {}
+    for key, values in loaded.scenario.sweep.items():
+        if isinstance(values, str):
+            axes.update([parse_sweep(f"{key}={values}")])
+        else:
+            axes[key] = [json.dumps(v) if not isinstance(v, str) else v for v in values]
+    for text in sweeps:
+        key, values = parse_sweep(text)
+        axes[key] = values
+    if not axes:
+        raise ValueError("nothing to sweep: give --sweep KEY=VALUES or a `sweep:` section")
+    if design == "grid":
+        points = grid(axes)
+    else:
+        try:
+            ranges = {k: (min(map(float, v)), max(map(float, v))) for k, v in axes.items()}
+        except ValueError:
+            raise ValueError("a Latin hypercube needs numeric values on every axis") from None
+        points = latin_hypercube(ranges, samples, DEFAULT_SEED if seed is None else seed)
+    reps = reps or 200
+    seed = DEFAULT_SEED if seed is None else seed
+    out = out or default_out(file)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    click.echo(
+        f"sweeping {', '.join(axes)} over {len(points)} points, {reps} replications "
+        f"each (seed {seed}) ...",
+        err=True,
+    )
+    execution = _execution(executor, workers, scheduler, block_size, reps)
+    result = run_sweep(
+        file,
+        points,
+        reps=reps,
+        seed=seed,
+        option=option,
+        overrides=overrides,
+        sets=sets,
+        **execution,
+    )
+    for i, r in enumerate(result.results):
+        r.option = f"point-{i}"
+    table = result.table()
+
+    rows = table[table.metric == metric]
+    if rows.empty:
+        raise ValueError(
+            f"unknown metric {metric!r}; choose one of {', '.join(table.metric.unique())}"
+        )
+    # the commodity and bloc where the metric moves most over the points
+    spread = rows.groupby(["commodity", "bloc"])["mean"].std().fillna(0)
+    commodity, bloc = spread.idxmax()
+
+    def extra(folder: Path) -> None:
+        (folder / "sweep.csv").write_text(
+            table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        )
+        if no_plots:
+            return
+        from .plots.sweep import plot_sweep
+
+        plots = folder / "plots"
+        plots.mkdir(exist_ok=True)
+        plot_sweep(result, metric, commodity, bloc, plots / f"sweep_{metric}")
+
+    write_run(result.results, out, command=sys.argv, extra=extra)
+    shown = rows[(rows.commodity == commodity) & (rows.bloc == bloc)]
+    click.echo(f"{metric} of {commodity} in {bloc} (where it moves most), mean [p5-p95]:")
+    for _, row in shown.iterrows():
+        point = ", ".join(f"{k}={row[k]}" for k in axes)
+        click.echo(f"  {point}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
+    click.echo(f"wrote {out}")
+
+
 def main() -> None:
     cli(prog_name="minsim")
 

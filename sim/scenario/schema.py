@@ -348,6 +348,9 @@ class Scenario(Model):
     """Policy instruments that options can switch on, by name."""
     options: dict[Name, list[str]] = Field(default_factory=dict)
     """Policy options to compare: each names the policies it switches on (`do-nothing: []`)."""
+    sweep: dict[str, list[Any] | str] = Field(default_factory=dict)
+    """Parameters `minsim sweep` varies: dotted key -> a list of values, or 'range(a, b, step)'
+    or 'linspace(a, b, n)'."""
     discount_rate: float = Field(0.03, ge=0, le=1)
     """Rate a year at which future fiscal costs are discounted."""
     overrides: dict[Name, dict[str, Any]] = Field(default_factory=dict)
