@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 import numpy as np
+import pandas as pd
 
 from . import __version__
 from .scenario import ScenarioError, json_schema, load
@@ -528,6 +529,125 @@ def sweep(
     for _, row in shown.iterrows():
         point = ", ".join(f"{k}={row[k]}" for k in axes)
         click.echo(f"  {point}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
+    click.echo(f"wrote {out}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="KEY=LOW:HIGH",
+    help="A parameter and its range, e.g. disruptions.x.severity=0.2:1.0. Repeatable.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["morris", "sobol"]),
+    default="morris",
+    show_default=True,
+    help="Morris elementary effects, or Sobol indices (SALib).",
+)
+@click.option(
+    "--samples",
+    default=10,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Morris trajectories, or Sobol base samples.",
+)
+@click.option("--metric", default="peak_price_multiple", show_default=True)
+@click.option("--commodity", required=True, help="Commodity whose metric is analysed.")
+@click.option("--bloc", required=True, help="Bloc whose metric is analysed.")
+@click.option("--option", default=None, metavar="NAME", help="Policy option to run.")
+@click.option(
+    "--reps", default=None, type=click.IntRange(min=1), help="Replications per model run [50]."
+)
+@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_execution_options
+@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@click.option("--no-plots", is_flag=True, help="Skip the tornado plot.")
+@_report
+def sensitivity(
+    file: Path,
+    overrides: tuple[str, ...],
+    sets: tuple[str, ...],
+    params: tuple[str, ...],
+    method: str,
+    samples: int,
+    metric: str,
+    commodity: str,
+    bloc: str,
+    option: str | None,
+    reps: int | None,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    block_size: int | None,
+    out: Path | None,
+    no_plots: bool,
+) -> None:
+    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters."""
+    from .experiment import DEFAULT_SEED
+    from .experiment.sensitivity import parse_parameter
+    from .experiment.sensitivity import sensitivity as analyse
+    from .results.io import FLOAT_FORMAT, default_out, write_tables
+
+    load(file, overrides, sets)  # the base scenario first: its errors are the clearest
+    parameters = [parse_parameter(p) for p in params]
+    reps = reps or 50
+    seed = DEFAULT_SEED if seed is None else seed
+    out = out or default_out(file)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    execution = _execution(executor, workers, scheduler, block_size, reps)
+    result = analyse(
+        file,
+        parameters,
+        method=method,
+        samples=samples,
+        metric=metric,
+        commodity=commodity,
+        bloc=bloc,
+        reps=reps,
+        seed=seed,
+        option=option,
+        overrides=overrides,
+        sets=sets,
+        **execution,
+    )
+    table = result.indices.reset_index()
+    runs = pd.DataFrame(result.X, columns=[p.key for p in parameters]).assign(**{metric: result.Y})
+
+    def extra(folder: Path) -> None:
+        if not no_plots:
+            from .plots.sensitivity import tornado
+
+            (folder / "plots").mkdir()
+            tornado(result, folder / "plots" / "tornado")
+
+    files = {
+        "indices.csv": table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
+        "runs.csv": runs.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
+    }
+    info = {
+        "scenario": str(file),
+        "method": method,
+        "samples": samples,
+        "metric": metric,
+        "commodity": commodity,
+        "bloc": bloc,
+        "reps": reps,
+        "seed": seed,
+        "parameters": [vars(p) for p in parameters],
+        "command": sys.argv,
+    }
+    write_tables(out, files, info, extra)
+    click.echo(f"{method} sensitivity of {metric} for {commodity} in {bloc}:")
+    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     click.echo(f"wrote {out}")
 
 

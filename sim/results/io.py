@@ -116,6 +116,38 @@ def write_run(
     return out
 
 
+def write_tables(
+    out: Path,
+    files: dict[str, str],
+    info: dict,
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write a folder of text files (CSV tables) and a manifest, atomically like `write_run`."""
+    from .. import __version__
+
+    out = Path(out)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".run-tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text)
+        if extra is not None:
+            extra(tmp)
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest = {"minsim_version": __version__, "created": stamp, **info}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
 def default_out(scenario_path: Path, root: Path = Path("runs")) -> Path:
     """runs/<scenario>-<UTC timestamp>, unique."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
