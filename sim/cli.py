@@ -100,6 +100,20 @@ class _ProgressBar:
         click.echo(f"\r{self.label} [{bar}] {done}/{total} blocks", err=True, nl=done == total)
 
 
+def _run_settings(
+    file: Path, reps: int | None, seed: int | None, out: Path | None, default_reps: int
+) -> tuple[int, int, Path]:
+    """Replications, seed and run folder, with their defaults; an existing folder is refused
+    before any work starts."""
+    from .experiment import DEFAULT_SEED
+    from .results.io import default_out
+
+    out = out or default_out(file)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    return reps or default_reps, DEFAULT_SEED if seed is None else seed, out
+
+
 def _report(func: Callable) -> Callable:
     """Turn scenario errors into located messages and exit status 2; hide tracebacks."""
 
@@ -252,15 +266,11 @@ def run(
     no_plots: bool,
 ) -> None:
     """Run replications of a scenario and write a run folder."""
-    from .experiment import DEFAULT_REPS, DEFAULT_SEED, run_replications
-    from .results.io import default_out, write_run
+    from .experiment import DEFAULT_REPS, run_replications
+    from .results.io import write_run
 
     loaded = load(file, overrides, sets)
-    reps = reps or DEFAULT_REPS
-    seed = DEFAULT_SEED if seed is None else seed
-    out = out or default_out(file)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    reps, seed, out = _run_settings(file, reps, seed, out, DEFAULT_REPS)
     from .experiment.runner import default_option
 
     option = option or default_option(loaded)
@@ -329,16 +339,12 @@ def compare(
     no_plots: bool,
 ) -> None:
     """Run every policy option of a scenario on the same replications and compare them."""
-    from .experiment import DEFAULT_REPS, DEFAULT_SEED
+    from .experiment import DEFAULT_REPS
     from .experiment.compare import compare_options
-    from .results.io import default_out, write_run
+    from .results.io import write_run
 
     loaded = load(file, overrides, sets)
-    reps = reps or DEFAULT_REPS
-    seed = DEFAULT_SEED if seed is None else seed
-    out = out or default_out(file)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    reps, seed, out = _run_settings(file, reps, seed, out, DEFAULT_REPS)
     names = ", ".join(only or loaded.scenario.options) or "base"
     click.echo(
         f"comparing options {names} of {file}: {reps} replications each (seed {seed}) ...", err=True
@@ -455,7 +461,7 @@ def sweep(
     differences between points are the parameters' and not chance's."""
     from .experiment import DEFAULT_SEED
     from .experiment.sweep import grid, latin_hypercube, parse_sweep, run_sweep
-    from .results.io import FLOAT_FORMAT, default_out, write_run
+    from .results.io import FLOAT_FORMAT, write_run
 
     loaded = load(file, overrides, sets)
     axes: dict[str, list[str]] = {}
@@ -477,11 +483,7 @@ def sweep(
         except ValueError:
             raise ValueError("a Latin hypercube needs numeric values on every axis") from None
         points = latin_hypercube(ranges, samples, DEFAULT_SEED if seed is None else seed)
-    reps = reps or 200
-    seed = DEFAULT_SEED if seed is None else seed
-    out = out or default_out(file)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    reps, seed, out = _run_settings(file, reps, seed, out, 200)
     click.echo(
         f"sweeping {', '.join(axes)} over {len(points)} points, {reps} replications "
         f"each (seed {seed}) ...",
@@ -591,18 +593,13 @@ def sensitivity(
     no_plots: bool,
 ) -> None:
     """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters."""
-    from .experiment import DEFAULT_SEED
     from .experiment.sensitivity import parse_parameter
     from .experiment.sensitivity import sensitivity as analyse
-    from .results.io import FLOAT_FORMAT, default_out, write_tables
+    from .results.io import FLOAT_FORMAT, write_tables
 
     load(file, overrides, sets)  # the base scenario first: its errors are the clearest
     parameters = [parse_parameter(p) for p in params]
-    reps = reps or 50
-    seed = DEFAULT_SEED if seed is None else seed
-    out = out or default_out(file)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    reps, seed, out = _run_settings(file, reps, seed, out, 50)
     execution = _execution(executor, workers, scheduler, block_size, reps)
     result = analyse(
         file,

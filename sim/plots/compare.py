@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..experiment.compare import Comparison
-from .figures import COLOURS, LINESTYLES, _dates, _fan, _finish, _grid
+from .figures import COLOURS, LINESTYLES, _dates, _fan, _finish, _grid, save
 
 
 def focus_bloc(c: Comparison) -> int:
@@ -53,13 +53,7 @@ def shortfall_distributions(c: Comparison, path: Path) -> list[Path]:
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("shortfall, t over the run")
     fig.suptitle(f"Shortfall in {w.blocs[b]} by option", fontsize=10)
-    out = []
-    for fmt in ("png", "svg"):
-        p = path.with_suffix("." + fmt)
-        fig.savefig(p, dpi=110)
-        out.append(p)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 def frontier(c: Comparison, path: Path) -> list[Path]:
@@ -100,13 +94,7 @@ def frontier(c: Comparison, path: Path) -> list[Path]:
     ax.set_ylabel(f"shortfall in {base.world.blocs[b]}, t (all commodities)")
     ax.set_title("Security against cost (means; bars 5-95%)", fontsize=10)
     ax.legend(fontsize=7, frameon=False)
-    out = []
-    for fmt in ("png", "svg"):
-        p = path.with_suffix("." + fmt)
-        fig.savefig(p, dpi=110)
-        out.append(p)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 def strategic_stocks(c: Comparison, path: Path) -> list[Path]:
@@ -177,13 +165,7 @@ def differences(c: Comparison, path: Path) -> list[Path]:
         ax.set_xlabel(f"{m}: option - {c.baseline} (95% interval)")
     axes.flat[0].legend(fontsize=7, frameon=False)
     fig.suptitle(f"Difference from {c.baseline} in {b}, paired by replication", fontsize=10)
-    out = []
-    for fmt in ("png", "svg"):
-        p = path.with_suffix("." + fmt)
-        fig.savefig(p, dpi=110)
-        out.append(p)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 def save_comparison_figures(c: Comparison, folder: Path) -> list[Path]:

@@ -42,6 +42,19 @@ def _fan(ax, t, q, colour, label, style="-"):
     ax.plot(t, q[:, 2], color=colour, linewidth=1.4, linestyle=style, label=label)
 
 
+def save(fig, path: Path) -> list[Path]:
+    """Save a figure as PNG and SVG (SVG without a date, so reruns give the same file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in FORMATS:
+        p = path.with_suffix("." + fmt)
+        fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+        out.append(p)
+    plt.close(fig)
+    return out
+
+
 def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
     handles, labels = ax0.get_legend_handles_labels()
     fig.legend(
@@ -53,13 +66,7 @@ def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
         fontsize=8,
     )
     fig.suptitle(title, fontsize=10)
-    out = []
-    for fmt in FORMATS:
-        p = path.with_suffix("." + fmt)
-        fig.savefig(p, dpi=110, metadata={"Date": None} if fmt in ("svg",) else None)
-        out.append(p)
-    plt.close(fig)
-    return out
+    return save(fig, path)
 
 
 def _dates(ax):

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..experiment.sensitivity import SensitivityResult
-from .figures import COLOURS, plt
-from .sweep import _save
+from .figures import COLOURS, plt, save
 
 _LABELS = {"mu_star": "Morris mu* (mean |elementary effect|)", "ST": "Sobol total-order index ST"}
 
@@ -42,4 +41,4 @@ def tornado(result: SensitivityResult, path: Path) -> list[Path]:
         f"{result.commodity} in {result.bloc} ({runs} runs)",
         fontsize=10,
     )
-    return _save(fig, Path(path))
+    return save(fig, Path(path))

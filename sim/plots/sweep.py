@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.sweep import Sweep
-from .figures import COLOURS, FORMATS, plt
+from .figures import COLOURS, plt, save
 
 
 def _numeric(values: list[str]) -> list[float] | None:
@@ -25,18 +25,6 @@ def _ordered(values: pd.Series) -> list[str]:
     if numbers is not None:
         distinct = [v for _, v in sorted(zip(numbers, distinct, strict=True))]
     return distinct
-
-
-def _save(fig, path: Path) -> list[Path]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out = []
-    for fmt in FORMATS:
-        p = path.with_suffix("." + fmt)
-        fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
-        out.append(p)
-    plt.close(fig)
-    return out
 
 
 def _rows(sweep: Sweep, metric: str, commodity: str, bloc: str) -> pd.DataFrame:
@@ -129,4 +117,4 @@ def plot_sweep(sweep: Sweep, metric: str, commodity: str, bloc: str, path: Path)
         f"{metric}: {commodity} in {bloc}, {len(sweep.points)} points x {reps} replications",
         fontsize=10,
     )
-    return _save(fig, Path(path))
+    return save(fig, Path(path))
