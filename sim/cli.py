@@ -35,6 +35,14 @@ _override_option = click.option(
 )
 
 
+_seed_option = click.option(
+    "--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204]."
+)
+_out_option = click.option(
+    "--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>]."
+)
+
+
 def _execution_options(func: Callable) -> Callable:
     """--executor, --workers, --scheduler and --block-size, shared by run and compare."""
     from .experiment.executors import EXECUTORS
@@ -240,9 +248,9 @@ def _table(summary) -> str:
 @_override_option
 @_set_option
 @click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
-@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_seed_option
 @_execution_options
-@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @click.option(
     "--option",
@@ -312,7 +320,7 @@ def run(
 @_override_option
 @_set_option
 @click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
-@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_seed_option
 @_execution_options
 @click.option(
     "--only",
@@ -321,7 +329,7 @@ def run(
     metavar="NAME",
     help="Compare only these options (the baseline always runs). Repeatable.",
 )
-@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_report
 def compare(
@@ -432,9 +440,9 @@ def _comparison_table(c) -> str:
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per point [200]."
 )
-@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_seed_option
 @_execution_options
-@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_report
 def sweep(
@@ -567,9 +575,9 @@ def sweep(
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per model run [50]."
 )
-@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20260204].")
+@_seed_option
 @_execution_options
-@click.option("--out", type=click.Path(path_type=Path), help="Run folder [runs/<scenario>-<time>].")
+@_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the tornado plot.")
 @_report
 def sensitivity(
