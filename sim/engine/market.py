@@ -23,27 +23,28 @@ def water_fill(
     The scarcest blocs are topped up first, to a common level L where
     sum_b max(0, L*need_b - avail_b) = amount. Arrays are [..., B] except `amount` [...];
     `allowed` is a boolean [B]. Returns x [..., B] >= 0 with sum_b x = amount.
+
+    L is found without sorting: for each bloc j, pour everything into the blocs whose level
+    a/n is at most j's, giving L_j = (amount + sum a) / (sum n) over that set. Every such
+    guess is at least the true level (a set too small overfills, a set too large averages in
+    a level above L), and the right set gives L exactly, so L = min_j L_j. This costs B^2
+    elementwise operations, far less than an argsort for the handful of blocs of a scenario.
     """
     x = np.zeros_like(avail)
     idx = np.flatnonzero(allowed)
     if idx.size == 0:
         return x
+    if idx.size == 1:
+        x[..., idx[0]] = amount
+        return x
     a = avail[..., idx]
     n = np.maximum(need[..., idx], 1e-300)
     level = a / n
-    order = np.argsort(level, axis=-1)
-    lv = np.take_along_axis(level, order, -1)
-    ns = np.take_along_axis(n, order, -1)
-    an = np.take_along_axis(a, order, -1)
-    cum_n = np.cumsum(ns, -1)
-    cum_a = np.cumsum(an, -1)
-    # amount needed to lift the j+1 lowest blocs to the level of bloc j+1 (the next breakpoint)
-    nxt = np.concatenate([lv[..., 1:], np.full((*lv.shape[:-1], 1), np.inf)], -1)
-    cost_to_next = nxt * cum_n - cum_a
-    j = np.minimum((cost_to_next < amount[..., None]).sum(-1), len(idx) - 1)
-    cn = np.take_along_axis(cum_n, j[..., None], -1)[..., 0]
-    ca = np.take_along_axis(cum_a, j[..., None], -1)[..., 0]
-    L = (amount + ca) / cn
+    L = None
+    for j in range(idx.size):
+        below = level <= level[..., j : j + 1]
+        guess = (amount + (a * below).sum(-1)) / (n * below).sum(-1)
+        L = guess if L is None else np.minimum(L, guess)
     share = np.maximum(L[..., None] * n - a, 0.0)
     total = share.sum(-1)
     # scale to remove rounding so that the allocation sums to `amount` exactly (mass balance)
@@ -109,7 +110,17 @@ class Market:
         self._ref = world.reference_price[None, :, None]
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
         self._home = self._bloc_onehot.astype(bool)[None]
-        self._k_index = np.broadcast_to(np.arange(K)[:, None, None], (K, S, P))
+        # per-stage utilisation and elasticity, laid out [1,K,S,1] against a bloc axis; and the
+        # flat index that gathers a [R,K,S,B] array to producers [R,K,S,P]
+        self._u0_b = world.utilisation[None, :, :, :1]
+        self._eps_b = world.supply_elasticity[None, :, :, :1]
+        ks = np.arange(K * S).reshape(K, S, 1) * B
+        self._gather = (ks + world.producer_bloc).reshape(-1)
+        # per stage s, the index that gathers a [R,K,B] array to that stage's producers [R,K,P]
+        kb = np.arange(K).reshape(K, 1) * B
+        self._gather_stage = [kb + world.producer_bloc[:, s] for s in range(S)]
+        with np.errstate(divide="ignore"):
+            self._inv_cost = np.where(world.unit_cost > 0, 1.0 / world.unit_cost, np.inf)[None]
         # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
         # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
         unions = {frozenset()}
@@ -119,8 +130,20 @@ class Market:
         self.masks = np.zeros((len(sets), B), dtype=bool)
         for i, m in enumerate(sets):
             self.masks[i, sorted(m)] = True
-        self.widths = np.zeros((n, K, S, P, len(sets)))
-        self.widths[..., -1] = 1.0  # without controls every flow may go anywhere
+        # share of each producer's flow in each layer; [.., layer, producer] so that the
+        # layer sums below are small matrix products (batched matmul, which stays off BLAS
+        # threads for matrices this small)
+        self.widths = np.zeros((n, K, S, len(sets), P))
+        self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
+
+    def _pools(self, produced: np.ndarray, s: int) -> np.ndarray:
+        """[R,K,M]: stage s output [R,K,P] that may reach each set of blocs (flow layer)."""
+        return (self.widths[:, :, s] @ produced[..., None])[..., 0]
+
+    def _to_producers(self, per_bloc: np.ndarray) -> np.ndarray:
+        """[R,K,S,B] -> [R,K,S,P]: each producer takes the value of its home bloc."""
+        flat = np.ascontiguousarray(per_bloc).reshape(self.n, -1)
+        return flat.take(self._gather, axis=1).reshape(self.n, self.K, self.S, self.P)
 
     # -- set-up between ticks ------------------------------------------------------------------
     def refresh(self, rows: np.ndarray) -> None:
@@ -137,24 +160,24 @@ class Market:
                 min_out = np.minimum(np.where(~inset, x, np.inf).min(-1), 1.0)
             else:
                 min_out = np.ones(x.shape[:-1])
-            self.widths[rows, ..., i] = np.maximum(min_out - np.maximum(max_in, 0.0), 0.0)
+            self.widths[rows, :, :, i, :] = np.maximum(min_out - np.maximum(max_in, 0.0), 0.0)
 
     # -- one tick ----------------------------------------------------------------------------
-    def wanted_demand(self, trend: np.ndarray, protection: np.ndarray | None = None) -> np.ndarray:
+    def wanted_demand(
+        self, trend: np.ndarray, log_rel: np.ndarray, wedge: np.ndarray | float = 1.0
+    ) -> np.ndarray:
         """Use wanted, t/yr [R,K,B], given prices so far (short- and long-run response).
-        `protection` multiplies the price users pay (tariffs)."""
+        `log_rel` is log(P · wedge / P_ref), the price users pay (tariffs included) against
+        the reference; powers are taken as exp(e · log) so one log serves demand and supply."""
         w = self.w
-        wedge = 1.0 if protection is None else protection
-        rel = self.price * wedge / self._ref
-        rel_adj = self.adjusted * wedge / self._ref
         es = w.elasticity_short[None, :, None]
         el = w.elasticity_long[None, :, None]
+        log_adj = np.log(self.adjusted * wedge / self._ref)
         return (
             trend[None]
             * self.demand_factor
             * (1 - self.substituted)
-            * rel**es
-            * rel_adj ** (el - es)
+            * np.exp(es * log_rel + (el - es) * log_adj)
         )
 
     def clear(self, t_years: float, effects=None) -> Flows:
@@ -172,20 +195,31 @@ class Market:
         growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
         trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
-        wanted = self.wanted_demand(trend, protection) * dt  # t this tick
+        # the price users and home producers see: raised by tariff protection
+        seen = self.price if protection is None else self.price * protection  # [R,K,B]
+        log_rel = np.log(seen / self._ref)
+        wanted = (
+            self.wanted_demand(trend, log_rel, 1.0 if protection is None else protection) * dt
+        )  # t this tick
 
-        # 1. what each producer would supply at its home price (raised by tariff protection,
-        #    or by a guaranteed floor)
-        home_price = self.price[:, self._k_index, self.w.producer_bloc]  # [R,K,S,P]
-        if effects is not None:
+        # 1. what each producer would supply at its home price (or a guaranteed floor).
+        #    Utilisation and its elasticity are set per stage, so the power law is taken per
+        #    (stage, bloc) and then gathered to producers.
+        floor = None if effects is None or not effects.producer_floor.any() else effects
+        if floor is None:
+            util_b = np.minimum(1.0, self._u0_b * np.exp(self._eps_b * log_rel[:, :, None, :]))
+            util = self._to_producers(util_b)
+            home_price = self._to_producers(np.broadcast_to(seen[:, :, None, :], util_b.shape))
+        else:
             home_price = np.maximum(
-                home_price * protection[:, self._k_index, self.w.producer_bloc],
+                self._to_producers(np.broadcast_to(seen[:, :, None, :], (n, K, S, B))),
                 effects.producer_floor,
             )
-        rel = home_price / self._ref[..., None]
-        util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
-        below = home_price < w.unit_cost[None]
-        util = np.where(below, util * np.clip(home_price / w.unit_cost[None], 0, 1) ** 3, util)
+            rel = home_price / self._ref[..., None]
+            util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
+        # below unit cost, output is curtailed with the cube of price over cost
+        short_of_cost = np.minimum(home_price * self._inv_cost, 1.0)
+        util = util * (short_of_cost * short_of_cost * short_of_cost)
         if effects is not None:
             util = np.maximum(util, np.minimum(effects.min_utilisation, 1.0))
         cap = (
@@ -199,8 +233,8 @@ class Market:
         output = np.zeros((n, K, S))
         producer_output = np.zeros_like(desired)
         for s in range(1, S):
-            want_feed = np.einsum("rkp,kpb->rkb", desired[:, :, s], self._bloc_onehot[:, s])
-            pools = np.einsum("rkpm,rkp->rkm", self.widths[:, :, s - 1], produced)
+            want_feed = (desired[:, :, s, None, :] @ self._bloc_onehot[None, :, s])[:, :, 0]
+            pools = self._pools(produced, s - 1)
             got = np.zeros((n, K, B))
             used_share = np.zeros_like(pools)
             for j, mask in enumerate(self.masks):
@@ -214,11 +248,12 @@ class Market:
                     pools[..., j] > 0, take / np.where(pools[..., j] > 0, pools[..., j], 1), 0
                 )
             # upstream producers curtail to what downstream takes
-            upstream = produced * np.einsum("rkpm,rkm->rkp", self.widths[:, :, s - 1], used_share)
+            taken_share = (used_share[:, :, None, :] @ self.widths[:, :, s - 1])[:, :, 0]
+            upstream = produced * taken_share
             output[:, :, s - 1] = upstream.sum(-1)
             producer_output[:, :, s - 1] = upstream
             fill = np.where(want_feed > 0, got / np.where(want_feed > 0, want_feed, 1), 0.0)
-            fill_p = np.einsum("rkb,kpb->rkp", fill, self._bloc_onehot[:, s])
+            fill_p = fill.reshape(n, -1).take(self._gather_stage[s], axis=1)
             produced = desired[:, :, s] * fill_p
         output[:, :, S - 1] = produced.sum(-1)
         producer_output[:, :, S - 1] = produced
@@ -250,7 +285,7 @@ class Market:
         recycled = rec_share * self.last_use * dt
         avail = self.stock + recycled + release + direct
         need = wanted + target_stock[None] + plan
-        pools = np.einsum("rkpm,rkp->rkm", self.widths[:, :, S - 1], produced)
+        pools = self._pools(produced, S - 1)
         delivered = direct.copy()
         for j, mask in enumerate(self.masks):
             x = water_fill(avail + delivered - direct, need, pools[..., j], mask)
