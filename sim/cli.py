@@ -51,7 +51,7 @@ def _execution_options(func: Callable) -> Callable:
         "--block-size",
         default=None,
         type=click.IntRange(min=1),
-        help="Replications advanced together by one engine batch [reps / workers].",
+        help="Replications advanced together by one engine batch [250].",
     )(func)
     func = click.option(
         "--scheduler",
@@ -74,15 +74,19 @@ def _execution_options(func: Callable) -> Callable:
     )(func)
 
 
-def _execution(
-    executor: str, workers: int | None, scheduler: str | None, block_size: int | None, reps: int
-) -> dict:
-    """Keyword arguments for the runner: without --block-size, one block per worker."""
-    from .experiment.executors import cpu_count
+_keep_option = click.option(
+    "--keep-replications",
+    "keep_paths",
+    is_flag=True,
+    help="Keep every replication's series (exact fan quantiles; timeseries.nc grows by "
+    "about 1 GB per 1,000 flagship replications).",
+)
 
-    if block_size is None and executor != "inline":
-        n = workers or cpu_count()
-        block_size = max(1, -(-reps // n))
+
+def _execution(
+    executor: str, workers: int | None, scheduler: str | None, block_size: int | None
+) -> dict:
+    """Keyword arguments for the runner (without --block-size, the runner's default blocks)."""
     return {
         "executor": executor,
         "workers": workers,
@@ -252,6 +256,7 @@ def _table(summary) -> str:
 @_execution_options
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_keep_option
 @click.option(
     "--option",
     default=None,
@@ -272,6 +277,7 @@ def run(
     block_size: int | None,
     out: Path | None,
     no_plots: bool,
+    keep_paths: bool,
 ) -> None:
     """Run replications of a scenario and write a run folder."""
     from .experiment import DEFAULT_REPS, run_replications
@@ -285,8 +291,10 @@ def run(
     click.echo(
         f"running {reps} replications of {file}, option {option} (seed {seed}) ...", err=True
     )
-    execution = _execution(executor, workers, scheduler, block_size, reps)
-    results = run_replications(loaded, reps, seed, option=option, **execution)
+    execution = _execution(executor, workers, scheduler, block_size)
+    results = run_replications(
+        loaded, reps, seed, option=option, keep_paths=keep_paths, **execution
+    )
 
     def figures(folder: Path) -> None:
         if not no_plots:
@@ -331,6 +339,7 @@ def run(
 )
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_keep_option
 @_report
 def compare(
     file: Path,
@@ -345,6 +354,7 @@ def compare(
     only: tuple[str, ...],
     out: Path | None,
     no_plots: bool,
+    keep_paths: bool,
 ) -> None:
     """Run every policy option of a scenario on the same replications and compare them."""
     from .experiment import DEFAULT_REPS
@@ -357,8 +367,10 @@ def compare(
     click.echo(
         f"comparing options {names} of {file}: {reps} replications each (seed {seed}) ...", err=True
     )
-    execution = _execution(executor, workers, scheduler, block_size, reps)
-    comparison = compare_options(loaded, reps, seed, options=list(only) or None, **execution)
+    execution = _execution(executor, workers, scheduler, block_size)
+    comparison = compare_options(
+        loaded, reps, seed, options=list(only) or None, keep_paths=keep_paths, **execution
+    )
     diffs = comparison.differences()
 
     def extra(folder: Path) -> None:
@@ -497,7 +509,7 @@ def sweep(
         f"each (seed {seed}) ...",
         err=True,
     )
-    execution = _execution(executor, workers, scheduler, block_size, reps)
+    execution = _execution(executor, workers, scheduler, block_size)
     result = run_sweep(
         file,
         points,
@@ -608,7 +620,7 @@ def sensitivity(
     load(file, overrides, sets)  # the base scenario first: its errors are the clearest
     parameters = [parse_parameter(p) for p in params]
     reps, seed, out = _run_settings(file, reps, seed, out, 50)
-    execution = _execution(executor, workers, scheduler, block_size, reps)
+    execution = _execution(executor, workers, scheduler, block_size)
     result = analyse(
         file,
         parameters,

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import xarray as xr
 from click.testing import CliRunner
 
 from sim.cli import cli
@@ -170,3 +172,15 @@ def test_progress_bar_draws_on_a_terminal_only(monkeypatch, tty):
         assert term.text.endswith("simulating [" + "#" * 30 + "] 4/4 blocks\n")
     else:
         assert term.text == ""
+
+
+def test_keep_replications_writes_every_path(runner, small_path, tmp_path):
+    out = tmp_path / "run"
+    _run(runner, small_path, out, "--no-plots", "--keep-replications", "--block-size", "5")
+    ds = xr.open_dataset(out / "timeseries.nc", engine="scipy")
+    assert ds["price_path"].dims == ("option", "replication", "time", "commodity", "bloc")
+    assert ds.sizes["replication"] == 12
+    # with every replication kept, the fan is the exact quantile of the paths
+    exact = ds["price_path"].quantile(0.95, dim="replication").values
+    np.testing.assert_allclose(ds["price"].sel(quantile=0.95).values, exact, rtol=1e-12)
+    ds.close()

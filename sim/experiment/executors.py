@@ -1,7 +1,8 @@
 """Where blocks of replications run: in this process, in a pool of processes, or on dask.
 
-`run_blocks(task, blocks)` applies a top-level (picklable) function to each block's arguments
-and returns the results in the order of `blocks`, whatever order they finish in. Replication i
+`iter_blocks(task, blocks)` applies a top-level (picklable) function to each block's arguments
+and yields the results in the order of `blocks`, whatever order they finish in, with only a few
+blocks in flight (`run_blocks` gathers them into a list). Replication i
 draws from the streams keyed by (seed, i), so the results do not depend on the executor, the
 number of workers or the grouping of replications into blocks.
 
@@ -16,8 +17,8 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 EXECUTORS = ("inline", "processes", "dask")
@@ -47,6 +48,29 @@ def run_blocks(
     progress: Progress | None = None,
 ) -> list:
     """`[task(*args) for args in blocks]`, run by `executor`, results in the order of `blocks`.
+    See `iter_blocks`, which yields them one at a time instead of holding them all."""
+    return list(
+        iter_blocks(
+            task,
+            blocks,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
+    )
+
+
+def iter_blocks(
+    task: Callable[..., Any],
+    blocks: Iterable[tuple],
+    *,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Iterator:
+    """Yield `task(*args)` for each block, in the order of `blocks`, as they finish.
 
     - "inline": a loop in this process.
     - "processes": a `ProcessPoolExecutor` of `workers` processes (default: the CPUs this
@@ -55,10 +79,14 @@ def run_blocks(
     - "dask": a `dask.distributed` client on the scheduler at address `scheduler`, or on a
       local cluster of `workers` single-threaded worker processes started for the call.
 
+    At most `WINDOW` blocks per worker are in flight, and a result that finishes early waits
+    only for those before it: the caller can fold results in block order (so that sums come
+    out the same whatever the executor) while memory holds a few blocks, not all of them.
+
     `task` must be a top-level function (pickled by reference) for the pooled executors.
-    `progress(done, total)` is called in this process each time a block finishes. On Ctrl-C
-    the blocks not yet started are cancelled and the workers stopped before KeyboardInterrupt
-    propagates.
+    `progress(done, total)` is called in this process each time a block finishes. On Ctrl-C,
+    or if the caller stops iterating, the blocks not yet started are cancelled and the workers
+    stopped.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
@@ -68,7 +96,7 @@ def run_blocks(
         raise ValueError(f"a scheduler address only applies to the dask executor, not {executor!r}")
     blocks = [tuple(args) for args in blocks]
     if not blocks:
-        return []
+        return iter(())
     if executor == "dask":
         return _dask(task, blocks, workers, scheduler, progress)
     if executor == "processes" and len(blocks) > 1 and (workers is None or workers > 1):
@@ -76,13 +104,43 @@ def run_blocks(
     return _inline(task, blocks, progress)
 
 
-def _inline(task: Callable[..., Any], blocks: Sequence[tuple], progress: Progress | None) -> list:
-    results = []
-    for args in blocks:
-        results.append(task(*args))
+WINDOW = 2
+"""Blocks in flight per worker: one running and one queued, so no worker waits."""
+
+
+def _in_order(
+    submit: Callable[[tuple], Any],
+    wait_any: Callable[[set], Any],
+    result: Callable[[Any], Any],
+    blocks: Sequence[tuple],
+    in_flight: int,
+    progress: Progress | None,
+) -> Iterator:
+    """Submit blocks keeping `in_flight` pending; yield results in block order."""
+    pending: dict[Any, int] = {}
+    ready: dict[int, Any] = {}
+    next_submit, next_yield, done = 0, 0, 0
+    while next_yield < len(blocks):
+        while next_submit < len(blocks) and len(pending) + len(ready) < in_flight:
+            pending[submit(blocks[next_submit])] = next_submit
+            next_submit += 1
+        if next_yield not in ready:
+            for future in wait_any(set(pending)):
+                ready[pending.pop(future)] = result(future)  # the first failure stops the run
+                done += 1
+                if progress is not None:
+                    progress(done, len(blocks))
+            continue
+        yield ready.pop(next_yield)
+        next_yield += 1
+
+
+def _inline(task: Callable[..., Any], blocks: Sequence[tuple], progress: Progress | None):
+    for done, args in enumerate(blocks, start=1):
+        result = task(*args)
         if progress is not None:
-            progress(len(results), len(blocks))
-    return results
+            progress(done, len(blocks))
+        yield result
 
 
 def _ignore_sigint() -> None:
@@ -105,30 +163,34 @@ def _processes(
     blocks: Sequence[tuple],
     workers: int | None,
     progress: Progress | None,
-) -> list:
+):
     n = min(workers or cpu_count(), len(blocks))
     pool = ProcessPoolExecutor(
         max_workers=n,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_ignore_sigint,
     )
-    futures = []
+    submitted = []
+
+    def submit(args: tuple):
+        future = pool.submit(task, *args)
+        submitted.append(future)
+        return future
+
+    def wait_any(futures: set) -> set:
+        return wait(futures, return_when=FIRST_COMPLETED).done
+
     try:
-        futures = [pool.submit(task, *args) for args in blocks]
-        for done, future in enumerate(as_completed(futures), start=1):
-            future.result()  # the first failure stops the run
-            if progress is not None:
-                progress(done, len(futures))
-        results = [future.result() for future in futures]
+        yield from _in_order(submit, wait_any, lambda f: f.result(), blocks, WINDOW * n, progress)
     except BaseException:
-        # Ctrl-C or a failed block: drop what has not started, stop what is running.
-        for future in futures:
+        # Ctrl-C, a failed block or a caller that stopped early: drop what has not started,
+        # stop what is running.
+        for future in submitted:
             future.cancel()
         _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return results
 
 
 def _dask(
@@ -137,38 +199,43 @@ def _dask(
     workers: int | None,
     scheduler: str | None,
     progress: Progress | None,
-) -> list:
+):
     try:
         from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_as_completed
+        from distributed import wait as dask_wait
     except ImportError as exc:
         raise ImportError(DASK_MISSING) from exc
     cluster = None
     client = None
-    futures = []
+    submitted = []
     try:
         if scheduler:
             client = Client(scheduler)
+            n = max(1, len(client.scheduler_info().get("workers", {})))
         else:
+            n = min(workers or cpu_count(), len(blocks))
             cluster = LocalCluster(
-                n_workers=min(workers or cpu_count(), len(blocks)),
+                n_workers=n,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,  # no dashboard, and its HTTP server (health checks)
                 scheduler_kwargs={"dashboard_address": ":0"},  # on a free port, not 8787
             )
             client = Client(cluster)
-        futures = [client.submit(task, *args, pure=False) for args in blocks]
-        for done, future in enumerate(dask_as_completed(futures), start=1):
-            if future.status == "error":
-                future.result()  # the first failure stops the run
-            if progress is not None:
-                progress(done, len(futures))
-        return client.gather(futures)
+
+        def submit(args: tuple):
+            future = client.submit(task, *args, pure=False)
+            submitted.append(future)
+            return future
+
+        def wait_any(futures: set) -> set:
+            return set(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+        yield from _in_order(submit, wait_any, lambda f: f.result(), blocks, WINDOW * n, progress)
     except BaseException:
-        if client is not None and futures:
+        if client is not None and submitted:
             with contextlib.suppress(Exception):  # the error that stopped the run matters more
-                client.cancel(futures)
+                client.cancel(submitted)
         raise
     finally:
         if client is not None:

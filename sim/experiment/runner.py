@@ -15,13 +15,18 @@ from ..engine import run_batch
 from ..engine.recorder import BatchResult
 from ..engine.world import World, compile_world
 from ..results import Results
+from ..results.results import BlockMerger
 from ..scenario import LoadedScenario
 from ..scenario.schema import Scenario
-from .executors import Progress, run_blocks
+from .executors import Progress, iter_blocks
 
 DEFAULT_REPS = 1000
 DEFAULT_SEED = 20260204
 """Default seed: the day of the Washington ministerial (2026-02-04)."""
+DEFAULT_BLOCK = 250
+"""Replications per block unless told. Fixed, not derived from the number of workers, so that
+the fan-chart quantiles (means of block quantiles) are the same on any executor; large enough
+that batching pays (see docs/performance.md), small enough that a block's arrays stay small."""
 
 
 BASE = "base"
@@ -68,8 +73,9 @@ def _simulate(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
-) -> list:
-    size = block_size or reps
+):
+    """Yield the blocks' `BatchResult`s in replication order, as they finish."""
+    size = block_size or DEFAULT_BLOCK
     engine_option = None if option == BASE else option
     blocks = [
         (
@@ -86,7 +92,7 @@ def _simulate(
     task = (
         functools.partial(simulate_block, world=world) if executor == "inline" else simulate_block
     )
-    return run_blocks(
+    return iter_blocks(
         task, blocks, executor=executor, workers=workers, scheduler=scheduler, progress=progress
     )
 
@@ -105,8 +111,9 @@ def run_replications(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Results:
-    """Simulate `reps` replications of one option; `block_size` replications go through the
-    engine together. An option with policies is also run against the scenario's do-nothing
+    """Simulate `reps` replications of one option; `block_size` replications (default
+    `DEFAULT_BLOCK`) go through the engine together, and are folded into the results as they
+    finish, so memory holds a few blocks at a time (plus per-replication metrics). An option with policies is also run against the scenario's do-nothing
     option on the same replications (common random numbers), for `cost_per_tonne_avoided`.
 
     `executor` ("inline", "processes" or "dask"; see `sim.experiment.executors`) says where
@@ -127,7 +134,9 @@ def run_replications(
         "scheduler": scheduler,
         "progress": progress,
     }
-    blocks = _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on)
+    merger = BlockMerger()
+    for block in _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
+        merger.add(block)
     timings = {"simulate_s": time.perf_counter() - t0}
     baseline = baseline_shortfall  # given by a comparison that already ran the baseline
     base_name = baseline_option(loaded)
@@ -137,12 +146,11 @@ def run_replications(
         base_blocks = _simulate(
             loaded, world, reps, seed, block_size, False, base_name or BASE, **run_on
         )
-        baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])
+        baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])  # streamed
         timings["baseline_s"] = time.perf_counter() - t1
-    return Results.from_blocks(
+    return merger.results(
         loaded,
         world,
-        blocks,
         seed=seed,
         option=option,
         timings=timings,

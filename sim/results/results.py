@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,91 @@ def _per_tonne(
     return (option, commodity, bloc, metric, cost.sum() / avoided.sum(), p5, p50, p95)
 
 
+class BlockMerger:
+    """Folds blocks of replications into one run, one block at a time, so that a run's memory
+    does not grow with its series: a block is dropped once added.
+
+    - Per-replication metrics are concatenated: exact whatever the blocks.
+    - Quantile series are the mean, weighted by block size, of each block's quantiles (a
+      batch-means estimate; exact for one block). Blocks must come in replication order, so
+      the sums are taken in the same order whatever executor ran them.
+    - Kept paths (every replication) are concatenated, and the series quantiles are then
+      taken exactly over all replications.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.next_replication = None
+        self.metrics: dict[str, list[np.ndarray]] = {}
+        self.series: dict[str, np.ndarray] = {}
+        self.mean: dict[str, np.ndarray] = {}
+        self.paths: dict[str, list[np.ndarray]] = {}
+        self.error: list[np.ndarray] = []
+        self.by_policy: dict[str, list[np.ndarray]] = {}
+        self.reports: dict[tuple[str, str, str], list[np.ndarray]] = {}
+
+    def add(self, b: BatchResult) -> None:
+        first = int(b.replications[0])
+        if self.next_replication is not None and first != self.next_replication:
+            raise ValueError(
+                f"blocks out of order: expected replication {self.next_replication}, got {first}"
+            )
+        self.next_replication = int(b.replications[-1]) + 1
+        n = len(b.replications)
+        for m in METRICS:
+            self.metrics.setdefault(m, []).append(b.metrics[m])
+        for v in SERIES:
+            if v in self.series:
+                self.series[v] += n * b.series[v]
+                self.mean[v] += n * b.series_mean[v]
+            else:
+                self.series[v] = n * b.series[v]
+                self.mean[v] = n * b.series_mean[v]
+        for v, x in b.paths.items():
+            self.paths.setdefault(v, []).append(x)
+        self.error.append(b.balance_error)
+        for name, x in b.fiscal_by_policy.items():
+            self.by_policy.setdefault(name, []).append(x)
+        for key, x in b.policy_reports.items():
+            self.reports.setdefault(key, []).append(x)
+        self.count += n
+
+    def results(
+        self,
+        loaded: LoadedScenario,
+        world: World,
+        *,
+        seed: int,
+        option: str,
+        timings: dict[str, float],
+        baseline_shortfall: np.ndarray | None = None,
+    ) -> Results:
+        if not self.count:
+            raise ValueError("no blocks to merge")
+        paths = {v: np.concatenate(x, axis=1) for v, x in self.paths.items()}
+        series = {v: x / self.count for v, x in self.series.items()}
+        mean = {v: x / self.count for v, x in self.mean.items()}
+        for v in SERIES:
+            if v in paths:  # every replication kept: exact quantiles and means
+                series[v] = np.moveaxis(np.quantile(paths[v], QUANTILES, axis=1), 0, 1)
+                mean[v] = paths[v].mean(1)
+        return Results(
+            loaded,
+            world,
+            option,
+            seed,
+            {m: np.concatenate(x) for m, x in self.metrics.items()},
+            series,
+            mean,
+            np.concatenate(self.error),
+            paths,
+            dict(timings),
+            {name: np.concatenate(x) for name, x in self.by_policy.items()},
+            baseline_shortfall,
+            {key: np.concatenate(x) for key, x in self.reports.items()},
+        )
+
+
 @dataclass
 class Results:
     """What a run produced, in memory; `sim.results.io` writes it to a run folder."""
@@ -69,53 +155,24 @@ class Results:
         cls,
         loaded: LoadedScenario,
         world: World,
-        blocks: list[BatchResult],
+        blocks: Iterable[BatchResult],
         *,
         seed: int,
         option: str,
         timings: dict[str, float],
         baseline_shortfall: np.ndarray | None = None,
     ) -> Results:
-        """Join blocks: metrics concatenated exactly; series quantiles weighted by block size
-        (exact for one block, an approximation otherwise)."""
-        blocks = sorted(blocks, key=lambda b: int(b.replications[0]))
-        sizes = np.array([len(b.replications) for b in blocks], dtype=float)
-        weights = sizes / sizes.sum()
-        metrics = {m: np.concatenate([b.metrics[m] for b in blocks]) for m in METRICS}
-        series = {
-            v: sum(w * b.series[v] for w, b in zip(weights, blocks, strict=True)) for v in SERIES
-        }
-        mean = {
-            v: sum(w * b.series_mean[v] for w, b in zip(weights, blocks, strict=True))
-            for v in SERIES
-        }
-        paths = {}
-        if blocks[0].paths:
-            paths = {
-                v: np.concatenate([b.paths[v] for b in blocks], axis=1) for v in blocks[0].paths
-            }
-        error = np.concatenate([b.balance_error for b in blocks])
-        by_policy = {
-            name: np.concatenate([b.fiscal_by_policy[name] for b in blocks])
-            for name in blocks[0].fiscal_by_policy
-        }
-        return cls(
+        """Fold blocks, in replication order, as they arrive (see `BlockMerger`)."""
+        merger = BlockMerger()
+        for block in blocks:
+            merger.add(block)
+        return merger.results(
             loaded,
             world,
-            option,
-            seed,
-            metrics,
-            series,
-            mean,
-            error,
-            paths,
-            dict(timings),
-            by_policy,
-            baseline_shortfall,
-            {
-                key: np.concatenate([b.policy_reports[key] for b in blocks])
-                for key in blocks[0].policy_reports
-            },
+            seed=seed,
+            option=option,
+            timings=timings,
+            baseline_shortfall=baseline_shortfall,
         )
 
     def policy_summary(self) -> pd.DataFrame:
@@ -167,7 +224,9 @@ class Results:
         return start + np.arange(T) * np.timedelta64(7, "D")
 
     def to_dataset(self) -> xr.Dataset:
-        """Quantile and mean series as an xarray Dataset (time × quantile × commodity × bloc)."""
+        """Quantile and mean series as an xarray Dataset (time × quantile × commodity × bloc),
+        and each replication's path (`<series>_path`, replication × time × commodity × bloc)
+        when the run kept them."""
         coords = {
             "time": self.times(),
             "quantile": list(QUANTILES),
@@ -196,6 +255,14 @@ class Results:
                 self.series_mean[v],
                 {"units": units[v]},
             )
+        if self.paths:  # every replication kept: the paths themselves
+            coords["replication"] = np.arange(self.reps)
+            for v in SERIES:
+                data[f"{v}_path"] = (
+                    ("replication", "time", "commodity", "bloc"),
+                    np.moveaxis(self.paths[v], 1, 0),
+                    {"units": units[v]},
+                )
         ds = xr.Dataset(data, coords=coords)
         ds = ds.expand_dims(option=[self.option])
         ds.attrs.update(

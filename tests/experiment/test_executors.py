@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.experiment.executors import DASK_MISSING, EXECUTORS, run_blocks
+from sim.engine.recorder import QUANTILES
+from sim.experiment import runner
+from sim.experiment.executors import DASK_MISSING, EXECUTORS, _in_order, run_blocks
 from sim.results.io import summary_csv
+from sim.results.results import BlockMerger
 
 REPS = 10
 SEED = 7
@@ -164,3 +167,71 @@ def test_ctrl_c_cancels_pending_blocks_and_stops_the_workers():
     assert time.perf_counter() - t0 < 30
     left = {p.pid for p in multiprocessing.active_children() if p.is_alive()} - before
     assert not left
+
+
+def assert_same_series(a: sim.Results, b: sim.Results) -> None:
+    for name in a.series:
+        np.testing.assert_array_equal(a.series[name], b.series[name], err_msg=name)
+        np.testing.assert_array_equal(a.series_mean[name], b.series_mean[name], err_msg=name)
+
+
+def test_fan_quantiles_do_not_depend_on_executor_or_workers(small):
+    """Blocks are folded in replication order, so even the batch-means series agree bit for
+    bit; only the block size (fixed unless told) enters them."""
+    inline = sim.run(small, REPS, SEED, block_size=3)
+    for workers in (2, 3):
+        pooled = sim.run(small, REPS, SEED, block_size=3, executor="processes", workers=workers)
+        assert_identical(inline, pooled)
+        assert_same_series(inline, pooled)
+
+
+def test_default_blocks_are_fixed_not_one_per_worker(small, monkeypatch):
+    monkeypatch.setattr(runner, "DEFAULT_BLOCK", 4)
+    calls = []
+    results = sim.run(small, REPS, SEED, executor="processes", workers=2, progress=record(calls))
+    assert calls == counts(3)  # 4, 4 and 2 whatever the number of workers
+    assert_same_series(results, sim.run(small, REPS, SEED, block_size=4))
+
+
+def test_keeping_every_replication_gives_exact_quantiles(small):
+    kept = sim.run(small, REPS, SEED, block_size=3, keep_paths=True)
+    one_block = sim.run(small, REPS, SEED, block_size=REPS)  # quantiles over all rows at once
+    assert kept.paths["price"].shape[1] == REPS
+    for name in kept.series:
+        exact = np.moveaxis(np.quantile(kept.paths[name], QUANTILES, axis=1), 0, 1)
+        np.testing.assert_array_equal(kept.series[name], exact)
+        np.testing.assert_allclose(kept.series[name], one_block.series[name], rtol=1e-12)
+
+
+def test_blocks_stay_in_a_window_and_come_back_in_order():
+    """Finishing in reverse order, results still come back in block order, and no more than
+    the window are ever submitted and not yet handed to the caller."""
+    pending: set[int] = set()
+    submitted, out, most = 0, [], 0
+
+    def submit(args):
+        nonlocal submitted, most
+        pending.add(args[0])
+        submitted += 1
+        most = max(most, submitted - len(out))
+        return args[0]
+
+    def wait_any(futures):
+        last = max(futures)  # the latest block finishes first
+        pending.discard(last)
+        return {last}
+
+    for value in _in_order(submit, wait_any, lambda f: f * 10, [(i,) for i in range(9)], 3, None):
+        out.append(value)
+    assert out == [i * 10 for i in range(9)]
+    assert most == 3
+
+
+def test_merging_refuses_blocks_out_of_order(small):
+    from sim.engine import compile_world, run_batch
+
+    world = compile_world(small.scenario)
+    merger = BlockMerger()
+    merger.add(run_batch(small.scenario, np.arange(3, 6), SEED, world=world))
+    with pytest.raises(ValueError, match="blocks out of order: expected replication 6, got 0"):
+        merger.add(run_batch(small.scenario, np.arange(0, 3), SEED, world=world))
