@@ -668,6 +668,61 @@ def sensitivity(
     click.echo(f"wrote {out}")
 
 
+EXIT_BACKTEST_FAILED = 1
+"""`minsim backtest` exit status when any episode drifts out of its criteria."""
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "--reps", default=None, type=click.IntRange(min=1), help="Replications per episode [200]."
+)
+@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20100701].")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("runs") / "backtest",
+    show_default=True,
+    help="Folder for the figures (created if needed; figures in it are replaced).",
+)
+@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_report
+def backtest(
+    names: tuple[str, ...], reps: int | None, seed: int | None, out: Path, no_plots: bool
+) -> None:
+    """Run the historical episodes under scenarios/history/ (all, or the NAMEs given) and
+    print observed against simulated with PASS or FAIL.
+
+    Exit status: 0 when every episode passes, 1 when any fails, 2 for bad input (such as an
+    unknown NAME)."""
+    from .experiment.backtest import (
+        DEFAULT_BACKTEST_REPS,
+        DEFAULT_BACKTEST_SEED,
+        run_episode,
+        select,
+        table,
+    )
+
+    chosen = select(names)
+    reps = reps or DEFAULT_BACKTEST_REPS
+    seed = DEFAULT_BACKTEST_SEED if seed is None else seed
+    click.echo(
+        f"back-testing {', '.join(chosen)}: {reps} replications each (seed {seed}) ...", err=True
+    )
+    done = [run_episode(path, reps, seed) for path in chosen.values()]
+    click.echo(table(done))
+    if not no_plots:
+        from .plots.backtest import save_backtest_figures
+
+        files = save_backtest_figures(done, out)
+        click.echo(f"wrote {len(files)} figures to {out}")
+    failed = [e.name for e in done if not e.passed]
+    if failed:
+        click.echo(f"failed: {', '.join(failed)}")
+        sys.exit(EXIT_BACKTEST_FAILED)
+    click.echo("all episodes pass")
+
+
 def main() -> None:
     cli(prog_name="minsim")
 

@@ -184,3 +184,31 @@ def test_keep_replications_writes_every_path(runner, small_path, tmp_path):
     exact = ds["price_path"].quantile(0.95, dim="replication").values
     np.testing.assert_allclose(ds["price"].sel(quantile=0.95).values, exact, rtol=1e-12)
     ds.close()
+
+
+def test_backtest_exits_0_when_every_episode_passes(runner, tmp_path):
+    result = runner.invoke(
+        cli, ["backtest", "ree-2010", "lithium-2021", "--reps", "3", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ree-2010/nd-oxide" in result.stdout and "FAIL" not in result.stdout
+    assert result.stdout.rstrip().endswith("all episodes pass")
+    assert (tmp_path / "backtest-ree-2010.png").exists()
+    assert (tmp_path / "backtest-lithium-2021.svg").exists()
+
+
+def test_backtest_exits_1_when_an_episode_fails(runner, tmp_path):
+    result = runner.invoke(cli, ["backtest", "gallium-2023", "--reps", "3", "--no-plots"])
+    assert result.exit_code == 1
+    assert "FAIL (peak, time)" in result.stdout
+    assert result.stdout.rstrip().endswith("failed: gallium-2023")
+    assert "Traceback" not in result.output
+
+
+def test_backtest_unknown_episode_exits_2_listing_the_available_ones(runner):
+    result = runner.invoke(cli, ["backtest", "ree-2010", "ree-2011"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "minsim: error: unknown episode 'ree-2011'; available: gallium-2023, lithium-2021, "
+        "ree-2010\n"
+    )

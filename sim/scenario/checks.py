@@ -63,7 +63,28 @@ class _Checker:
         self.disruptions()
         self.groups()
         self.policies()
+        self.backtest()
         return self.problems
+
+    def backtest(self) -> None:
+        """Observed targets name a commodity and blocs of the scenario, and an onset inside it."""
+        if self.s.backtest is None:
+            return
+        for name, target in self.s.backtest.targets.items():
+            base = ("backtest", "targets", name)
+            if target.commodity not in self.s.commodities:
+                self.add(
+                    (*base, "commodity"),
+                    f"unknown commodity {target.commodity!r}"
+                    + _hint(target.commodity, self.s.commodities),
+                )
+            blocs = [("bloc", target.bloc)]
+            if target.split is not None:
+                blocs.append(("split", "versus", target.split.versus))
+            for *path, bloc in blocs:
+                if bloc not in self.s.blocs:
+                    self.add((*base, *path), f"unknown bloc {bloc!r}" + _hint(bloc, self.s.blocs))
+            self._months((*base, "onset"), target.onset)
 
     # -- policies and options -------------------------------------------------------------------
     def policies(self) -> None:

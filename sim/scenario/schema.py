@@ -318,6 +318,74 @@ class Group(Model):
         return self
 
 
+class ObservedPoint(Model):
+    """One observed price, as a multiple of the price before the shock."""
+
+    month: Month
+    """When it was observed (YYYY-MM)."""
+    multiple: float = Field(gt=0)
+    """Price divided by the pre-shock price."""
+    source: str
+    """Where it comes from (source ids, e.g. `S43-S48`)."""
+
+
+class ObservedFallBack(Model):
+    """How far the price had come down some months after its peak."""
+
+    months: float = Field(gt=0)
+    """Months after the peak at which the price is read."""
+    remaining: float = Field(gt=0)
+    """Price then, as a share of the peak price (0.26 = 74% below the peak)."""
+    source: str
+    """Where it comes from."""
+
+
+class ObservedSplit(Model):
+    """Which way the prices of two blocs moved apart during the episode."""
+
+    versus: str
+    """The other bloc (e.g. the country that restricted its exports)."""
+    sign: Literal[-1, 0, 1]
+    """At the target's peak, 1: the target's bloc pays more than the other bloc (each price
+    as a multiple of its pre-shock price); -1: less; 0: the same (ratio within 10% of 1)."""
+    ratio: float | None = Field(None, gt=0)
+    """Observed ratio of the two prices (each as a multiple of its pre-shock price), if known."""
+    source: str
+    """Where it comes from."""
+
+
+class BacktestTarget(Model):
+    """What was observed in one commodity's price during a historical episode."""
+
+    commodity: str
+    """Commodity observed."""
+    bloc: str
+    """Bloc whose price was observed (e.g. Rotterdam quotes: the alliance)."""
+    onset: Month
+    """Month the recorded shock began; time to peak is counted from here."""
+    peak_multiple: float = Field(gt=0)
+    """Highest price divided by the pre-shock price."""
+    months_to_peak: float = Field(gt=0)
+    """Months from `onset` to the peak."""
+    fall_back: ObservedFallBack | None = None
+    """The fall from the peak (reported, not a pass criterion)."""
+    split: ObservedSplit | None = None
+    """The split between blocs; its sign is a pass criterion."""
+    points: list[ObservedPoint] = Field(default_factory=list)
+    """Observed prices drawn over the simulated fan."""
+    sources: str
+    """The observations' sources and how the numbers above were derived from them."""
+
+
+class Backtest(Model):
+    """The observations a historical episode is checked against (`minsim backtest`)."""
+
+    description: str = ""
+    """Free text: the episode and what was recorded."""
+    targets: dict[Name, BacktestTarget] = Field(min_length=1)
+    """Observed series by name (e.g. `dy-oxide`)."""
+
+
 class Scenario(Model):
     """A critical-minerals market, the disruptions that may hit it and the options to compare."""
 
@@ -357,6 +425,8 @@ class Scenario(Model):
     """Named sets of dotted-key edits, switched on by `active_overrides` or `--override`."""
     active_overrides: list[str] = Field(default_factory=list)
     """Overrides applied whenever this file is loaded."""
+    backtest: Backtest | None = None
+    """Observed points of a historical episode (scenarios/history/), for `minsim backtest`."""
 
 
 def json_schema() -> dict:
