@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..engine.diagnostics import named_metrics
 from ..engine.recorder import METRICS, QUANTILES, SERIES, BatchResult
 from ..engine.world import World
 from ..scenario import LoadedScenario
@@ -59,6 +60,8 @@ class Results:
     fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
     baseline_shortfall: np.ndarray | None = None  # [R, K, B] shortfall_t of the do-nothing option
     policy_reports: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R, K, ...]
+    diagnostic_series: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, K, ...]
 
     @property
     def reps(self) -> int:
@@ -116,6 +119,11 @@ class Results:
                 key: np.concatenate([b.policy_reports[key] for b in blocks])
                 for key in blocks[0].policy_reports
             },
+            {m: np.concatenate([b.diagnostics[m] for b in blocks]) for m in blocks[0].diagnostics},
+            {  # means over replications: the size-weighted mean of block means is exact
+                v: sum(w * b.diagnostic_series[v] for w, b in zip(weights, blocks, strict=True))
+                for v in blocks[0].diagnostic_series
+            },
         )
 
     def policy_summary(self) -> pd.DataFrame:
@@ -150,6 +158,9 @@ class Results:
                     rows.append(
                         _per_tonne(self.option, commodity, bloc, fiscal[:, k, b], avoided[:, k, b])
                     )
+        if self.diagnostics:
+            for commodity, bloc, m, x in named_metrics(self.world, self.diagnostics):
+                rows.append(_row(self.option, commodity, bloc, m, x))
         for m in ("fiscal_cost", "fiscal_cost_discounted"):
             rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
         if avoided is not None:
@@ -195,6 +206,20 @@ class Results:
                 ("time", "commodity", "bloc"),
                 self.series_mean[v],
                 {"units": units[v]},
+            )
+        if self.diagnostic_series:
+            d = self.world.diagnostics
+            coords["stage"] = list(d.stage_labels)
+            hhi = np.where(d.stage_valid[None], self.diagnostic_series["hhi"], np.nan)
+            data["hhi_mean"] = (
+                ("time", "commodity", "stage"),
+                hhi,
+                {"units": "0-10000", "long_name": "HHI of world production (mean)"},
+            )
+            data["import_reliance_mean"] = (
+                ("time", "commodity", "bloc"),
+                self.diagnostic_series["import_reliance"],
+                {"units": "1", "long_name": "net import reliance, last stage (mean)"},
             )
         ds = xr.Dataset(data, coords=coords)
         ds = ds.expand_dims(option=[self.option])
