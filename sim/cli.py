@@ -206,6 +206,34 @@ def show(file: Path, overrides: tuple[str, ...], sets: tuple[str, ...]) -> None:
     for s in src.sets:
         click.echo(f"# --set {s}")
     click.echo(resolved_yaml(src.data), nl=False)
+    click.echo(_baseline_diagnostics(loaded))
+
+
+def _baseline_diagnostics(loaded) -> str:
+    """Supply-risk diagnostics of the stated starting output, as YAML comments (no run)."""
+    from .engine.diagnostics import baseline
+    from .engine.world import compile_world
+
+    w = compile_world(loaded.scenario)
+    x = baseline(w)
+    lines = [
+        "# Diagnostics of the starting output (no simulation; docs/model.md 11.1):",
+        "# HHI of world production by stage (0-10,000), net import reliance of each bloc",
+    ]
+    for k, name in enumerate(w.commodities):
+        hhi = ", ".join(f"{s} {x['hhi'][k, w.stage_index(k, s)]:,.0f}" for s in w.stages[k])
+        ir = ", ".join(f"{b} {x['import_reliance'][k, i]:.0%}" for i, b in enumerate(w.blocs))
+        extra = ""
+        if "sr" in x and not np.isnan(x["sr"][k]).all():
+            extra += "; JRC SR " + ", ".join(
+                f"{b} {x['sr'][k, i]:.2f}" for i, b in enumerate(w.blocs)
+            )
+        if "dp" in x and not np.isnan(x["dp"][k]).all():
+            extra += "; USGS DP " + ", ".join(
+                f"{s} {x['dp'][k, w.stage_index(k, s)]:.3f}" for s in w.stages[k]
+            )
+        lines.append(f"#   {name}: HHI {hhi}; import reliance {ir}{extra}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -303,7 +331,7 @@ def run(
             save_run_figures(results, folder)
 
     write_run([results], out, command=sys.argv, extra=figures)
-    click.echo(_table(results.summary().query("commodity != 'all'")))
+    click.echo(_table(results.summary().query("commodity != 'all' and bloc != 'world'")))
     summary = results.summary()
     totals = summary[(summary.commodity == "all") & (summary.metric.str.startswith("fiscal"))]
     if results.fiscal_by_policy:

@@ -49,6 +49,14 @@ def test_bad_set_value_is_located_on_the_command_line(runner, small_path):
     )
 
 
+def test_show_prints_the_baseline_diagnostics(runner, small_path):
+    result = runner.invoke(cli, ["show", str(small_path)])
+    assert result.exit_code == 0, result.output
+    assert "#   gallium: HHI mining 9,604, refining 9,034; import reliance alliance 92%" in (
+        result.output
+    )
+
+
 def test_show_prints_the_resolved_scenario(runner, small_path):
     result = runner.invoke(cli, ["show", str(small_path), "--set", "horizon.years=7"])
     assert result.exit_code == 0
@@ -85,8 +93,9 @@ def test_run_writes_a_complete_folder(runner, small_path, tmp_path):
     assert manifest["max_mass_balance_error"] < 1e-9
     header = (out / "summary.csv").read_text().splitlines()[0]
     assert header == "option,commodity,bloc,metric,mean,p5,p50,p95"
-    # 2 commodities x 3 blocs x 7 metrics, and the two fiscal totals over everything
-    assert len((out / "summary.csv").read_text().splitlines()) == 1 + 2 * 3 * 7 + 2
+    # 2 commodities x 3 blocs x 7 metrics, the diagnostics (per commodity: 2 stages x 3 HHI
+    # rows, 3 blocs x 2 import-reliance rows) and the two fiscal totals over everything
+    assert len((out / "summary.csv").read_text().splitlines()) == 1 + 2 * 3 * 7 + 2 * 12 + 2
     assert not list(tmp_path.glob("*.run-tmp"))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .diagnostics import DiagnosticRecorder
 from .market import Flows
 from .world import World
 
@@ -41,6 +42,10 @@ class BatchResult:
     fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
     policy_reports: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
     """(policy, commodity, metric) -> [R]: each instrument's end-of-run figures."""
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
+    """Supply-risk diagnostics per replication (diagnostics.py): name -> [R, K, S | B, ...]."""
+    diagnostic_series: dict[str, np.ndarray] = field(default_factory=dict)
+    """Their mean over the batch at each tick: hhi [T, K, S], import_reliance [T, K, B]."""
 
 
 class Recorder:
@@ -70,6 +75,7 @@ class Recorder:
         self.keep = keep_paths
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
+        self.diag = DiagnosticRecorder(world, n)
 
     def record(
         self,
@@ -113,6 +119,7 @@ class Recorder:
                 self.mean[v][tick] = mean[i]
         if self.keep:
             self.paths["wanted"][tick] = f.wanted / dt
+        self.diag.record(tick, f.producer_output, f.delivered)
         self.ticks += 1
 
     def result(self, replications: np.ndarray) -> BatchResult:
@@ -130,7 +137,15 @@ class Recorder:
         }
         by_policy = dict(self.ledger.by_policy) if self.ledger is not None else {}
         return BatchResult(
-            replications, metrics, self.series, self.mean, self.error, self.paths, by_policy
+            replications,
+            metrics,
+            self.series,
+            self.mean,
+            self.error,
+            self.paths,
+            by_policy,
+            diagnostics=self.diag.metrics(),
+            diagnostic_series=self.diag.series,
         )
 
 

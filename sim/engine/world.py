@@ -8,12 +8,13 @@ new capacity built during the run), b bloc.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..scenario.checks import bloc_of_countries
 from ..scenario.schema import Scenario
+from .diagnostics import DiagnosticInputs, compile_inputs
 
 OTHER = "other"
 TICKS_PER_YEAR = {"week": 52, "month": 12}
@@ -69,6 +70,7 @@ class World:
     demand: np.ndarray  # t/yr of use at the start
     demand_growth: np.ndarray
     stock_days: np.ndarray
+    diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
 
     @property
     def dt(self) -> float:
@@ -177,7 +179,7 @@ def compile_world(s: Scenario) -> World:
         return np.array([attr(c) for c in s.commodities.values()], dtype=float)
 
     tpy = TICKS_PER_YEAR[s.horizon.step]
-    return World(
+    world = World(
         commodities=commodities,
         blocs=blocs,
         stages=tuple(tuple(c.stages) for c in s.commodities.values()),
@@ -227,3 +229,4 @@ def compile_world(s: Scenario) -> World:
         demand_growth=growth,
         stock_days=stock_days,
     )
+    return replace(world, diagnostics=compile_inputs(s, world))

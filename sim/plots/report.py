@@ -142,6 +142,65 @@ def _by_commodity(c: Comparison) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def diagnostics_section(c: Comparison) -> str:
+    """Supply-risk diagnostics under the baseline option: concentration of each stage (HHI of
+    world production, 0-10,000: at the start and its highest, medians over replications) and
+    each bloc's net import reliance (mean over the run); the EU JRC supply risk of the focus
+    bloc where the scenario gives its inputs."""
+    base = c.results[c.baseline]
+    w, x = base.world, base.diagnostics
+    if not x:
+        return ""
+    d, b = w.diagnostics, focus_bloc(c)
+    stages = [d.stage_labels[i] for i in range(w.n_stages)]
+    sr = "jrc_sr_mean" in x
+    head = "<tr><th>commodity</th>" + "".join(
+        f"<th>HHI {_e(s)}: start → highest</th>" for s in stages
+    )
+    head += "".join(f"<th>import reliance {_e(bloc)}</th>" for bloc in w.blocs)
+    if sr:
+        head += f"<th>JRC supply risk, {_e(w.blocs[b])}</th><th>published</th>"
+    rows = []
+    for k, name in enumerate(w.commodities):
+        cells = ""
+        for s in range(w.n_stages):
+            if not d.stage_valid[k, s]:
+                cells += "<td>—</td>"
+                continue
+            start = np.median(x["hhi_start"][:, k, s])
+            peak = np.median(x["hhi_peak"][:, k, s])
+            cells += f"<td>{start:,.0f} → {peak:,.0f}</td>"
+        cells += "".join(
+            f"<td>{100 * x['import_reliance_mean'][:, k, i].mean():.0f}%</td>"
+            for i in range(len(w.blocs))
+        )
+        if sr:
+            value = x["jrc_sr_mean"][:, k, b]
+            pub = d.published_sr[k]
+            cells += "<td>—</td>" if np.isnan(value).all() else f"<td>{value.mean():.2f}</td>"
+            cells += "<td>—</td>" if np.isnan(pub) else f"<td>{pub:.1f}</td>"
+        rows.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
+    words = (
+        f"Under {_e(c.baseline)}. HHI is the Herfindahl-Hirschman index of world production at "
+        "each stage (10,000 = one country produces everything; above 2,500 counts as highly "
+        "concentrated); unnamed 'other producers' count as many small ones. Import reliance is "
+        "the share of a bloc's supply it does not produce itself (net imports over apparent "
+        "use of the last stage), averaged over the run."
+    )
+    if sr:
+        words += (
+            " The JRC supply risk follows the EU method (governance-weighted concentration of "
+            "world supply and of the bloc's sourcing, recycling and substitution); the EU calls "
+            "a material critical from 1.0. 'published' is the value the scenario cites."
+        )
+    if "usgs_dp_mean" in x:
+        words += " The USGS disruption potential of each stage is in summary.csv."
+    return (
+        f'<h2>Supply-risk diagnostics</h2><p class="muted">{words} Formulas and sources: '
+        f"docs/model.md section 11.1.</p><table>{head}</tr>{''.join(rows)}</table>"
+    )
+
+
 def write_report(c: Comparison, folder: Path) -> Path:
     """Write folder/report.html from the comparison and the figures in folder/plots/."""
     s = c.loaded.scenario
@@ -181,6 +240,7 @@ minsim {__version__}, {stamp}.</p>
 {_table(c)}
 <h2>By mineral</h2>
 {_by_commodity(c)}
+{diagnostics_section(c)}
 <h2>Figures</h2>
 {"".join(figures)}
 <h2>Scenario</h2>

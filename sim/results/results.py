@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..engine.diagnostics import named_metrics
 from ..engine.recorder import METRICS, QUANTILES, SERIES, BatchResult
 from ..engine.world import World
 from ..scenario import LoadedScenario
@@ -65,6 +66,8 @@ class BlockMerger:
         self.error: list[np.ndarray] = []
         self.by_policy: dict[str, list[np.ndarray]] = {}
         self.reports: dict[tuple[str, str, str], list[np.ndarray]] = {}
+        self.diagnostics: dict[str, list[np.ndarray]] = {}
+        self.diagnostic_series: dict[str, np.ndarray] = {}
 
     def add(self, b: BatchResult) -> None:
         first = int(b.replications[0])
@@ -90,6 +93,13 @@ class BlockMerger:
             self.by_policy.setdefault(name, []).append(x)
         for key, x in b.policy_reports.items():
             self.reports.setdefault(key, []).append(x)
+        for name, x in b.diagnostics.items():
+            self.diagnostics.setdefault(name, []).append(x)
+        for name, x in b.diagnostic_series.items():  # means over replications: exact
+            if name in self.diagnostic_series:
+                self.diagnostic_series[name] += n * x
+            else:
+                self.diagnostic_series[name] = n * x
         self.count += n
 
     def results(
@@ -125,6 +135,8 @@ class BlockMerger:
             {name: np.concatenate(x) for name, x in self.by_policy.items()},
             baseline_shortfall,
             {key: np.concatenate(x) for key, x in self.reports.items()},
+            {name: np.concatenate(x) for name, x in self.diagnostics.items()},
+            {name: x / self.count for name, x in self.diagnostic_series.items()},
         )
 
 
@@ -145,6 +157,8 @@ class Results:
     fiscal_by_policy: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R]
     baseline_shortfall: np.ndarray | None = None  # [R, K, B] shortfall_t of the do-nothing option
     policy_reports: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R, K, ...]
+    diagnostic_series: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, K, ...]
 
     @property
     def reps(self) -> int:
@@ -207,6 +221,9 @@ class Results:
                     rows.append(
                         _per_tonne(self.option, commodity, bloc, fiscal[:, k, b], avoided[:, k, b])
                     )
+        if self.diagnostics:
+            for commodity, bloc, m, x in named_metrics(self.world, self.diagnostics):
+                rows.append(_row(self.option, commodity, bloc, m, x))
         for m in ("fiscal_cost", "fiscal_cost_discounted"):
             rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
         if avoided is not None:
@@ -263,6 +280,20 @@ class Results:
                     np.moveaxis(self.paths[v], 1, 0),
                     {"units": units[v]},
                 )
+        if self.diagnostic_series:
+            d = self.world.diagnostics
+            coords["stage"] = list(d.stage_labels)
+            hhi = np.where(d.stage_valid[None], self.diagnostic_series["hhi"], np.nan)
+            data["hhi_mean"] = (
+                ("time", "commodity", "stage"),
+                hhi,
+                {"units": "0-10000", "long_name": "HHI of world production (mean)"},
+            )
+            data["import_reliance_mean"] = (
+                ("time", "commodity", "bloc"),
+                self.diagnostic_series["import_reliance"],
+                {"units": "1", "long_name": "net import reliance, last stage (mean)"},
+            )
         ds = xr.Dataset(data, coords=coords)
         ds = ds.expand_dims(option=[self.option])
         ds.attrs.update(

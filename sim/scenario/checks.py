@@ -46,6 +46,16 @@ def bloc_of_countries(s: Scenario) -> tuple[dict[str, str], str | None]:
     return owner, rest
 
 
+def one_country_blocs(s: Scenario) -> dict[str, str]:
+    """Bloc name -> its country, for blocs of exactly one country (and no '*')."""
+    out = {}
+    for name, bloc in s.blocs.items():
+        codes = expand_members(list(bloc.members))
+        if "*" not in bloc.members and len(codes) == 1:
+            out[name] = next(iter(codes))
+    return out
+
+
 class _Checker:
     def __init__(self, s: Scenario, doc: Located):
         self.s = s
@@ -64,6 +74,7 @@ class _Checker:
         self.groups()
         self.policies()
         self.backtest()
+        self.governance()
         return self.problems
 
     def backtest(self) -> None:
@@ -85,6 +96,67 @@ class _Checker:
                 if bloc not in self.s.blocs:
                     self.add((*base, *path), f"unknown bloc {bloc!r}" + _hint(bloc, self.s.blocs))
             self._months((*base, "onset"), target.onset)
+
+    # -- supply-risk diagnostics ----------------------------------------------------------------
+    def governance(self) -> None:
+        """Country codes and commodity names under `governance`, and a score for every country
+        a computed index needs (docs/model.md, section 11.1)."""
+        gov = self.s.governance
+        for code, g in gov.items():
+            if code not in COUNTRIES:
+                self.add(
+                    ("governance", code),
+                    f"unknown country code {code!r}{_country_hint(code)}",
+                    key=True,
+                )
+            for cname in g.trade_factor:
+                if cname not in self.s.commodities:
+                    self.add(
+                        ("governance", code, "trade_factor", cname),
+                        f"unknown commodity {cname!r}{_hint(cname, self.s.commodities)}",
+                        key=True,
+                    )
+        any_wgi = any(g.wgi is not None for g in gov.values())
+        any_asi = any(g.asi is not None for g in gov.values())
+        if not (any_wgi or any_asi):
+            return
+        single = one_country_blocs(self.s)
+        flagged: set[tuple[str, str]] = set()  # one-country blocs: report each once
+        for cname, c in self.s.commodities.items():
+            sr = c.criticality.eol_rir is not None and c.criticality.substitution_index is not None
+            needs = [("wgi", "the EU supply risk")] if any_wgi and sr else []
+            if any_asi:
+                needs.append(("asi", "the disruption potential"))
+            seen: set[tuple[str, str]] = set()
+            for sname, st in c.stages.items():
+                for code in st.producers:
+                    for field, what in needs:
+                        g = gov.get(code)
+                        if (code, field) in seen or (
+                            g is not None and getattr(g, field) is not None
+                        ):
+                            continue
+                        seen.add((code, field))
+                        need = "'wgi'" if field == "wgi" else "'asi' and 'wsi'"
+                        self.add(
+                            ("commodities", cname, "stages", sname, "producers", code),
+                            f"{code} has no {need} under 'governance'; {what} of {cname} needs "
+                            "a score for every producing country",
+                            key=True,
+                        )
+            for bname, code in single.items():
+                for field, what in needs:
+                    g = gov.get(code)
+                    done = (code, field) in seen or (code, field) in flagged
+                    if done or (g is not None and getattr(g, field) is not None):
+                        continue
+                    flagged.add((code, field))
+                    need = "'wgi'" if field == "wgi" else "'asi' and 'wsi'"
+                    self.add(
+                        ("blocs", bname, "members", 0),
+                        f"{code} has no {need} under 'governance'; {what} of {cname} counts "
+                        f"new capacity built in bloc {bname!r} as {code}'s",
+                    )
 
     # -- policies and options -------------------------------------------------------------------
     def policies(self) -> None:

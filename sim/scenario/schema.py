@@ -162,6 +162,20 @@ class Investment(Model):
     """Interval between investment decisions."""
 
 
+class Criticality(Model):
+    """Inputs of the EU JRC supply-risk index that the market model does not hold
+    (docs/model.md, section 11.1). The index is computed only when both `eol_rir` and
+    `substitution_index` are given and `governance` scores every producing country."""
+
+    eol_rir: Share | None = None
+    """End-of-life recycling input rate: share of use met by recycled old scrap (JRC EoL-RIR)."""
+    substitution_index: float | None = Field(None, ge=0, le=1)
+    """JRC substitution index for supply risk, SI_SR (0-1; 1 = no substitute)."""
+    published_sr: float | None = Field(None, ge=0)
+    """A published supply-risk value to show beside the computed one (e.g. the EU 2023
+    assessment); not used in any calculation."""
+
+
 class Commodity(Model):
     """A mineral: its supply chain, its users and how its market behaves."""
 
@@ -190,6 +204,8 @@ class Commodity(Model):
     """New capacity."""
     capacity_growth: float = Field(0.0, gt=-1, le=1)
     """Growth of existing capacity a year (committed projects), e.g. to match use growth."""
+    criticality: Criticality = Criticality()
+    """Inputs of the EU JRC supply-risk diagnostic."""
 
 
 class Stochastic(Model):
@@ -386,6 +402,27 @@ class Backtest(Model):
     """Observed series by name (e.g. `dy-oxide`)."""
 
 
+class Governance(Model):
+    """One country's scores for the supply-risk diagnostics (docs/model.md, section 11.1)."""
+
+    wgi: float | None = Field(None, ge=0, le=10)
+    """World Bank Worldwide Governance Indicators on the JRC 0-10 scale (10 = worst):
+    2·(2.5 − mean of the six WGI scores). Needed for the EU JRC supply risk."""
+    trade_factor: dict[str, Annotated[float, Field(gt=0, le=2)]] = Field(default_factory=dict)
+    """JRC trade factor t by commodity (1 where not listed): 1.1-1.5 for a country that
+    restricts exports of the material, 0.8 for an EU trade-agreement partner."""
+    asi: Share | None = None
+    """USGS ability to supply (0-1), for the disruption potential; give it with `wsi`."""
+    wsi: Share | None = None
+    """USGS willingness to supply (0-1), for the disruption potential; give it with `asi`."""
+
+    @model_validator(mode="after")
+    def _both(self) -> Governance:
+        if (self.asi is None) != (self.wsi is None):
+            raise ValueError("give both 'asi' and 'wsi', or neither")
+        return self
+
+
 class Scenario(Model):
     """A critical-minerals market, the disruptions that may hit it and the options to compare."""
 
@@ -414,6 +451,10 @@ class Scenario(Model):
     """Disruptions that fire together, by name."""
     policies: dict[Name, PolicySpec] = Field(default_factory=dict)
     """Policy instruments that options can switch on, by name."""
+    governance: dict[str, Governance] = Field(default_factory=dict)
+    """Scores by country (ISO code) for the supply-risk diagnostics: JRC-scaled WGI and
+    trade factors (EU supply risk), USGS ability and willingness to supply (disruption
+    potential). Without them those diagnostics are not reported."""
     options: dict[Name, list[str]] = Field(default_factory=dict)
     """Policy options to compare: each names the policies it switches on (`do-nothing: []`)."""
     sweep: dict[str, list[Any] | str] = Field(default_factory=dict)

@@ -92,3 +92,13 @@ def test_report_renders_in_headless_chromium_with_its_images(report, tmp_path):
         check=True,
     )
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_report_has_the_supply_risk_diagnostics(report):
+    _, page = report
+    text = page.read_text()
+    assert "<h2>Supply-risk diagnostics</h2>" in text
+    assert "HHI mining: start → highest" in text
+    assert "9,604 → 9,604" in text  # gallium mining: China 98%
+    assert "import reliance alliance" in text
+    assert "JRC supply risk" not in text  # the small scenario gives no governance scores
