@@ -173,21 +173,26 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def indices(y: np.ndarray, delivered: np.ndarray, d: DiagnosticInputs) -> dict[str, np.ndarray]:
     """Every diagnostic of one tick from producer output y [R, K, S, P] and deliveries
-    [R, K, B]: hhi [R,K,S], import_reliance [R,K,S,B] (by stage), and where their inputs
-    exist dp [R,K,S] and sr [R,K,S,B]. Values at padded stages are meaningless."""
+    [R, K, B]: hhi [R,K,S], import_reliance [R,K,S,B] (by stage; [R,K,1,B], the last stage
+    only, when no commodity has the supply risk's inputs), and where their inputs exist dp
+    [R,K,S] and sr [R,K,S,B]. Values at padded stages are meaningless."""
     yc = country_output(y, d)
     total = y.sum(-1)  # [R,K,S], atomised output included
-    share = _div(yc, total[..., None])
-    out = {"hhi": hhi(share)}
-    home = _by_bloc(y, d.onehot)
-    consumption = np.empty_like(home)
-    consumption[:, :, :-1] = home[:, :, 1:]  # refiners' intake: one tonne in, one out
-    consumption[:, :, -1] = delivered
-    ir = import_reliance(consumption, home)
+    sq_sum = (yc * yc).sum(-1)
+    out = {"hhi": HHI_SCALE * _div(sq_sum, total * total)}
+    if d.sr_ok.any():  # the supply risk needs every stage's reliance
+        home = _by_bloc(y, d.onehot)
+        consumption = np.empty_like(home)
+        consumption[:, :, :-1] = home[:, :, 1:]  # refiners' intake: one tonne in, one out
+        consumption[:, :, -1] = delivered
+        ir = import_reliance(consumption, home)
+    else:  # only the last stage's reliance is recorded: skip the others
+        home_last = (y[:, :, -1, None, :] @ d.onehot[:, -1])[:, :, 0]  # [R,K,B]
+        ir = import_reliance(delivered, home_last)[:, :, None, :]
     out["import_reliance"] = ir
-    sq = share * share
     if d.dp_ok.any():
-        out["dp"] = np.einsum("rksp,ksp->rks", sq, d.dp_weight)
+        share = _div(yc, total[..., None])
+        out["dp"] = np.einsum("rksp,ksp->rks", share * share, d.dp_weight)
     if d.sr_ok.any():
         a = yc * yc * d.sr_weight  # [R,K,S,P]
         a_tot = a.sum(-1)
