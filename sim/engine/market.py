@@ -1,9 +1,9 @@
 """The market of every commodity and bloc, for a batch of replications at once.
 
-Each tick (`Market.clear`) runs the equations of docs/model.md, section "Market", on arrays
-whose first axis is the replication. Nothing here is random and nothing loops over
-replications: disruptions and investment change the state arrays between ticks (as SimPy
-events, see `simulation.py`), and the clearing itself is a few dozen numpy operations.
+Each tick (`Market.clear`) runs the equations of docs/model.md, sections 3-7, on arrays
+whose first axis is the replication. Nothing here is random: disruptions and investment
+change the state arrays between ticks (as SimPy events, see `simulation.py`), policies act
+through `Effects`, and the arithmetic of the clearing is compiled in `kernels.py`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .world import World
 
 
@@ -20,37 +21,23 @@ def water_fill(
 ) -> np.ndarray:
     """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible.
 
-    The scarcest blocs are topped up first, to a common level L where
-    sum_b max(0, L*need_b - avail_b) = amount. Arrays are [..., B] except `amount` [...];
-    `allowed` is a boolean [B]. Returns x [..., B] >= 0 with sum_b x = amount.
-
-    L is found without sorting: for each bloc j, pour everything into the blocs whose level
-    a/n is at most j's, giving L_j = (amount + sum a) / (sum n) over that set. Every such
-    guess is at least the true level (a set too small overfills, a set too large averages in
-    a level above L), and the right set gives L exactly, so L = min_j L_j. This costs B^2
-    elementwise operations, far less than an argsort for the handful of blocs of a scenario.
+    Arrays are [..., B] except `amount` [...]; `allowed` is a boolean [B]. Returns x [..., B]
+    >= 0 with sum_b x = amount. The array form of `kernels.water_fill_row`, which the
+    clearing calls for each replication and commodity.
     """
-    x = np.zeros_like(avail)
-    idx = np.flatnonzero(allowed)
-    if idx.size == 0:
-        return x
-    if idx.size == 1:
-        x[..., idx[0]] = amount
-        return x
-    a = avail[..., idx]
-    n = np.maximum(need[..., idx], 1e-300)
-    level = a / n
-    L = None
-    for j in range(idx.size):
-        below = level <= level[..., j : j + 1]
-        guess = (amount + (a * below).sum(-1)) / (n * below).sum(-1)
-        L = guess if L is None else np.minimum(L, guess)
-    share = np.maximum(L[..., None] * n - a, 0.0)
-    total = share.sum(-1)
-    # scale to remove rounding so that the allocation sums to `amount` exactly (mass balance)
-    scale = np.where(total > 0, amount / np.where(total > 0, total, 1.0), 0.0)
-    x[..., idx] = share * scale[..., None]
-    return x
+    avail, need = np.broadcast_arrays(np.asarray(avail, float), np.asarray(need, float))
+    B = avail.shape[-1]
+    rows = avail.reshape(-1, B)
+    out = np.zeros_like(rows)
+    amounts = np.broadcast_to(np.asarray(amount, float), avail.shape[:-1]).reshape(-1)
+    kernels.water_fill_rows(
+        np.ascontiguousarray(rows),
+        np.ascontiguousarray(need.reshape(-1, B)),
+        np.ascontiguousarray(amounts),
+        np.asarray(allowed, dtype=np.bool_),
+        out,
+    )
+    return out.reshape(avail.shape)
 
 
 @dataclass
@@ -80,6 +67,9 @@ class Flows:
 class Market:
     """State of every market in a batch of `n` replications, and the clearing rule."""
 
+    _state = ("stock", "price", "expected", "adjusted", "substituted", "recycling", "last_use")
+    """Arrays the clearing updates; each tick replaces them with new arrays."""
+
     def __init__(self, world: World, n: int, stop_sets: tuple[tuple[int, ...], ...] = ()):
         """`stop_sets`: the sets of blocs that export controls may target in this scenario."""
         self.w = world
@@ -107,20 +97,14 @@ class Market:
         self.protection = np.ones((n, K, B))  # the wedge of the tick last cleared
         self.tariff_factor = np.ones((n, K, B))  # the ad valorem part of it
         self.investment_floor = np.zeros((n, K, B))
-        self._ref = world.reference_price[None, :, None]
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
         self._home = self._bloc_onehot.astype(bool)[None]
-        # per-stage utilisation and elasticity, laid out [1,K,S,1] against a bloc axis; and the
-        # flat index that gathers a [R,K,S,B] array to producers [R,K,S,P]
-        self._u0_b = world.utilisation[None, :, :, :1]
-        self._eps_b = world.supply_elasticity[None, :, :, :1]
-        ks = np.arange(K * S).reshape(K, S, 1) * B
-        self._gather = (ks + world.producer_bloc).reshape(-1)
-        # per stage s, the index that gathers a [R,K,B] array to that stage's producers [R,K,P]
-        kb = np.arange(K).reshape(K, 1) * B
-        self._gather_stage = [kb + world.producer_bloc[:, s] for s in range(S)]
-        with np.errstate(divide="ignore"):
-            self._inv_cost = np.where(world.unit_cost > 0, 1.0 / world.unit_cost, np.inf)[None]
+        # utilisation and its elasticity are set per stage
+        self._u0 = np.ascontiguousarray(world.utilisation[:, :, 0])
+        self._eps = np.ascontiguousarray(world.supply_elasticity[:, :, 0])
+        self._zeros_kb = np.zeros((n, K, B))
+        self._ones_kb = np.ones((n, K, B))
+        self._zeros_ksp = np.zeros((n, K, S, P))
         # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
         # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
         unions = {frozenset()}
@@ -130,20 +114,9 @@ class Market:
         self.masks = np.zeros((len(sets), B), dtype=bool)
         for i, m in enumerate(sets):
             self.masks[i, sorted(m)] = True
-        # share of each producer's flow in each layer; [.., layer, producer] so that the
-        # layer sums below are small matrix products (batched matmul, which stays off BLAS
-        # threads for matrices this small)
+        # share of each producer's flow in each layer [R, K, S, layer, P]
         self.widths = np.zeros((n, K, S, len(sets), P))
         self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
-
-    def _pools(self, produced: np.ndarray, s: int) -> np.ndarray:
-        """[R,K,M]: stage s output [R,K,P] that may reach each set of blocs (flow layer)."""
-        return (self.widths[:, :, s] @ produced[..., None])[..., 0]
-
-    def _to_producers(self, per_bloc: np.ndarray) -> np.ndarray:
-        """[R,K,S,B] -> [R,K,S,P]: each producer takes the value of its home bloc."""
-        flat = np.ascontiguousarray(per_bloc).reshape(self.n, -1)
-        return flat.take(self._gather, axis=1).reshape(self.n, self.K, self.S, self.P)
 
     # -- set-up between ticks ------------------------------------------------------------------
     def refresh(self, rows: np.ndarray) -> None:
@@ -163,28 +136,15 @@ class Market:
             self.widths[rows, :, :, i, :] = np.maximum(min_out - np.maximum(max_in, 0.0), 0.0)
 
     # -- one tick ----------------------------------------------------------------------------
-    def wanted_demand(
-        self, trend: np.ndarray, log_rel: np.ndarray, wedge: np.ndarray | float = 1.0
-    ) -> np.ndarray:
-        """Use wanted, t/yr [R,K,B], given prices so far (short- and long-run response).
-        `log_rel` is log(P · wedge / P_ref), the price users pay (tariffs included) against
-        the reference; powers are taken as exp(e · log) so one log serves demand and supply."""
-        w = self.w
-        es = w.elasticity_short[None, :, None]
-        el = w.elasticity_long[None, :, None]
-        log_adj = np.log(self.adjusted * wedge / self._ref)
-        return (
-            trend[None]
-            * self.demand_factor
-            * (1 - self.substituted)
-            * np.exp(es * log_rel + (el - es) * log_adj)
-        )
-
     def clear(self, t_years: float, effects=None) -> Flows:
-        """Clear every market for one tick; `effects` are the policies' (policies/base.py)."""
+        """Clear every market for one tick; `effects` are the policies' (policies/base.py).
+
+        The arithmetic is in `kernels.supply` (demand, production, stage feed) and
+        `kernels.trade` (trade, use, stocks, price, responses); between them, offtake
+        deliveries take their tonnes from the producers they name."""
         w, dt = self.w, self.dt
         n, K, S, B = self.n, self.K, self.S, self.B
-        zeros = np.zeros((n, K, B))
+        zeros = self._zeros_kb
         release = zeros if effects is None else effects.release
         plan = zeros if effects is None else effects.purchase
         protection = None
@@ -195,68 +155,41 @@ class Market:
         growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
         trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
-        # the price users and home producers see: raised by tariff protection
-        seen = self.price if protection is None else self.price * protection  # [R,K,B]
-        log_rel = np.log(seen / self._ref)
-        wanted = (
-            self.wanted_demand(trend, log_rel, 1.0 if protection is None else protection) * dt
-        )  # t this tick
 
-        # 1. what each producer would supply at its home price (or a guaranteed floor).
-        #    Utilisation and its elasticity are set per stage, so the power law is taken per
-        #    (stage, bloc) and then gathered to producers.
-        floor = None if effects is None or not effects.producer_floor.any() else effects
-        if floor is None:
-            util_b = np.minimum(1.0, self._u0_b * np.exp(self._eps_b * log_rel[:, :, None, :]))
-            util = self._to_producers(util_b)
-            home_price = self._to_producers(np.broadcast_to(seen[:, :, None, :], util_b.shape))
-        else:
-            home_price = np.maximum(
-                self._to_producers(np.broadcast_to(seen[:, :, None, :], (n, K, S, B))),
-                effects.producer_floor,
-            )
-            rel = home_price / self._ref[..., None]
-            util = np.minimum(1.0, w.utilisation[None] * rel ** w.supply_elasticity[None])
-        # below unit cost, output is curtailed with the cube of price over cost
-        short_of_cost = np.minimum(home_price * self._inv_cost, 1.0)
-        util = util * (short_of_cost * short_of_cost * short_of_cost)
-        if effects is not None:
-            util = np.maximum(util, np.minimum(effects.min_utilisation, 1.0))
-        cap = (
-            w.capacity[None] * growth_cap[None, :, None, None]
-        ) * self.capacity_factor + self.new_capacity
-        desired = np.minimum(cap * util, self.output_cap) * dt  # t this tick [R,K,S,P]
-
-        # 2. each stage feeds the next: flows barred by controls cannot reach refiners in the
-        #    named blocs; feed is shared so that refiners' fill ratios are as equal as possible
-        produced = desired[:, :, 0]
-        output = np.zeros((n, K, S))
-        producer_output = np.zeros_like(desired)
-        for s in range(1, S):
-            want_feed = (desired[:, :, s, None, :] @ self._bloc_onehot[None, :, s])[:, :, 0]
-            pools = self._pools(produced, s - 1)
-            got = np.zeros((n, K, B))
-            used_share = np.zeros_like(pools)
-            for j, mask in enumerate(self.masks):
-                x = water_fill(got, want_feed, pools[..., j], mask)
-                # feed beyond refining capacity is not taken: cap each bloc at what it wants
-                room = np.maximum(want_feed - got, 0.0)
-                x = np.minimum(x, room)
-                got += x
-                take = x.sum(-1)
-                used_share[..., j] = np.where(
-                    pools[..., j] > 0, take / np.where(pools[..., j] > 0, pools[..., j], 1), 0
-                )
-            # upstream producers curtail to what downstream takes
-            taken_share = (used_share[:, :, None, :] @ self.widths[:, :, s - 1])[:, :, 0]
-            upstream = produced * taken_share
-            output[:, :, s - 1] = upstream.sum(-1)
-            producer_output[:, :, s - 1] = upstream
-            fill = np.where(want_feed > 0, got / np.where(want_feed > 0, want_feed, 1), 0.0)
-            fill_p = fill.reshape(n, -1).take(self._gather_stage[s], axis=1)
-            produced = desired[:, :, s] * fill_p
-        output[:, :, S - 1] = produced.sum(-1)
-        producer_output[:, :, S - 1] = produced
+        # 1-2. demand wanted, producers' offers, and each stage feeding the next
+        wanted = np.empty((n, K, B))
+        output = np.empty((n, K, S))
+        producer_output = np.empty((n, K, S, self.P))
+        produced = np.empty((n, K, self.P))
+        kernels.supply(
+            dt,
+            self.price,
+            self.adjusted,
+            self._ones_kb if protection is None else protection,
+            self.demand_factor,
+            self.substituted,
+            trend,
+            w.elasticity_short,
+            w.elasticity_long,
+            w.reference_price,
+            self._u0,
+            self._eps,
+            w.unit_cost,
+            w.producer_bloc,
+            self._zeros_ksp if effects is None else effects.producer_floor,
+            self._zeros_ksp if effects is None else effects.min_utilisation,
+            w.capacity,
+            growth_cap,
+            self.capacity_factor,
+            self.new_capacity,
+            self.output_cap,
+            self.widths,
+            self.masks,
+            wanted,
+            output,
+            producer_output,
+            produced,
+        )
 
         # 3. offtake deliveries go straight to their bloc, as far as controls allow; the rest
         #    of refined supply goes where it is scarcest, within what controls allow
@@ -268,8 +201,7 @@ class Market:
             asked: dict[tuple[int, int], np.ndarray] = {}
             for k, p, _b, volume, _m in effects.direct:
                 asked[(k, p)] = asked.get((k, p), 0.0) + volume
-            before = produced
-            produced = produced.copy()
+            before = produced.copy()
             for k, p, b, volume, to_market in effects.direct:
                 barred = 0.0 if self._home[0, k, S - 1, p, b] else self.stop[:, k, S - 1, p, b]
                 share = np.divide(volume, asked[(k, p)], out=np.zeros(n), where=asked[(k, p)] > 0)
@@ -282,52 +214,56 @@ class Market:
             if effects is None
             else np.maximum(self.recycling, effects.recycling_floor)
         )
-        recycled = rec_share * self.last_use * dt
-        avail = self.stock + recycled + release + direct
-        need = wanted + target_stock[None] + plan
-        pools = self._pools(produced, S - 1)
-        delivered = direct.copy()
-        for j, mask in enumerate(self.masks):
-            x = water_fill(avail + delivered - direct, need, pools[..., j], mask)
-            delivered += x
 
-        # 4. use, strategic purchases, shortfall, stocks: users and strategic buyers share
-        #    what the bloc has in proportion to what they want
-        have = avail + delivered - direct
-        asked = wanted + plan
-        frac = np.where(asked > have, have / np.where(asked > 0, asked, 1.0), 1.0)
-        use = wanted * frac
-        purchased = plan * frac
-        shortfall = wanted - use
-        new_stock = have - use - purchased
-        stock_change = new_stock - self.stock
-        self.stock = new_stock
-        self.last_shortfall = shortfall
-
-        # 5. price from stocks against use (WORLD7 form), expected price, adjustment
-        m = w.stock_exponent[None, :, None]
-        ratio = new_stock / np.maximum(target_stock[None], 1e-300)
-        with np.errstate(divide="ignore"):
-            mult = np.where(ratio > 0, ratio ** (-m), np.inf)
-        mult = np.clip(mult, w.floor_multiple[None, :, None], w.choke_multiple[None, :, None])
-        self.price = self._ref * mult
-        a = 1 - np.exp(-dt / w.smoothing)[None, :, None]
-        self.expected = self.expected + a * (self.price - self.expected)
-        a = 1 - np.exp(-dt / w.adjustment)[None, :, None]
-        self.adjusted = self.adjusted + a * (self.price - self.adjusted)
-
-        # 6. substitution and recycling follow the expected price with lags
-        rel_exp = self.expected / self._ref
-        up = rel_exp > w.sub_threshold[None, :, None]
-        smax = w.sub_max[None, :, None]
-        rise = np.minimum(self.substituted + w.sub_rate[None, :, None] * dt, smax)
-        fall = self.substituted * np.exp(-dt / w.sub_reversal)[None, :, None]
-        self.substituted = np.where(up, rise, fall)
-        r0, r1 = w.rec_share[None, :, None], w.rec_max[None, :, None]
-        full = w.rec_full[None, :, None]
-        target = r0 + (r1 - r0) * np.clip((rel_exp - 1) / (full - 1), 0, 1)
-        self.recycling += (target - self.recycling) * (1 - np.exp(-dt / w.rec_lag))[None, :, None]
-        self.last_use = use / dt
+        # 4-6. trade, use, stocks, price and the lagged responses. The state arrays are
+        #      replaced by updated copies, so arrays handed out earlier keep their values.
+        for name in self._state:
+            setattr(self, name, getattr(self, name).copy())
+        self.last_shortfall = np.empty((n, K, B))
+        recycled = np.empty((n, K, B))
+        delivered = np.empty((n, K, B))
+        use = np.empty((n, K, B))
+        purchased = np.empty((n, K, B))
+        stock_change = np.empty((n, K, B))
+        kernels.trade(
+            dt,
+            produced,
+            self.widths[:, :, S - 1],
+            self.masks,
+            direct,
+            release,
+            plan,
+            wanted,
+            rec_share,
+            target_stock,
+            w.reference_price,
+            w.stock_exponent,
+            w.floor_multiple,
+            w.choke_multiple,
+            1 - np.exp(-dt / w.smoothing),
+            1 - np.exp(-dt / w.adjustment),
+            w.sub_threshold,
+            w.sub_rate,
+            w.sub_max,
+            np.exp(-dt / w.sub_reversal),
+            w.rec_share,
+            w.rec_max,
+            w.rec_full,
+            1 - np.exp(-dt / w.rec_lag),
+            self.stock,
+            self.price,
+            self.expected,
+            self.adjusted,
+            self.substituted,
+            self.recycling,
+            self.last_use,
+            self.last_shortfall,
+            recycled,
+            delivered,
+            use,
+            purchased,
+            stock_change,
+        )
         if effects is not None:
             self.protection = protection
             self.investment_floor = effects.investment_floor.copy()
@@ -335,7 +271,7 @@ class Market:
         return Flows(
             wanted=wanted,
             use=use,
-            shortfall=shortfall,
+            shortfall=self.last_shortfall,
             delivered=delivered,
             recycled=recycled,
             releases=release - purchased,
@@ -352,7 +288,7 @@ class Market:
             user_price=self.price
             if effects is None
             else np.maximum(self.price * effects.tariff, effects.reference_price),
-            protection=np.ones((n, K, B)) if protection is None else protection,
+            protection=self._ones_kb if protection is None else protection,
         )
 
     def commit_investment(self, k: int, t_years: float) -> np.ndarray:

@@ -52,3 +52,22 @@ def test_allocation_conserves_mass_and_levels(avail, need, amount, allowed):
     if got.any():
         top = level[0, got].max()
         assert np.all(level[0, mask] >= top * (1 - 1e-9) - 1e-12)
+
+
+def test_a_tick_leaves_the_arrays_of_earlier_ticks_alone(small):
+    """The compiled clearing updates state in place on fresh copies: flows and prices handed
+    out at one tick (to the recorder, to policies) keep their values after the next."""
+    from sim.engine import compile_world
+    from sim.engine.market import Market
+
+    market = Market(compile_world(small.scenario), 4)
+    market.demand_factor[:, 0, 0] = 1.5  # a demand shock, so that the next tick differs
+    first = market.clear(0.0)
+    kept = {name: getattr(first, name).copy() for name in ("price", "shortfall", "use")}
+    stock = market.stock
+    stock_then = stock.copy()
+    second = market.clear(market.dt)
+    for name, value in kept.items():
+        np.testing.assert_array_equal(getattr(first, name), value, err_msg=name)
+    np.testing.assert_array_equal(stock, stock_then)
+    assert not np.array_equal(second.price, first.price)

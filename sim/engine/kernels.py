@@ -1,0 +1,318 @@
+"""The arithmetic of one market clearing, compiled with numba.
+
+`Market.clear` (market.py) runs the equations of docs/model.md sections 3-7 on every
+replication and commodity of a batch. Written as numpy array expressions they make some
+200 passes over memory a tick, each allocating a temporary; here each (replication,
+commodity) pair is cleared in one pass over a few dozen numbers held in registers, which is
+what makes thousands of replications per option affordable (docs/performance.md). The loops
+are plain Python over numpy arrays, so a reader can check them line by line against the model.
+
+Everything is deterministic and single-threaded: parallelism comes from running blocks of
+replications in separate processes (sim/experiment/executors.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+TINY = 1e-300
+"""Guard against dividing by a zero need."""
+
+
+@njit(cache=True, error_model="numpy")
+def water_fill_row(avail, need, amount, allowed, out):
+    """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible,
+    writing x into `out` (docs/model.md section 4).
+
+    The scarcest blocs are topped up first, to a common level L where
+    sum_b max(0, L*need_b - avail_b) = amount. For each bloc j, pouring everything into the
+    blocs whose level avail/need is at most j's gives L_j = (amount + sum avail) / (sum need)
+    over that set. Every such guess is at least the true level (too small a set overfills,
+    too large a set averages in a level above L) and the right set gives L exactly, so
+    L = min_j L_j: no sorting. The result is rescaled to sum to `amount` exactly.
+    """
+    B = avail.shape[0]
+    count = 0
+    last = -1
+    for b in range(B):
+        out[b] = 0.0
+        if allowed[b]:
+            count += 1
+            last = b
+    if count == 0:
+        return
+    if count == 1:
+        out[last] = amount
+        return
+    L = np.inf
+    for j in range(B):
+        if not allowed[j]:
+            continue
+        level_j = avail[j] / max(need[j], TINY)
+        sa = 0.0
+        sn = 0.0
+        for b in range(B):
+            if allowed[b] and avail[b] / max(need[b], TINY) <= level_j:
+                sa += avail[b]
+                sn += max(need[b], TINY)
+        guess = (amount + sa) / sn
+        if guess < L:
+            L = guess
+    total = 0.0
+    for b in range(B):
+        if allowed[b]:
+            share = max(L * max(need[b], TINY) - avail[b], 0.0)
+            out[b] = share
+            total += share
+    scale = amount / total if total > 0 else 0.0
+    for b in range(B):
+        out[b] *= scale
+
+
+@njit(cache=True, error_model="numpy")
+def water_fill_rows(avail, need, amount, allowed, out):
+    """`water_fill_row` for each row of [rows, B] arrays."""
+    for i in range(avail.shape[0]):
+        water_fill_row(avail[i], need[i], amount[i], allowed, out[i])
+
+
+@njit(cache=True, error_model="numpy")
+def supply(
+    dt,
+    price,
+    adjusted,
+    protection,
+    demand_factor,
+    substituted,
+    trend,
+    es,
+    el,
+    ref,
+    u0,
+    eps,
+    unit_cost,
+    producer_bloc,
+    producer_floor,
+    min_utilisation,
+    capacity,
+    growth_cap,
+    capacity_factor,
+    new_capacity,
+    output_cap,
+    widths,
+    masks,
+    wanted,
+    output,
+    producer_output,
+    produced_last,
+):
+    """Demand wanted (section 6), what producers offer at their home price (section 3) and
+    how each stage feeds the next through the flow layers left open by controls (section 4).
+
+    Writes `wanted` [R,K,B] (t this tick), `output` [R,K,S], `producer_output` [R,K,S,P]
+    and `produced_last` [R,K,P], the last stage's output before offtake deliveries."""
+    R, K, B = price.shape
+    S, P = capacity.shape[1], capacity.shape[2]
+    M = masks.shape[0]
+    seen = np.empty(B)
+    log_rel = np.empty(B)
+    util_b = np.empty(B)
+    desired = np.empty((S, P))
+    produced = np.empty(P)
+    upstream = np.empty(P)
+    want_feed = np.empty(B)
+    got = np.empty(B)
+    x = np.empty(B)
+    pools = np.empty(M)
+    used_share = np.empty(M)
+    for r in range(R):
+        for k in range(K):
+            for b in range(B):
+                seen[b] = price[r, k, b] * protection[r, k, b]
+                log_rel[b] = math.log(seen[b] / ref[k])
+                log_adj = math.log(adjusted[r, k, b] * protection[r, k, b] / ref[k])
+                wanted[r, k, b] = (
+                    trend[k, b]
+                    * demand_factor[r, k, b]
+                    * (1.0 - substituted[r, k, b])
+                    * math.exp(es[k] * log_rel[b] + (el[k] - es[k]) * log_adj)
+                    * dt
+                )
+            for s in range(S):
+                # utilisation at each bloc's price: one power per (stage, bloc), not per producer
+                for b in range(B):
+                    if eps[k, s] == 0.0:
+                        util_b[b] = min(1.0, u0[k, s])
+                    else:
+                        util_b[b] = min(1.0, u0[k, s] * math.exp(eps[k, s] * log_rel[b]))
+                for p in range(P):
+                    cap = (
+                        capacity[k, s, p] * growth_cap[k] * capacity_factor[r, k, s, p]
+                        + new_capacity[r, k, s, p]
+                    )
+                    if cap == 0.0:  # an empty slot (padding, or new capacity not yet built)
+                        desired[s, p] = 0.0
+                        continue
+                    b = producer_bloc[k, s, p]
+                    home = seen[b]
+                    util = util_b[b]
+                    floor = producer_floor[r, k, s, p]
+                    if floor > home:  # a guaranteed price above the market
+                        home = floor
+                        util = min(1.0, u0[k, s] * math.exp(eps[k, s] * math.log(home / ref[k])))
+                    cost = unit_cost[k, s, p]
+                    if cost > 0.0 and home < cost:  # below cash cost: curtailed with the cube
+                        c = home / cost
+                        util *= c * c * c
+                    util = max(util, min(min_utilisation[r, k, s, p], 1.0))
+                    desired[s, p] = min(cap * util, output_cap[r, k, s, p]) * dt
+            for p in range(P):
+                produced[p] = desired[0, p]
+            for s in range(1, S):
+                for b in range(B):
+                    want_feed[b] = 0.0
+                    got[b] = 0.0
+                for p in range(P):
+                    want_feed[producer_bloc[k, s, p]] += desired[s, p]
+                for m in range(M):
+                    pool = 0.0
+                    for p in range(P):
+                        pool += widths[r, k, s - 1, m, p] * produced[p]
+                    pools[m] = pool
+                for m in range(M):
+                    water_fill_row(got, want_feed, pools[m], masks[m], x)
+                    take = 0.0
+                    for b in range(B):
+                        # feed beyond refining capacity is not taken
+                        xb = min(x[b], max(want_feed[b] - got[b], 0.0))
+                        got[b] += xb
+                        take += xb
+                    used_share[m] = take / pools[m] if pools[m] > 0 else 0.0
+                total = 0.0
+                for p in range(P):  # upstream producers curtail to what downstream takes
+                    taken = 0.0
+                    for m in range(M):
+                        taken += widths[r, k, s - 1, m, p] * used_share[m]
+                    upstream[p] = produced[p] * taken
+                    producer_output[r, k, s - 1, p] = upstream[p]
+                    total += upstream[p]
+                output[r, k, s - 1] = total
+                for p in range(P):
+                    b = producer_bloc[k, s, p]
+                    fill = got[b] / want_feed[b] if want_feed[b] > 0 else 0.0
+                    produced[p] = desired[s, p] * fill
+            total = 0.0
+            for p in range(P):
+                producer_output[r, k, S - 1, p] = produced[p]
+                produced_last[r, k, p] = produced[p]
+                total += produced[p]
+            output[r, k, S - 1] = total
+
+
+@njit(cache=True, error_model="numpy")
+def trade(
+    dt,
+    produced,
+    widths_last,
+    masks,
+    direct,
+    release,
+    plan,
+    wanted,
+    rec_share,
+    target_stock,
+    ref,
+    stock_exponent,
+    floor_multiple,
+    choke_multiple,
+    smooth,
+    adjust,
+    sub_threshold,
+    sub_rate,
+    sub_max,
+    sub_decay,
+    rec_start,
+    rec_max,
+    rec_full,
+    rec_step,
+    stock,
+    price,
+    expected,
+    adjusted,
+    substituted,
+    recycling,
+    last_use,
+    last_shortfall,
+    recycled,
+    delivered,
+    use,
+    purchased,
+    stock_change,
+):
+    """Trade of the last stage's output where it is scarcest (section 4), use, strategic
+    purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
+    substitution and recycling (section 7). Updates the market state arrays in place."""
+    R, K, B = stock.shape
+    P = produced.shape[2]
+    M = masks.shape[0]
+    avail = np.empty(B)
+    need = np.empty(B)
+    base = np.empty(B)
+    x = np.empty(B)
+    for r in range(R):
+        for k in range(K):
+            for b in range(B):
+                recycled[r, k, b] = rec_share[r, k, b] * last_use[r, k, b] * dt
+                avail[b] = stock[r, k, b] + recycled[r, k, b] + release[r, k, b] + direct[r, k, b]
+                need[b] = wanted[r, k, b] + target_stock[k, b] + plan[r, k, b]
+                delivered[r, k, b] = direct[r, k, b]
+            for m in range(M):
+                pool = 0.0
+                for p in range(P):
+                    pool += widths_last[r, k, m, p] * produced[r, k, p]
+                for b in range(B):
+                    base[b] = avail[b] + delivered[r, k, b] - direct[r, k, b]
+                water_fill_row(base, need, pool, masks[m], x)
+                for b in range(B):
+                    delivered[r, k, b] += x[b]
+            for b in range(B):
+                have = avail[b] + delivered[r, k, b] - direct[r, k, b]
+                asked = wanted[r, k, b] + plan[r, k, b]
+                frac = 1.0
+                if asked > have:  # users and strategic buyers share what there is
+                    frac = have / asked if asked > 0 else 1.0
+                u = wanted[r, k, b] * frac
+                bought = plan[r, k, b] * frac
+                new_stock = have - u - bought
+                use[r, k, b] = u
+                purchased[r, k, b] = bought
+                last_shortfall[r, k, b] = wanted[r, k, b] - u
+                stock_change[r, k, b] = new_stock - stock[r, k, b]
+                stock[r, k, b] = new_stock
+                # price from stocks against use (WORLD7 form)
+                ratio = new_stock / max(target_stock[k, b], TINY)
+                if ratio <= 0:
+                    mult = np.inf
+                elif stock_exponent[k] == 1.0:
+                    mult = 1.0 / ratio
+                else:
+                    mult = ratio ** (-stock_exponent[k])
+                mult = min(max(mult, floor_multiple[k]), choke_multiple[k])
+                p_new = ref[k] * mult
+                price[r, k, b] = p_new
+                expected[r, k, b] += smooth[k] * (p_new - expected[r, k, b])
+                adjusted[r, k, b] += adjust[k] * (p_new - adjusted[r, k, b])
+                # substitution and recycling follow the expected price with lags
+                rel_exp = expected[r, k, b] / ref[k]
+                if rel_exp > sub_threshold[k]:
+                    substituted[r, k, b] = min(substituted[r, k, b] + sub_rate[k] * dt, sub_max[k])
+                else:
+                    substituted[r, k, b] *= sub_decay[k]
+                reach = (rel_exp - 1.0) / (rec_full[k] - 1.0)
+                reach = min(max(reach, 0.0), 1.0)
+                target = rec_start[k] + (rec_max[k] - rec_start[k]) * reach
+                recycling[r, k, b] += (target - recycling[r, k, b]) * rec_step[k]
+                last_use[r, k, b] = u / dt
