@@ -9,6 +9,8 @@ confidence interval is much narrower than the two options' spreads would suggest
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from ..results import Results
+from ..results.results import REPR_ROWS
 from ..scenario import LoadedScenario
 from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_replications
 
@@ -57,6 +60,39 @@ class Comparison:
 
     def summary(self) -> pd.DataFrame:
         return pd.concat([r.summary() for r in self.results.values()], ignore_index=True)
+
+    def plot(
+        self,
+        kind: str = "price",
+        commodity: str | Sequence[str] | None = None,
+        bloc: str | None = None,
+        ax=None,
+    ):
+        """Draw one of the comparison's figures for `bloc` (by default the bloc that loses
+        most to shortfall under the baseline), with matplotlib, imported now, not with `sim`.
+
+        kind: "price" (the options' price fans overlaid), "shortfall" (a box of shortfall per
+        replication for each option), "stocks" (strategic stocks held, mean), "frontier"
+        (shortfall against discounted fiscal cost, summed over the commodities) or
+        "differences" (each option minus the baseline, paired, with 95% intervals).
+        price, shortfall and stocks draw every commodity in a grid and return the Figure, or
+        one `commodity` (or on `ax`) and return the Axes; frontier returns its Axes;
+        differences returns a Figure of two panels."""
+        from ..plots.compare import comparison_figure
+
+        return comparison_figure(self, kind, commodity, bloc, ax)
+
+    def _repr_html_(self) -> str:
+        base = self.results[self.baseline]
+        name = self.loaded.scenario.name or self.loaded.path.stem
+        options = ", ".join(f"<code>{html.escape(o)}</code>" for o in self.options)
+        head = self.summary().head(REPR_ROWS).to_html(index=False, float_format="{:,.4g}".format)
+        return (
+            f"<p><b>minsim Comparison</b>: {html.escape(str(name))}, options {options} "
+            f"(baseline <code>{html.escape(self.baseline)}</code>), {base.reps:,} replications "
+            f"each, seed {base.seed}. First {REPR_ROWS} rows of <code>.summary()</code>; "
+            f"<code>.plot('frontier')</code> draws security against cost.</p>{head}"
+        )
 
     def differences(self) -> pd.DataFrame:
         """Paired differences (option - baseline) per replication: mean, a 95% t-interval of

@@ -1,14 +1,32 @@
-"""Figures that put policy options side by side (`minsim compare`)."""
+"""Figures that put policy options side by side (`minsim compare`, `Comparison.plot`).
+
+As in figures.py, a panel function draws one commodity on one Axes and the figure functions
+lay panels out; the run folder's files and `Comparison.plot` share them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ..experiment.compare import Comparison
-from .figures import COLOURS, LINESTYLES, _dates, _fan, _finish, _grid, save
+from .figures import (
+    COLOURS,
+    LINESTYLES,
+    _dates,
+    _fan,
+    _finish,
+    _grid,
+    _index,
+    _legend_title,
+    kind_error,
+    panels,
+    save,
+    select,
+)
 
 
 def focus_bloc(c: Comparison) -> int:
@@ -20,53 +38,66 @@ def focus_bloc(c: Comparison) -> int:
     return int(peak.argmax())
 
 
-def price_fans(c: Comparison, path: Path) -> list[Path]:
-    """Price in the focus bloc, every option overlaid: median and 25-75% band."""
+# --- panels: one commodity on one Axes ---------------------------------------------------------
+
+
+def price_panel(ax, c: Comparison, k: int, b: int):
+    """Price of commodity k in bloc b, every option overlaid: median and 25-75% band."""
     base = c.results[c.baseline]
-    w, t, b = base.world, base.times(), focus_bloc(c)
-    fig, axes = _grid(len(w.commodities))
-    for k, name in enumerate(w.commodities):
-        ax = axes.flat[k]
-        for i, (option, r) in enumerate(c.results.items()):
-            q = r.series["price"][:, :, k, b] / w.reference_price[k]
-            q = q.copy()
-            q[:, 0], q[:, 4] = q[:, 1], q[:, 3]  # bands 25-75% only: several options overlap
-            _fan(ax, t, q, COLOURS[i % len(COLOURS)], option, LINESTYLES[i % len(LINESTYLES)])
-        ax.axhline(1, color="grey", linewidth=0.6, linestyle=":")
-        ax.set_title(name, fontsize=10)
-        ax.set_ylabel("price / starting price")
-        _dates(ax)
-    title = f"Price in {w.blocs[b]} by option (median and 25-75%, {base.reps} replications)"
-    return _finish(fig, axes.flat[0], title, path)
+    w, t = base.world, base.times()
+    for i, (option, r) in enumerate(c.results.items()):
+        q = r.series["price"][:, :, k, b] / w.reference_price[k]
+        q = q.copy()
+        q[:, 0], q[:, 4] = q[:, 1], q[:, 3]  # bands 25-75% only: several options overlap
+        _fan(ax, t, q, COLOURS[i % len(COLOURS)], option, LINESTYLES[i % len(LINESTYLES)])
+    ax.axhline(1, color="grey", linewidth=0.6, linestyle=":")
+    ax.set_title(w.commodities[k], fontsize=10)
+    ax.set_ylabel("price / starting price")
+    _dates(ax)
+    return ax
 
 
-def shortfall_distributions(c: Comparison, path: Path) -> list[Path]:
-    """Unmet demand in the focus bloc per replication, by option (box: 25-75%, whiskers 5-95%)."""
+def shortfall_panel(ax, c: Comparison, k: int, b: int):
+    """Unmet demand for commodity k in bloc b per replication, a box per option (25-75%,
+    whiskers 5-95%)."""
+    data = [r.metrics["shortfall_t"][:, k, b] for r in c.results.values()]
+    ax.boxplot(data, whis=(5, 95), showfliers=False, tick_labels=c.options)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    ax.set_title(c.results[c.baseline].world.commodities[k], fontsize=10)
+    ax.set_ylabel("shortfall, t over the run")
+    return ax
+
+
+def stocks_panel(ax, c: Comparison, k: int, b: int):
+    """Strategic stocks of commodity k held for bloc b, a line per option (mean)."""
     base = c.results[c.baseline]
-    w, b = base.world, focus_bloc(c)
-    fig, axes = _grid(len(w.commodities))
-    for k, name in enumerate(w.commodities):
-        ax = axes.flat[k]
-        data = [r.metrics["shortfall_t"][:, k, b] for r in c.results.values()]
-        ax.boxplot(data, whis=(5, 95), showfliers=False, tick_labels=c.options)
-        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
-        ax.set_title(name, fontsize=10)
-        ax.set_ylabel("shortfall, t over the run")
-    fig.suptitle(f"Shortfall in {w.blocs[b]} by option", fontsize=10)
-    return save(fig, path)
+    t = base.times()
+    for i, (option, r) in enumerate(c.results.items()):
+        ax.plot(
+            t,
+            r.series_mean["strategic_stock"][:, k, b],
+            color=COLOURS[i % len(COLOURS)],
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            linewidth=1.2,
+            label=option,
+        )
+    ax.set_title(base.world.commodities[k], fontsize=10)
+    ax.set_ylabel("t held")
+    _dates(ax)
+    return ax
 
 
-def frontier(c: Comparison, path: Path) -> list[Path]:
-    """Risk against fiscal cost: each option's shortfall in the focus bloc (all commodities)
-    against its discounted fiscal cost, with 5-95% bars; options no other beats on both are
-    joined (the efficient frontier)."""
+def frontier_panel(ax, c: Comparison, b: int, ks: Sequence[int] | None = None):
+    """Risk against fiscal cost: each option's shortfall in bloc b (summed over the commodities
+    ks, all unless told) against its discounted fiscal cost, with 5-95% bars; options no other
+    beats on both are joined (the efficient frontier)."""
     base = c.results[c.baseline]
-    b = focus_bloc(c)
-    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    w = base.world
+    ks = list(range(len(w.commodities))) if ks is None else list(ks)
     points = []
     for i, (option, r) in enumerate(c.results.items()):
-        short = r.metrics["shortfall_t"][:, :, b].sum(1)
-        cost = r.metrics["fiscal_cost_discounted"].sum((1, 2)) / 1e6
+        short = r.metrics["shortfall_t"][:, ks, b].sum(1)
+        cost = r.metrics["fiscal_cost_discounted"][:, ks].sum((1, 2)) / 1e6
         x, y = cost.mean(), short.mean()
         xerr = [[x - np.quantile(cost, 0.05)], [np.quantile(cost, 0.95) - x]]
         yerr = [[y - np.quantile(short, 0.05)], [np.quantile(short, 0.95) - y]]
@@ -89,46 +120,33 @@ def frontier(c: Comparison, path: Path) -> list[Path]:
     ]
     eff = pts[sorted(efficient, key=lambda i: pts[i, 0])]
     ax.plot(eff[:, 0], eff[:, 1], color="grey", linewidth=0.8, linestyle="--", zorder=0)
-    cur = base.world.currency
-    ax.set_xlabel(f"discounted fiscal cost, million {cur}")
-    ax.set_ylabel(f"shortfall in {base.world.blocs[b]}, t (all commodities)")
+    which = (
+        "all commodities"
+        if len(ks) == len(w.commodities)
+        else ", ".join(w.commodities[k] for k in ks)
+    )
+    ax.set_xlabel(f"discounted fiscal cost, million {w.currency}")
+    ax.set_ylabel(f"shortfall in {w.blocs[b]}, t ({which})")
     ax.set_title("Security against cost (means; bars 5-95%)", fontsize=10)
     ax.legend(fontsize=7, frameon=False)
-    return save(fig, path)
+    return ax
 
 
-def strategic_stocks(c: Comparison, path: Path) -> list[Path]:
-    """Strategic stocks held for the focus bloc, by option (mean)."""
-    base = c.results[c.baseline]
-    w, t, b = base.world, base.times(), focus_bloc(c)
-    fig, axes = _grid(len(w.commodities))
-    for k, name in enumerate(w.commodities):
-        ax = axes.flat[k]
-        for i, (option, r) in enumerate(c.results.items()):
-            ax.plot(
-                t,
-                r.series_mean["strategic_stock"][:, k, b],
-                color=COLOURS[i % len(COLOURS)],
-                linestyle=LINESTYLES[i % len(LINESTYLES)],
-                linewidth=1.2,
-                label=option,
-            )
-        ax.set_title(name, fontsize=10)
-        ax.set_ylabel("t held")
-        _dates(ax)
-    return _finish(fig, axes.flat[0], f"Strategic stocks for {w.blocs[b]} (mean)", path)
+DIFFERENCE_PANELS = ("shortfall_t", "peak_price_multiple")
 
 
-def differences(c: Comparison, path: Path) -> list[Path]:
-    """Each option's paired difference from the baseline in the focus bloc, with 95% intervals:
-    shortfall and peak price, by commodity."""
+def differences_figure(c: Comparison, b: int, commodities: Sequence[str] | None = None):
+    """Each option's paired difference from the baseline in bloc b, with 95% intervals:
+    shortfall and peak price, by commodity (those that moved, or those named)."""
     table = c.differences()
-    b = c.results[c.baseline].world.blocs[focus_bloc(c)]
-    table = table[table.bloc == b]
-    metrics = ("shortfall_t", "peak_price_multiple")
-    moved = table[(table.metric.isin(metrics)) & (table.mean_difference.abs() > 1e-9)]
-    commodities = [k for k in c.results[c.baseline].world.commodities if k in set(moved.commodity)]
-    commodities = commodities or list(c.results[c.baseline].world.commodities)[:1]
+    world = c.results[c.baseline].world
+    bloc = world.blocs[b]
+    table = table[table.bloc == bloc]
+    metrics = DIFFERENCE_PANELS
+    if commodities is None:
+        moved = table[(table.metric.isin(metrics)) & (table.mean_difference.abs() > 1e-9)]
+        commodities = [k for k in world.commodities if k in set(moved.commodity)]
+        commodities = commodities or list(world.commodities)[:1]
     others = [o for o in c.options if o != c.baseline]
     fig, axes = plt.subplots(
         1,
@@ -164,8 +182,101 @@ def differences(c: Comparison, path: Path) -> list[Path]:
         ax.set_yticks(ticks, labels, fontsize=7)
         ax.set_xlabel(f"{m}: option - {c.baseline} (95% interval)")
     axes.flat[0].legend(fontsize=7, frameon=False)
-    fig.suptitle(f"Difference from {c.baseline} in {b}, paired by replication", fontsize=10)
+    fig.suptitle(f"Difference from {c.baseline} in {bloc}, paired by replication", fontsize=10)
+    return fig
+
+
+# --- Comparison.plot ---------------------------------------------------------------------------
+
+GRID_KINDS = {
+    "price": (price_panel, "Price in {bloc} by option (median and 25-75%, {reps} replications)"),
+    "shortfall": (shortfall_panel, "Shortfall in {bloc} by option"),
+    "stocks": (stocks_panel, "Strategic stocks for {bloc} (mean)"),
+}
+COMPARISON_KINDS = ("price", "shortfall", "frontier", "stocks", "differences")
+
+
+def comparison_figure(
+    c: Comparison,
+    kind: str = "price",
+    commodity: str | Sequence[str] | None = None,
+    bloc: str | None = None,
+    ax=None,
+):
+    """One of a comparison's figures, for `bloc` (the most exposed bloc unless told).
+    price, shortfall, stocks: every commodity (or those named) in a grid, returned as the
+    Figure, or one commodity on one Axes, returned as the Axes. frontier: one Axes (summed over
+    the named commodities, all unless told). differences: a Figure of two panels (no `ax`)."""
+    if kind not in COMPARISON_KINDS:
+        raise kind_error(kind, COMPARISON_KINDS)
+    base = c.results[c.baseline]
+    w = base.world
+    b = focus_bloc(c) if bloc is None else _index(w.blocs, bloc, "bloc")
+    ks = select(w.commodities, commodity, "commodity")
+    if kind == "frontier":
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+        return frontier_panel(ax, c, b, ks)
+    if kind == "differences":
+        if ax is not None:
+            raise ValueError("the differences figure has two panels of its own: call it without ax")
+        names = None if commodity is None else [w.commodities[k] for k in ks]
+        return differences_figure(c, b, names)
+    panel, title = GRID_KINDS[kind]
+    fig, axes = panels(w.commodities, ks, ax)
+    for a, k in zip(axes, ks, strict=True):
+        panel(a, c, k, b)
+    if len(axes) == 1:
+        if kind != "shortfall":
+            axes[0].legend(fontsize=7, frameon=False)
+        return axes[0]
+    if kind == "shortfall":  # the options are on the x axis: no legend
+        fig.suptitle(title.format(bloc=w.blocs[b], reps=base.reps), fontsize=10)
+        return fig
+    return _legend_title(fig, axes[0], title.format(bloc=w.blocs[b], reps=base.reps))
+
+
+# --- the run folder's files --------------------------------------------------------------------
+
+
+def _all_panels(c: Comparison, kind: str):
+    base = c.results[c.baseline]
+    w, b = base.world, focus_bloc(c)
+    fig, axes = _grid(len(w.commodities))
+    panel, title = GRID_KINDS[kind]
+    for k in range(len(w.commodities)):
+        panel(axes.flat[k], c, k, b)
+    return fig, axes.flat[0], title.format(bloc=w.blocs[b], reps=base.reps)
+
+
+def price_fans(c: Comparison, path: Path) -> list[Path]:
+    """Price in the focus bloc, every option overlaid: median and 25-75% band."""
+    return _finish(*_all_panels(c, "price"), path)
+
+
+def shortfall_distributions(c: Comparison, path: Path) -> list[Path]:
+    """Unmet demand in the focus bloc per replication, by option (box: 25-75%, whiskers 5-95%)."""
+    fig, _, title = _all_panels(c, "shortfall")
+    fig.suptitle(title, fontsize=10)
     return save(fig, path)
+
+
+def frontier(c: Comparison, path: Path) -> list[Path]:
+    """Risk against fiscal cost in the focus bloc, all commodities (see `frontier_panel`)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    frontier_panel(ax, c, focus_bloc(c))
+    return save(fig, path)
+
+
+def strategic_stocks(c: Comparison, path: Path) -> list[Path]:
+    """Strategic stocks held for the focus bloc, by option (mean)."""
+    return _finish(*_all_panels(c, "stocks"), path)
+
+
+def differences(c: Comparison, path: Path) -> list[Path]:
+    """Each option's paired difference from the baseline in the focus bloc, with 95% intervals:
+    shortfall and peak price, by commodity."""
+    return save(differences_figure(c, focus_bloc(c)), path)
 
 
 def save_comparison_figures(c: Comparison, folder: Path) -> list[Path]:

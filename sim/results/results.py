@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,9 @@ from ..engine.diagnostics import named_metrics
 from ..engine.recorder import METRICS, QUANTILES, SERIES, BatchResult
 from ..engine.world import World
 from ..scenario import LoadedScenario
+
+REPR_ROWS = 10
+"""Rows of the summary a notebook shows for a `Results` or a `Comparison`."""
 
 SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
 
@@ -231,6 +235,34 @@ class Results:
             rows.append(_row(self.option, "all", "all", "shortfall_avoided_t", total_avoided))
             rows.append(_per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), total_avoided))
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def plot(
+        self,
+        kind: str = "price",
+        commodity: str | Sequence[str] | None = None,
+        bloc: str | Sequence[str] | None = None,
+        ax=None,
+    ):
+        """Draw one of the run's figures (matplotlib, imported now, not with `sim`).
+
+        kind: "price" (price over its starting price, a fan per bloc: median, 25-75% and
+        5-95%), "supply" (supply reaching each bloc and its mean shortfall, t/yr) or "stocks"
+        (commercial stocks, days of use). Every commodity in a grid, returned as the Figure;
+        with one `commodity` (or an `ax` to draw on), one panel, returned as the Axes. `bloc`
+        keeps one bloc (or a list); all by default."""
+        from ..plots.figures import run_figure
+
+        return run_figure(self, kind, commodity, bloc, ax)
+
+    def _repr_html_(self) -> str:
+        name = self.loaded.scenario.name or self.loaded.path.stem
+        head = self.summary().head(REPR_ROWS).to_html(index=False, float_format="{:,.4g}".format)
+        return (
+            f"<p><b>minsim Results</b>: {html.escape(str(name))}, option "
+            f"<code>{html.escape(self.option)}</code>, {self.reps:,} replications, "
+            f"seed {self.seed}. First {REPR_ROWS} rows of <code>.summary()</code>; "
+            f"<code>.plot()</code> draws the price fans.</p>{head}"
+        )
 
     def times(self) -> np.ndarray:
         """Dates of the ticks (start of each period)."""

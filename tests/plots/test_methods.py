@@ -1,0 +1,238 @@
+"""Objects that plot themselves: `LoadedScenario.plot`, `Results.plot`, `Comparison.plot`, and
+their HTML in a notebook. matplotlib is imported by the call, never by `import sim`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+
+import sim
+
+POLICIES = """
+policies:
+  reserve:
+    type: stockpile
+    owners: [alliance]
+    commodities: [gallium]
+    days: 60
+    initial: 1
+    release: {price_above: 1.5}
+options:
+  do-nothing: []
+  reserve: [reserve]
+"""
+BLOCS = ["alliance", "china", "rest"]
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory, small_text):
+    path = tmp_path_factory.mktemp("methods") / "s.yaml"
+    path.write_text(small_text + POLICIES)
+    return sim.compare(sim.load(path), reps=6, seed=1)
+
+
+@pytest.fixture(scope="module")
+def results(comparison):
+    return comparison.results["reserve"]
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _labels(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+# --- Results.plot ------------------------------------------------------------------------------
+
+
+def test_price_of_one_commodity_is_an_axes_with_a_fan_per_bloc(results):
+    ax = results.plot("price", commodity="gallium")
+    assert isinstance(ax, plt.Axes)
+    assert len(ax.lines) == 3 + 1  # a median per bloc and the line at the starting price
+    assert len(ax.collections) == 3 * 2  # two bands per bloc
+    assert _labels(ax) == BLOCS
+    assert ax.get_title() == "gallium"
+
+
+def test_one_bloc(results):
+    ax = results.plot("price", commodity="gallium", bloc="alliance")
+    assert len(ax.lines) == 2 and len(ax.collections) == 2
+    assert _labels(ax) == ["alliance"]
+
+
+def test_every_commodity_is_a_figure_with_a_panel_each(results):
+    fig = results.plot()
+    assert isinstance(fig, plt.Figure)
+    shown = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title() for a in shown] == ["gallium", "antimony"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == BLOCS
+    assert "6 replications" in fig.get_suptitle()
+
+
+def test_supply_and_stocks(results):
+    ax = results.plot("supply", commodity="gallium")
+    labels = _labels(ax)
+    assert labels[:3] == ["alliance supply", "china supply", "rest supply"]
+    assert all(x.endswith("shortfall (mean)") for x in labels[3:])
+    ax = results.plot("stocks", commodity="antimony")
+    assert ax.get_ylabel() == "days of use"
+    assert len(ax.lines) == 3
+
+
+def test_draws_on_the_axes_given(results):
+    _, (left, right) = plt.subplots(1, 2)
+    out = results.plot("stocks", commodity="gallium", ax=right)
+    assert out is right
+    assert len(right.lines) == 3 and not left.lines
+
+
+def test_an_axes_holds_one_commodity(results):
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError) as e:
+        results.plot("price", ax=ax)
+    assert str(e.value) == (
+        "an ax holds one commodity: name one with commodity= (the commodities: gallium, antimony)"
+    )
+
+
+def test_unknown_kind_names_the_kinds(results):
+    with pytest.raises(ValueError) as e:
+        results.plot("fan")
+    assert str(e.value) == "unknown kind 'fan'; the kinds are: price, supply, stocks"
+
+
+def test_unknown_commodity_and_bloc(results):
+    with pytest.raises(ValueError) as e:
+        results.plot(commodity="galium")
+    assert str(e.value) == "no commodity named 'galium' (the commodities: gallium, antimony)"
+    with pytest.raises(ValueError) as e:
+        results.plot(bloc="eu")
+    assert str(e.value) == "no bloc named 'eu' (the blocs: alliance, china, rest)"
+
+
+# --- Comparison.plot ---------------------------------------------------------------------------
+
+
+def test_comparison_price_overlays_the_options(comparison):
+    ax = comparison.plot("price", commodity="gallium")
+    assert _labels(ax) == ["do-nothing", "reserve"]
+    assert len(ax.collections) == 2 * 2
+    fig = comparison.plot("price")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["do-nothing", "reserve"]
+    assert fig.get_suptitle().startswith("Price in alliance by option")
+
+
+def test_comparison_in_another_bloc(comparison):
+    fig = comparison.plot("stocks", bloc="china")
+    assert fig.get_suptitle() == "Strategic stocks for china (mean)"
+
+
+def test_frontier_has_a_point_per_option(comparison):
+    ax = comparison.plot("frontier")
+    assert isinstance(ax, plt.Axes)
+    assert len(ax.containers) == 2  # one errorbar per option
+    assert _labels(ax) == ["do-nothing", "reserve"]
+    assert ax.get_ylabel() == "shortfall in alliance, t (all commodities)"
+    one = comparison.plot("frontier", commodity="gallium")
+    assert one.get_ylabel() == "shortfall in alliance, t (gallium)"
+
+
+def test_shortfall_boxes_and_stocks(comparison):
+    ax = comparison.plot("shortfall", commodity="gallium")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["do-nothing", "reserve"]
+    ax = comparison.plot("stocks", commodity="gallium")
+    assert len(ax.lines) == 2
+    assert ax.lines[1].get_ydata().max() > 0  # the reserve holds gallium
+    assert ax.lines[0].get_ydata().max() == 0
+
+
+def test_differences_is_a_figure_of_two_panels(comparison):
+    fig = comparison.plot("differences")
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_xlabel() == "shortfall_t: option - do-nothing (95% interval)"
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="two panels of its own"):
+        comparison.plot("differences", ax=ax)
+
+
+def test_comparison_unknown_kind(comparison):
+    with pytest.raises(ValueError) as e:
+        comparison.plot("prices")
+    assert str(e.value) == (
+        "unknown kind 'prices'; the kinds are: price, shortfall, frontier, stocks, differences"
+    )
+
+
+# --- LoadedScenario.plot -----------------------------------------------------------------------
+
+
+def test_scenario_structure(comparison):
+    ax = comparison.loaded.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "gallium mining",
+        "gallium refining",
+        "gallium use",
+        "antimony mining",
+        "antimony refining",
+        "antimony use",
+    ]
+    # segments: gallium CN+other | CN, JP, other | 3 blocs; antimony CN, RU, AU, other |
+    # CN, other | 3 blocs
+    assert len(ax.patches) == 2 + 3 + 3 + 4 + 2 + 3
+    assert _labels(ax) == BLOCS
+    widths = [p.get_width() for p in ax.patches]
+    assert sum(widths) == pytest.approx(6.0)  # each bar sums to 1
+
+
+def test_scenario_structure_of_one_commodity(comparison):
+    ax = comparison.loaded.plot(commodity="gallium")
+    assert len(ax.get_yticklabels()) == 3
+    first = ax.patches[0]  # gallium mining: China's 98% first (blocs in order), then other
+    assert first.get_width() == pytest.approx(0.98)
+
+
+# --- notebooks ---------------------------------------------------------------------------------
+
+
+def test_html_of_results_and_comparison(results, comparison):
+    page = results._repr_html_()
+    assert "<table" in page and "option <code>reserve</code>, 6 replications, seed 1" in page
+    assert page.count("<tr") == 10 + 1  # ten rows and the header
+    page = comparison._repr_html_()
+    assert "options <code>do-nothing</code>, <code>reserve</code>" in page
+    assert "6 replications each, seed 1" in page
+
+
+def test_plot_imports_matplotlib_only_when_called(small_path):
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import sim
+        loaded = sim.load({str(small_path)!r})
+        results = sim.run(loaded, reps=2, seed=1, block_size=2)
+        assert not [m for m in sys.modules if m.startswith(("matplotlib", "sim.plots"))]
+        ax = results.plot("price", commodity="gallium")
+        assert "matplotlib" in sys.modules
+        print(len(ax.lines))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"MPLBACKEND": "Agg", "PATH": ""},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "4"

@@ -1,0 +1,41 @@
+"""The experiment benchmark script runs (tiny arguments; the real measurements are long)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "experiment.py"
+
+
+def test_scaling_prints_its_table():
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "scaling", "--reps", "4", "--years", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1].split() == [
+        "replications",
+        "years",
+        "ticks",
+        "seconds",
+        "ms",
+        "per",
+        "replication-year",
+    ]
+    assert lines[2].split()[:3] == ["4", "1", "52"]
+
+
+def test_years_must_be_whole():
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "scaling", "--years", "2.5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "horizon.years takes whole years" in out.stderr
