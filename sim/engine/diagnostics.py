@@ -29,9 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from . import kernels
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
@@ -64,6 +67,11 @@ class DiagnosticInputs:
     substitution_index: np.ndarray  # [K]
     published_sr: np.ndarray  # [K], NaN where none given
     stage_labels: tuple[str, ...]  # [S] name of each padded stage position
+
+    @cached_property
+    def last_bloc(self) -> np.ndarray:
+        """[K, P] bloc index of each slot of the last stage."""
+        return np.ascontiguousarray(self.onehot[:, -1].argmax(-1))
 
 
 def compile_inputs(s: Scenario, w: World) -> DiagnosticInputs:
@@ -176,20 +184,35 @@ def indices(y: np.ndarray, delivered: np.ndarray, d: DiagnosticInputs) -> dict[s
     [R, K, B]: hhi [R,K,S], import_reliance [R,K,S,B] (by stage; [R,K,1,B], the last stage
     only, when no commodity has the supply risk's inputs), and where their inputs exist dp
     [R,K,S] and sr [R,K,S,B]. Values at padded stages are meaningless."""
-    yc = country_output(y, d)
-    total = y.sum(-1)  # [R,K,S], atomised output included
-    sq_sum = (yc * yc).sum(-1)
-    out = {"hhi": HHI_SCALE * _div(sq_sum, total * total)}
+    R, K, S, _ = y.shape
+    hhi_ = np.empty((R, K, S))
+    ir_last = np.empty(delivered.shape)
+    k, s, src, dst = d.merge
+    kernels.concentration(
+        np.ascontiguousarray(y),
+        np.ascontiguousarray(delivered),
+        d.keep,
+        k,
+        s,
+        src,
+        dst,
+        d.last_bloc,
+        hhi_,
+        ir_last,
+    )
+    out = {"hhi": hhi_}
     if d.sr_ok.any():  # the supply risk needs every stage's reliance
         home = _by_bloc(y, d.onehot)
         consumption = np.empty_like(home)
         consumption[:, :, :-1] = home[:, :, 1:]  # refiners' intake: one tonne in, one out
         consumption[:, :, -1] = delivered
         ir = import_reliance(consumption, home)
-    else:  # only the last stage's reliance is recorded: skip the others
-        home_last = (y[:, :, -1, None, :] @ d.onehot[:, -1])[:, :, 0]  # [R,K,B]
-        ir = import_reliance(delivered, home_last)[:, :, None, :]
+    else:  # only the last stage's reliance is recorded
+        ir = ir_last[:, :, None, :]
     out["import_reliance"] = ir
+    if d.dp_ok.any() or d.sr_ok.any():
+        yc = country_output(y, d)
+        total = y.sum(-1)  # [R,K,S], atomised output included
     if d.dp_ok.any():
         share = _div(yc, total[..., None])
         out["dp"] = np.einsum("rksp,ksp->rks", share * share, d.dp_weight)

@@ -42,7 +42,7 @@ def water_fill_row(avail, need, amount, allowed, out):
         if allowed[b]:
             count += 1
             last = b
-    if count == 0:
+    if count == 0 or amount == 0.0:
         return
     if count == 1:
         out[last] = amount
@@ -316,3 +316,36 @@ def trade(
                 target = rec_start[k] + (rec_max[k] - rec_start[k]) * reach
                 recycling[r, k, b] += (target - recycling[r, k, b]) * rec_step[k]
                 last_use[r, k, b] = u / dt
+
+
+@njit(cache=True, error_model="numpy")
+def concentration(y, delivered, keep, merge_k, merge_s, merge_src, merge_dst, last_bloc, hhi, ir):
+    """HHI of each stage's production by country (0-10,000) and each bloc's net import
+    reliance at the last stage (docs/model.md section 11.1), for output y [R,K,S,P] and
+    deliveries [R,K,B]. `keep` zeroes atomised slots; the merges add a slot's output to another
+    (new capacity of a one-country bloc to that country). Writes hhi [R,K,S], ir [R,K,B]."""
+    R, K, S, P = y.shape
+    B = delivered.shape[2]
+    yc = np.empty(P)
+    home = np.empty(B)
+    for r in range(R):
+        for k in range(K):
+            for s in range(S):
+                total = 0.0
+                for p in range(P):
+                    total += y[r, k, s, p]
+                    yc[p] = y[r, k, s, p] * keep[k, s, p]
+                for i in range(merge_k.shape[0]):
+                    if merge_k[i] == k and merge_s[i] == s:
+                        yc[merge_dst[i]] += y[r, k, s, merge_src[i]]
+                squares = 0.0
+                for p in range(P):
+                    squares += yc[p] * yc[p]
+                hhi[r, k, s] = 10_000.0 * squares / (total * total) if total > 0 else 0.0
+            for b in range(B):
+                home[b] = 0.0
+            for p in range(P):
+                home[last_bloc[k, p]] += y[r, k, S - 1, p]
+            for b in range(B):
+                use = delivered[r, k, b]
+                ir[r, k, b] = min(max(1.0 - home[b] / use, 0.0), 1.0) if use > 0 else 0.0
