@@ -97,7 +97,7 @@ def compared_scenario() -> Path:
 def cmd_compare(args) -> None:
     path = compared_scenario()
     loaded = sim.load(path)
-    options = list(loaded.scenario.options)
+    options = args.options.split(",") if args.options else list(loaded.scenario.options)
     print(
         f"compare: {path.relative_to(ROOT)} (the flagship world; "
         f"{'its own options' if path == FLAGSHIP else 'the flagship has no options'}): "
@@ -116,6 +116,7 @@ def cmd_compare(args) -> None:
             executor="processes",
             workers=args.workers,
             block_size=args.block_size,
+            options=options,
         )
         walls.append(time.perf_counter() - t0)
         for option, r in c.results.items():
@@ -225,6 +226,11 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--workers", type=int, default=2)
     c.add_argument("--block-size", type=int, default=None, help="default: the library's (250)")
     c.add_argument("--repeat", type=int, default=1)
+    c.add_argument(
+        "--options",
+        default="do-nothing,both-uncoordinated,both-coordinated",
+        help="comma-separated options to compare (the baseline always runs); '' for all",
+    )
     c.set_defaults(fn=cmd_compare)
 
     m = sub.add_parser("memory", help="peak RSS of sim.run against the replication count")

@@ -20,6 +20,7 @@ from scipy import stats
 from ..results import Results
 from ..results.results import REPR_ROWS
 from ..scenario import LoadedScenario
+from .executors import shared_workers
 from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_replications
 
 DIFFERENCE_METRICS = (
@@ -149,16 +150,23 @@ def compare_options(
     baseline = baseline_option(loaded) or BASE
     order = [baseline] + [o for o in chosen if o != baseline]
     results: dict[str, Results] = {}
-    base = run_replications(loaded, reps, seed, block_size=block_size, option=baseline, **execution)
-    results[baseline] = base
-    for option in order[1:]:
-        results[option] = run_replications(
-            loaded,
-            reps,
-            seed,
-            block_size=block_size,
-            option=option,
-            baseline_shortfall=base.metrics["shortfall_t"],
-            **execution,
+    # every option runs on the same workers, started once
+    with shared_workers(
+        execution.get("executor", "inline"), execution.get("workers"), execution.get("scheduler")
+    ) as shared:
+        base = run_replications(
+            loaded, reps, seed, block_size=block_size, option=baseline, shared=shared, **execution
         )
+        results[baseline] = base
+        for option in order[1:]:
+            results[option] = run_replications(
+                loaded,
+                reps,
+                seed,
+                block_size=block_size,
+                option=option,
+                baseline_shortfall=base.metrics["shortfall_t"],
+                shared=shared,
+                **execution,
+            )
     return Comparison(loaded, results, baseline)

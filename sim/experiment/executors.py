@@ -19,6 +19,7 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any
 
 EXECUTORS = ("inline", "processes", "dask")
@@ -46,6 +47,7 @@ def run_blocks(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    shared: SharedWorkers | None = None,
 ) -> list:
     """`[task(*args) for args in blocks]`, run by `executor`, results in the order of `blocks`.
     See `iter_blocks`, which yields them one at a time instead of holding them all."""
@@ -57,6 +59,7 @@ def run_blocks(
             workers=workers,
             scheduler=scheduler,
             progress=progress,
+            shared=shared,
         )
     )
 
@@ -69,6 +72,7 @@ def iter_blocks(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    shared: SharedWorkers | None = None,
 ) -> Iterator:
     """Yield `task(*args)` for each block, in the order of `blocks`, as they finish.
 
@@ -86,7 +90,8 @@ def iter_blocks(
     `task` must be a top-level function (pickled by reference) for the pooled executors.
     `progress(done, total)` is called in this process each time a block finishes. On Ctrl-C,
     or if the caller stops iterating, the blocks not yet started are cancelled and the workers
-    stopped.
+    stopped. `shared` (from `shared_workers`) runs the blocks on workers already started, which
+    stay up for the next call.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
@@ -97,6 +102,15 @@ def iter_blocks(
     blocks = [tuple(args) for args in blocks]
     if not blocks:
         return iter(())
+    if shared is not None and shared.executor != executor:
+        raise ValueError(f"workers started for {shared.executor!r}, not {executor!r}")
+    handle = shared.start(len(blocks)) if shared is not None else None
+    if handle is not None:
+        if executor == "dask":
+            return _dask(task, blocks, workers, scheduler, progress, handle)
+        return _processes(task, blocks, workers, progress, handle)
+    if shared is not None and executor != "dask":
+        return _inline(task, blocks, progress)
     if executor == "dask":
         return _dask(task, blocks, workers, scheduler, progress)
     if executor == "processes" and len(blocks) > 1 and (workers is None or workers > 1):
@@ -158,18 +172,25 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
+def _process_pool(n: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_ignore_sigint,
+    )
+
+
 def _processes(
     task: Callable[..., Any],
     blocks: Sequence[tuple],
     workers: int | None,
     progress: Progress | None,
+    pool: ProcessPoolExecutor | None = None,
 ):
-    n = min(workers or cpu_count(), len(blocks))
-    pool = ProcessPoolExecutor(
-        max_workers=n,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_ignore_sigint,
-    )
+    own = pool is None
+    if pool is None:
+        pool = _process_pool(min(workers or cpu_count(), len(blocks)))
+    n = pool._max_workers
     submitted = []
 
     def submit(args: tuple):
@@ -190,7 +211,27 @@ def _processes(
         _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    if own:
+        pool.shutdown(wait=True)
+
+
+def _dask_client(workers: int | None, scheduler: str | None, n_blocks: int | None = None):
+    """A client on the scheduler at `scheduler`, or on a new local cluster (returned too)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError(DASK_MISSING) from exc
+    if scheduler:
+        return Client(scheduler), None
+    n = workers or cpu_count()
+    cluster = LocalCluster(
+        n_workers=min(n, n_blocks) if n_blocks else n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,  # no dashboard, and its HTTP server (health checks)
+        scheduler_kwargs={"dashboard_address": ":0"},  # on a free port, not 8787
+    )
+    return Client(cluster), cluster
 
 
 def _dask(
@@ -199,29 +240,19 @@ def _dask(
     workers: int | None,
     scheduler: str | None,
     progress: Progress | None,
+    client=None,
 ):
     try:
-        from distributed import Client, LocalCluster
         from distributed import wait as dask_wait
     except ImportError as exc:
         raise ImportError(DASK_MISSING) from exc
+    own = client is None
     cluster = None
-    client = None
     submitted = []
     try:
-        if scheduler:
-            client = Client(scheduler)
-            n = max(1, len(client.scheduler_info().get("workers", {})))
-        else:
-            n = min(workers or cpu_count(), len(blocks))
-            cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,  # no dashboard, and its HTTP server (health checks)
-                scheduler_kwargs={"dashboard_address": ":0"},  # on a free port, not 8787
-            )
-            client = Client(cluster)
+        if client is None:
+            client, cluster = _dask_client(workers, scheduler, len(blocks))
+        n = max(1, len(client.scheduler_info().get("workers", {})))
 
         def submit(args: tuple):
             future = client.submit(task, *args, pure=False)
@@ -238,7 +269,59 @@ def _dask(
                 client.cancel(submitted)
         raise
     finally:
-        if client is not None:
+        if own and client is not None:
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+@dataclass
+class SharedWorkers:
+    """Workers shared by several runs (see `shared_workers`), started when first needed."""
+
+    executor: str
+    workers: int | None = None
+    scheduler: str | None = None
+    handle: Any = None  # the process pool or dask client, once started
+    cluster: Any = None  # a local dask cluster this object started
+
+    def start(self, n_blocks: int) -> Any:
+        """The pool or client for a run of `n_blocks` blocks; None to run them in this
+        process (inline executor, one worker, or a single block while nothing is started)."""
+        if self.handle is not None:
+            return self.handle
+        if self.executor == "processes":
+            if n_blocks > 1 and (self.workers is None or self.workers > 1):
+                self.handle = _process_pool(self.workers or cpu_count())
+        elif self.executor == "dask":
+            self.handle, self.cluster = _dask_client(self.workers, self.scheduler)
+        return self.handle
+
+    def close(self, failed: bool = False) -> None:
+        if self.executor == "processes" and self.handle is not None:
+            if failed:
+                _stop_workers(self.handle)
+            self.handle.shutdown(wait=True, cancel_futures=failed)
+        elif self.executor == "dask" and self.handle is not None:
+            self.handle.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        self.handle = self.cluster = None
+
+
+@contextlib.contextmanager
+def shared_workers(
+    executor: str = "processes", workers: int | None = None, scheduler: str | None = None
+) -> Iterator[SharedWorkers]:
+    """Workers of `executor` shared by every run inside the block, started at the first run
+    that needs them: `compare` runs each option, and an option its do-nothing baseline, on
+    one pool instead of paying the start-up (2-6 s, docs/performance.md) each time."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
+    shared = SharedWorkers(executor, workers, scheduler)
+    try:
+        yield shared
+    except BaseException:
+        shared.close(failed=True)
+        raise
+    shared.close()

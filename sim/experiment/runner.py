@@ -18,7 +18,7 @@ from ..results import Results
 from ..results.results import BlockMerger
 from ..scenario import LoadedScenario
 from ..scenario.schema import Scenario
-from .executors import Progress, iter_blocks
+from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
 
 DEFAULT_REPS = 1000
 DEFAULT_SEED = 20260204
@@ -73,6 +73,7 @@ def _simulate(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    shared: SharedWorkers | None = None,
 ):
     """Yield the blocks' `BatchResult`s in replication order, as they finish."""
     size = block_size or DEFAULT_BLOCK
@@ -93,7 +94,13 @@ def _simulate(
         functools.partial(simulate_block, world=world) if executor == "inline" else simulate_block
     )
     return iter_blocks(
-        task, blocks, executor=executor, workers=workers, scheduler=scheduler, progress=progress
+        task,
+        blocks,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        shared=shared,
     )
 
 
@@ -110,22 +117,42 @@ def run_replications(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    shared: SharedWorkers | None = None,
 ) -> Results:
     """Simulate `reps` replications of one option; `block_size` replications (default
     `DEFAULT_BLOCK`) go through the engine together, and are folded into the results as they
-    finish, so memory holds a few blocks at a time (plus per-replication metrics). An option with policies is also run against the scenario's do-nothing
-    option on the same replications (common random numbers), for `cost_per_tonne_avoided`.
+    finish, so memory holds a few blocks at a time (plus per-replication metrics). An option
+    with policies is also run against the scenario's do-nothing option on the same
+    replications (common random numbers), for `cost_per_tonne_avoided`.
 
     `executor` ("inline", "processes" or "dask"; see `sim.experiment.executors`) says where
     the blocks run: on `workers` processes, or on the dask `scheduler` at that address (a local
     cluster without one). Results are identical whichever runs them. `progress(done, total)` is
-    called as blocks finish: over the option's blocks, then over the do-nothing run's, if any."""
+    called as blocks finish: over the option's blocks, then over the do-nothing run's, if any.
+    `shared` (from `executors.shared_workers`) reuses workers already started; without it the
+    option and its baseline share workers started here."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
     if option != BASE and option not in loaded.scenario.options:
         known = ", ".join(loaded.scenario.options) or "none: the scenario has no options"
         raise ValueError(f"no option named {option!r} in {loaded.path} (options: {known})")
+    if shared is None:
+        with shared_workers(executor, workers, scheduler) as shared:
+            return run_replications(
+                loaded,
+                reps,
+                seed,
+                block_size=block_size,
+                keep_paths=keep_paths,
+                option=option,
+                baseline_shortfall=baseline_shortfall,
+                executor=executor,
+                workers=workers,
+                scheduler=scheduler,
+                progress=progress,
+                shared=shared,
+            )
     t0 = time.perf_counter()
     world = compile_world(loaded.scenario)
     run_on = {
@@ -133,6 +160,7 @@ def run_replications(
         "workers": workers,
         "scheduler": scheduler,
         "progress": progress,
+        "shared": shared,
     }
     merger = BlockMerger()
     for block in _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..results import Results
 from ..scenario import LoadedScenario, Problem, ScenarioError, load
+from .executors import shared_workers
 from .runner import DEFAULT_SEED, run_replications
 
 TABLE_STATS = ("commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
@@ -195,5 +196,11 @@ def run_sweep(
     """Validate every point, then run each with the same seed (common random numbers).
     `execution` goes to `run_replications` (executor, workers, block_size, ...)."""
     loaded = validate_points(path, points, overrides, sets)
-    results = [run_replications(s, reps, seed, option=option, **execution) for s in loaded]
+    with shared_workers(  # every point runs on the same workers, started once
+        execution.get("executor", "inline"), execution.get("workers"), execution.get("scheduler")
+    ) as shared:
+        results = [
+            run_replications(s, reps, seed, option=option, shared=shared, **execution)
+            for s in loaded
+        ]
     return Sweep([dict(p) for p in points], results)

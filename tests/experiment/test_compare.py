@@ -105,3 +105,35 @@ def test_compare_refuses_an_unknown_option(with_options):
     result = CliRunner().invoke(cli, ["compare", str(with_options), "--only", "resrve"])
     assert result.exit_code == 2
     assert "no option named 'resrve'" in result.stderr
+
+
+def test_every_option_runs_on_one_pool_of_workers(with_options, comparison, monkeypatch):
+    """The workers start once for the baseline and every option, and give the same numbers
+    as the inline run."""
+    from sim.experiment import executors
+
+    started = []
+    real = executors._process_pool
+
+    def counting(n):
+        started.append(n)
+        return real(n)
+
+    monkeypatch.setattr(executors, "_process_pool", counting)
+    pooled = compare_options(
+        sim.load(with_options), reps=8, seed=3, block_size=4, executor="processes", workers=2
+    )
+    assert started == [2]
+    for option, r in comparison.results.items():
+        for name, x in r.metrics.items():
+            np.testing.assert_array_equal(x, pooled.results[option].metrics[name], err_msg=name)
+
+
+def test_a_single_block_runs_without_starting_workers(with_options, monkeypatch):
+    from sim.experiment import executors
+
+    def refuse(n):
+        raise AssertionError("no pool should start for one block")
+
+    monkeypatch.setattr(executors, "_process_pool", refuse)
+    compare_options(sim.load(with_options), reps=4, seed=3, executor="processes", workers=2)
