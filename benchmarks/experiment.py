@@ -155,7 +155,7 @@ def cmd_memory_one(args) -> None:
 def cmd_memory(args) -> None:
     print(
         f"memory: sim.run of {FLAGSHIP.relative_to(ROOT)}, executor inline, blocks of "
-        f"{args.block_size or 'default (250)'}, each count in a fresh interpreter"
+        f"{args.block_size or 'default (500)'}, each count in a fresh interpreter"
     )
     cmd = [sys.executable, __file__, "memory-one"]
     if args.block_size:
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     c = sub.add_parser("compare", help="sim.compare on processes: time per option, RSS")
     c.add_argument("--reps", type=int, default=1000)
     c.add_argument("--workers", type=int, default=2)
-    c.add_argument("--block-size", type=int, default=None, help="default: the library's (250)")
+    c.add_argument("--block-size", type=int, default=None, help="default: the library's (500)")
     c.add_argument("--repeat", type=int, default=1)
     c.add_argument(
         "--options",
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
 
     m = sub.add_parser("memory", help="peak RSS of sim.run against the replication count")
     m.add_argument("--reps", type=ints, default=ints("1000,10000,100000"))
-    m.add_argument("--block-size", type=int, default=None, help="default: the library's (250)")
+    m.add_argument("--block-size", type=int, default=None, help="default: the library's (500)")
     m.add_argument("--repeat", type=int, default=1)
     m.set_defaults(fn=cmd_memory)
 

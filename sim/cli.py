@@ -51,7 +51,7 @@ def _execution_options(func: Callable) -> Callable:
         "--block-size",
         default=None,
         type=click.IntRange(min=1),
-        help="Replications advanced together by one engine batch [250].",
+        help="Replications advanced together by one engine batch [500].",
     )(func)
     func = click.option(
         "--scheduler",

@@ -15,7 +15,7 @@ def _quick_start_commands() -> list[str]:
 def test_quick_start_has_exactly_two_commands():
     commands = _quick_start_commands()
     assert len(commands) == 2
-    assert "minsim run scenarios/china-export-controls.yaml" in commands[0]
+    assert "minsim compare scenarios/alliance-2026.yaml" in commands[0]
     assert "pytest" in commands[1]
 
 
@@ -24,5 +24,6 @@ def test_ci_runs_the_readme_test_command():
     assert _quick_start_commands()[1] in ci.splitlines()
 
 
-def test_flagship_scenario_exists():
+def test_flagship_scenarios_exist():
     assert (ROOT / "scenarios" / "china-export-controls.yaml").is_file()
+    assert (ROOT / "scenarios" / "alliance-2026.yaml").is_file()

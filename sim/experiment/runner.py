@@ -23,7 +23,7 @@ from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
 DEFAULT_REPS = 1000
 DEFAULT_SEED = 20260204
 """Default seed: the day of the Washington ministerial (2026-02-04)."""
-DEFAULT_BLOCK = 250
+DEFAULT_BLOCK = 500
 """Replications per block unless told. Fixed, not derived from the number of workers, so that
 the fan-chart quantiles (means of block quantiles) are the same on any executor; large enough
 that batching pays (see docs/performance.md), small enough that a block's arrays stay small."""
