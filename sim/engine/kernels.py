@@ -104,6 +104,7 @@ def supply(
     output_cap,
     widths,
     masks,
+    varies,
     wanted,
     output,
     producer_output,
@@ -113,7 +114,9 @@ def supply(
     how each stage feeds the next through the flow layers left open by controls (section 4).
 
     Writes `wanted` [R,K,B] (t this tick), `output` [R,K,S], `producer_output` [R,K,S,P]
-    and `produced_last` [R,K,P], the last stage's output before offtake deliveries."""
+    and `produced_last` [R,K,P], the last stage's output before offtake deliveries.
+    Where `varies[k]` is false, nothing random or policy-driven touches commodity k, so every
+    replication's row equals the first: it is copied, not computed."""
     R, K, B = price.shape
     S, P = capacity.shape[1], capacity.shape[2]
     M = masks.shape[0]
@@ -130,6 +133,12 @@ def supply(
     used_share = np.empty(M)
     for r in range(R):
         for k in range(K):
+            if r > 0 and not varies[k]:
+                wanted[r, k] = wanted[0, k]
+                output[r, k] = output[0, k]
+                producer_output[r, k] = producer_output[0, k]
+                produced_last[r, k] = produced_last[0, k]
+                continue
             for b in range(B):
                 seen[b] = price[r, k, b] * protection[r, k, b]
                 log_rel[b] = math.log(seen[b] / ref[k])
@@ -238,6 +247,7 @@ def trade(
     rec_max,
     rec_full,
     rec_step,
+    varies,
     stock,
     price,
     expected,
@@ -254,7 +264,9 @@ def trade(
 ):
     """Trade of the last stage's output where it is scarcest (section 4), use, strategic
     purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
-    substitution and recycling (section 7). Updates the market state arrays in place."""
+    substitution and recycling (section 7). Updates the market state arrays in place; rows of
+    a commodity that does not vary between replications (`varies[k]` false) are copied from
+    the first."""
     R, K, B = stock.shape
     P = produced.shape[2]
     M = masks.shape[0]
@@ -264,6 +276,12 @@ def trade(
     x = np.empty(B)
     for r in range(R):
         for k in range(K):
+            if r > 0 and not varies[k]:
+                for out in (recycled, delivered, use, purchased, stock_change, stock, price):
+                    out[r, k] = out[0, k]
+                for out in (expected, adjusted, substituted, recycling, last_use, last_shortfall):
+                    out[r, k] = out[0, k]
+                continue
             for b in range(B):
                 recycled[r, k, b] = rec_share[r, k, b] * last_use[r, k, b] * dt
                 avail[b] = stock[r, k, b] + recycled[r, k, b] + release[r, k, b] + direct[r, k, b]

@@ -105,6 +105,9 @@ class Market:
         self._zeros_kb = np.zeros((n, K, B))
         self._ones_kb = np.ones((n, K, B))
         self._zeros_ksp = np.zeros((n, K, S, P))
+        self.varies = np.ones(K, dtype=np.bool_)
+        """Commodities whose replications may differ; the others are cleared once a tick and
+        copied to every row (set by `run_batch` from the disruptions and policies)."""
         # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
         # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
         unions = {frozenset()}
@@ -185,6 +188,7 @@ class Market:
             self.output_cap,
             self.widths,
             self.masks,
+            self.varies,
             wanted,
             output,
             producer_output,
@@ -250,6 +254,7 @@ class Market:
             w.rec_max,
             w.rec_full,
             1 - np.exp(-dt / w.rec_lag),
+            self.varies,
             self.stock,
             self.price,
             self.expected,

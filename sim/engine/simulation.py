@@ -111,6 +111,13 @@ def run_batch(
         ctx.instruments[name] = inst
         instruments.append(inst)
         inst.start(env)
+    # a commodity that no disruption and no policy of this option touches follows the same
+    # path in every replication: the market clears it once a tick
+    market.varies[:] = False
+    for sp in specs:
+        market.varies[sp.k] = True
+    for inst in instruments:  # an instrument that does not say its commodities touches all
+        market.varies[np.atleast_1d(getattr(inst, "k", np.arange(len(world.commodities))))] = True
     K, S, P, B = world.shape
     effects = Effects(n, K, S, P, B)
     ledger = Ledger(n, K, B, names)

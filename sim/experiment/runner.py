@@ -162,7 +162,7 @@ def run_replications(
         "progress": progress,
         "shared": shared,
     }
-    merger = BlockMerger()
+    merger = BlockMerger(total=reps)
     for block in _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
         merger.add(block)
     timings = {"simulate_s": time.perf_counter() - t0}

@@ -1,15 +1,19 @@
 """The engine's invariants: mass balance, batching, directions, price split, reproducibility."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sim
-from sim.engine import compile_world, run_batch
+from sim.engine import compile_world, run_batch, simulation
+from sim.engine.market import Market
 
 ALLIANCE, CHINA, REST = 0, 1, 2
 GALLIUM, ANTIMONY = 0, 1
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_mass_balances_every_tick_and_replication(small):
@@ -106,3 +110,34 @@ def test_outage_lowers_supply_and_raises_prices_everywhere(small_path):
     r = run_batch(loaded.scenario, np.arange(2), seed=1)
     peak = r.metrics["peak_price_multiple"][0, ANTIMONY]
     assert (peak > 1.05).all()  # an outage outside any bloc's control hits every bloc
+
+
+class _EveryRowMarket(Market):
+    """A market that clears every replication of every commodity (nothing copied)."""
+
+    @property
+    def varies(self):
+        return np.ones(self.K, dtype=np.bool_)
+
+    @varies.setter
+    def varies(self, value):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("name", "option"),
+    [("china-export-controls.yaml", None), ("allied-stockpiles.yaml", "both-coordinated")],
+)
+def test_untouched_commodities_cleared_once_give_the_same_numbers(name, option, monkeypatch):
+    """Commodities that no disruption and no policy touches are cleared for the first row and
+    copied to the others; every number equals clearing each row."""
+    loaded = sim.load(SCENARIOS / name, sets=("horizon.years=3",))
+    world = compile_world(loaded.scenario)
+    ids = np.arange(6)
+    copied = run_batch(loaded.scenario, ids, 4, world=world, option=option, keep_paths=True)
+    monkeypatch.setattr(simulation, "Market", _EveryRowMarket)
+    every = run_batch(loaded.scenario, ids, 4, world=world, option=option, keep_paths=True)
+    for name_, x in every.paths.items():
+        np.testing.assert_array_equal(copied.paths[name_], x, err_msg=name_)
+    for name_, x in every.metrics.items():
+        np.testing.assert_array_equal(copied.metrics[name_], x, err_msg=name_)

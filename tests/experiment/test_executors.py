@@ -235,3 +235,21 @@ def test_merging_refuses_blocks_out_of_order(small):
     merger.add(run_batch(small.scenario, np.arange(3, 6), SEED, world=world))
     with pytest.raises(ValueError, match="blocks out of order: expected replication 6, got 0"):
         merger.add(run_batch(small.scenario, np.arange(0, 3), SEED, world=world))
+
+
+def test_merging_into_preallocated_rows_equals_joining_them(small):
+    from sim.engine import compile_world, run_batch
+
+    world = compile_world(small.scenario)
+    blocks = [run_batch(small.scenario, np.arange(i, i + 3), SEED, world=world) for i in (0, 3)]
+    merged = {}
+    for total in (None, 6):
+        merger = BlockMerger(total)
+        for b in blocks:
+            merger.add(b)
+        merged[total] = merger.results(small, world, seed=SEED, option="base", timings={})
+    assert_identical(merged[None], merged[6])
+    short = BlockMerger(9)
+    short.add(blocks[0])
+    with pytest.raises(ValueError, match="expected 9 replications, got 3"):
+        short.results(small, world, seed=SEED, option="base", timings={})
