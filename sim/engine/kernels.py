@@ -134,10 +134,14 @@ def supply(
     for r in range(R):
         for k in range(K):
             if r > 0 and not varies[k]:
-                wanted[r, k] = wanted[0, k]
-                output[r, k] = output[0, k]
-                producer_output[r, k] = producer_output[0, k]
-                produced_last[r, k] = produced_last[0, k]
+                for b in range(B):
+                    wanted[r, k, b] = wanted[0, k, b]
+                for s in range(S):
+                    output[r, k, s] = output[0, k, s]
+                    for p in range(P):
+                        producer_output[r, k, s, p] = producer_output[0, k, s, p]
+                for p in range(P):
+                    produced_last[r, k, p] = produced_last[0, k, p]
                 continue
             for b in range(B):
                 seen[b] = price[r, k, b] * protection[r, k, b]
@@ -277,10 +281,20 @@ def trade(
     for r in range(R):
         for k in range(K):
             if r > 0 and not varies[k]:
-                for out in (recycled, delivered, use, purchased, stock_change, stock, price):
-                    out[r, k] = out[0, k]
-                for out in (expected, adjusted, substituted, recycling, last_use, last_shortfall):
-                    out[r, k] = out[0, k]
+                for b in range(B):
+                    recycled[r, k, b] = recycled[0, k, b]
+                    delivered[r, k, b] = delivered[0, k, b]
+                    use[r, k, b] = use[0, k, b]
+                    purchased[r, k, b] = purchased[0, k, b]
+                    stock_change[r, k, b] = stock_change[0, k, b]
+                    stock[r, k, b] = stock[0, k, b]
+                    price[r, k, b] = price[0, k, b]
+                    expected[r, k, b] = expected[0, k, b]
+                    adjusted[r, k, b] = adjusted[0, k, b]
+                    substituted[r, k, b] = substituted[0, k, b]
+                    recycling[r, k, b] = recycling[0, k, b]
+                    last_use[r, k, b] = last_use[0, k, b]
+                    last_shortfall[r, k, b] = last_shortfall[0, k, b]
                 continue
             for b in range(B):
                 recycled[r, k, b] = rec_share[r, k, b] * last_use[r, k, b] * dt
