@@ -381,3 +381,73 @@ def concentration(y, delivered, keep, merge_k, merge_s, merge_src, merge_dst, la
             for b in range(B):
                 use = delivered[r, k, b]
                 ir[r, k, b] = min(max(1.0 - home[b] / use, 0.0), 1.0) if use > 0 else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def accumulate(
+    user_price,
+    p0,
+    wanted,
+    use,
+    shortfall,
+    delivered,
+    recycled,
+    releases,
+    stock_change,
+    diverted,
+    output_last,
+    fiscal,
+    discount,
+    peak,
+    sum_mult,
+    short,
+    wanted_sum,
+    short_ticks,
+    fiscal_sum,
+    fiscal_pv,
+    error,
+):
+    """One tick into the per-replication metrics of the recorder (docs/model.md section 11),
+    and the largest relative residual of the three balances of section 10 into `error` [R]:
+
+    per bloc:   delivered + recycled + releases = use + stock change
+    per bloc:   wanted = use + shortfall
+    per market: sum over blocs of delivered and diverted = output of the last stage
+    """
+    R, K, B = wanted.shape
+    for r in range(R):
+        worst = error[r]
+        for k in range(K):
+            total = 0.0
+            for b in range(B):
+                mult = user_price[r, k, b] / p0[k]
+                if mult > peak[r, k, b]:
+                    peak[r, k, b] = mult
+                sum_mult[r, k, b] += mult
+                short[r, k, b] += shortfall[r, k, b]
+                wanted_sum[r, k, b] += wanted[r, k, b]
+                if shortfall[r, k, b] > 1e-9 * max(wanted[r, k, b], 1e-300):
+                    short_ticks[r, k, b] += 1.0
+                fiscal_sum[r, k, b] += fiscal[r, k, b]
+                fiscal_pv[r, k, b] += fiscal[r, k, b] / discount
+                scale = max(
+                    abs(use[r, k, b])
+                    + abs(delivered[r, k, b])
+                    + abs(stock_change[r, k, b])
+                    + abs(recycled[r, k, b]),
+                    1e-12,
+                )
+                gap = (
+                    delivered[r, k, b]
+                    + recycled[r, k, b]
+                    + releases[r, k, b]
+                    - use[r, k, b]
+                    - stock_change[r, k, b]
+                )
+                worst = max(worst, abs(gap) / scale)
+                gap = wanted[r, k, b] - use[r, k, b] - shortfall[r, k, b]
+                worst = max(worst, abs(gap) / max(wanted[r, k, b], 1e-12))
+                total += delivered[r, k, b] + diverted[r, k, b]
+            out = output_last[r, k]
+            worst = max(worst, abs(total - out) / max(out, 1e-12))
+        error[r] = worst

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import kernels
 from .diagnostics import DiagnosticRecorder
 from .market import Flows
 from .world import World
@@ -63,7 +64,6 @@ class Recorder:
         self.fiscal_pv = np.zeros_like(self.fiscal)
         self.ledger = None
         T, (K, _, _, B) = world.n_ticks, world.shape
-        self.p0 = np.broadcast_to(world.reference_price[None, :, None], (n, K, B)).copy()
         self.peak = np.ones((n, K, B))
         self.sum_mult = np.zeros((n, K, B))
         self.short = np.zeros((n, K, B))
@@ -88,15 +88,29 @@ class Recorder:
         dt = self.w.dt
         zero = np.zeros_like(f.price)
         fiscal = zero if fiscal is None else fiscal
-        self.fiscal += fiscal
-        self.fiscal_pv += fiscal / (1 + self.discount) ** (tick * dt)
-        mult = f.user_price / self.p0
-        np.maximum(self.peak, mult, out=self.peak)
-        self.sum_mult += mult
-        self.short += f.shortfall
-        self.wanted += f.wanted
-        self.short_ticks += f.shortfall > 1e-9 * np.maximum(f.wanted, 1e-300)
-        self.error = np.maximum(self.error, balance_residual(f))
+        kernels.accumulate(
+            f.user_price,
+            self.w.reference_price,
+            f.wanted,
+            f.use,
+            f.shortfall,
+            f.delivered,
+            f.recycled,
+            f.releases,
+            f.stock_change,
+            f.diverted,
+            np.ascontiguousarray(f.output[:, :, -1]),
+            np.ascontiguousarray(fiscal),
+            (1 + self.discount) ** (tick * dt),  # the discount divisor
+            self.peak,
+            self.sum_mult,
+            self.short,
+            self.wanted,
+            self.short_ticks,
+            self.fiscal,
+            self.fiscal_pv,
+            self.error,
+        )
         use_rate = np.maximum(f.use / dt, 1e-300)
         values = {
             "price": f.user_price,
@@ -160,21 +174,3 @@ def quantiles(values: np.ndarray) -> np.ndarray:
     frac = (pos - lo).reshape(-1, *([1] * (values.ndim - 1)))
     below, above = part[lo], part[hi]
     return below + (above - below) * frac
-
-
-def balance_residual(f: Flows) -> np.ndarray:
-    """Largest relative violation [R] of the three balances of a tick (docs/model.md):
-
-    per bloc:   delivered + recycled + releases = use + stock change
-    per bloc:   wanted = use + shortfall
-    per market: sum over blocs of delivered and diverted (offtake into stockpiles) = output
-                of the last stage
-    """
-    scale = np.maximum(
-        np.abs(f.use) + np.abs(f.delivered) + np.abs(f.stock_change) + np.abs(f.recycled), 1e-12
-    )
-    a = np.abs(f.delivered + f.recycled + f.releases - f.use - f.stock_change) / scale
-    b = np.abs(f.wanted - f.use - f.shortfall) / np.maximum(f.wanted, 1e-12)
-    out = f.output[:, :, -1]
-    c = np.abs(f.delivered.sum(-1) + f.diverted.sum(-1) - out) / np.maximum(out, 1e-12)
-    return np.maximum(np.maximum(a.max((1, 2)), b.max((1, 2))), c.max(1))
