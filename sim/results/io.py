@@ -9,12 +9,13 @@ timeseries.nc (quantile series, NetCDF via xarray), and whatever extra files the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import platform
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,6 +83,26 @@ def manifest(results: list[Results], command: list[str] | None = None) -> dict:
     }
 
 
+@contextlib.contextmanager
+def _atomic_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside `out`, renamed to `out` when the block completes and removed
+    if it fails or is interrupted: a half-written folder never looks finished."""
+    out = Path(out)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".run-tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        yield tmp
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_run(
     results: list[Results],
     out: Path,
@@ -92,15 +113,7 @@ def write_run(
     """Write the run folder `out`; an interrupted write never leaves a complete-looking folder."""
     import xarray as xr
 
-    out = Path(out)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".run-tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with _atomic_folder(out) as tmp:
         (tmp / "scenario.yaml").write_text(resolved_yaml(results[0].loaded.source.data))
         (tmp / "summary.csv").write_text(summary_csv(results))
         (tmp / "policies.csv").write_text(policies_csv(results))
@@ -109,11 +122,7 @@ def write_run(
         if extra is not None:
             extra(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest(results, command), indent=2) + "\n")
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def write_tables(
@@ -125,15 +134,7 @@ def write_tables(
     """Write a folder of text files (CSV tables) and a manifest, atomically like `write_run`."""
     from .. import __version__
 
-    out = Path(out)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".run-tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with _atomic_folder(out) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text)
         if extra is not None:
@@ -141,11 +142,7 @@ def write_tables(
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {"minsim_version": __version__, "created": stamp, **info}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def default_out(scenario_path: Path, root: Path = Path("runs")) -> Path:
