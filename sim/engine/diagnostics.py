@@ -179,11 +179,17 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros(np.broadcast_shapes(a.shape, b.shape)), where=b > 0)
 
 
-def indices(y: np.ndarray, delivered: np.ndarray, d: DiagnosticInputs) -> dict[str, np.ndarray]:
+def indices(
+    y: np.ndarray,
+    delivered: np.ndarray,
+    d: DiagnosticInputs,
+    varies: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Every diagnostic of one tick from producer output y [R, K, S, P] and deliveries
     [R, K, B]: hhi [R,K,S], import_reliance [R,K,S,B] (by stage; [R,K,1,B], the last stage
     only, when no commodity has the supply risk's inputs), and where their inputs exist dp
-    [R,K,S] and sr [R,K,S,B]. Values at padded stages are meaningless."""
+    [R,K,S] and sr [R,K,S,B]. Values at padded stages are meaningless. `varies` [K] as
+    `Market.varies`: HHI and reliance of the other commodities are taken from the first row."""
     R, K, S, _ = y.shape
     hhi_ = np.empty((R, K, S))
     ir_last = np.empty(delivered.shape)
@@ -197,6 +203,7 @@ def indices(y: np.ndarray, delivered: np.ndarray, d: DiagnosticInputs) -> dict[s
         src,
         dst,
         d.last_bloc,
+        np.ones(K, dtype=np.bool_) if varies is None else varies,
         hhi_,
         ir_last,
     )
@@ -243,7 +250,8 @@ def _max_stage(sr: np.ndarray, valid: np.ndarray) -> np.ndarray:
 class DiagnosticRecorder:
     """Accumulates the diagnostics of a batch tick by tick (one call per tick)."""
 
-    def __init__(self, world: World, n: int):
+    def __init__(self, world: World, n: int, varies: np.ndarray | None = None):
+        """`varies` [K]: as `Market.varies` (read at every tick); by default all."""
         d = world.diagnostics
         assert d is not None, "compile_world attaches the diagnostic inputs"
         self.d = d
@@ -260,18 +268,22 @@ class DiagnosticRecorder:
         self.sr_sum = np.zeros((n, K, B)) if d.sr_ok.any() else None
         self.sr_peak = np.zeros((n, K, B)) if d.sr_ok.any() else None
         self.series = {"hhi": np.zeros((T, K, S)), "import_reliance": np.zeros((T, K, B))}
+        self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
 
     def record(self, tick: int, producer_output: np.ndarray, delivered: np.ndarray) -> None:
-        x = indices(producer_output, delivered, self.d)
-        h, ir = x["hhi"], x["import_reliance"][:, :, -1]
-        if self.ticks == 0:
-            self.hhi_start[:] = h
-        self.hhi_sum += h
-        np.maximum(self.hhi_peak, h, out=self.hhi_peak)
-        self.ir_sum += ir
-        np.maximum(self.ir_peak, ir, out=self.ir_peak)
-        self.series["hhi"][tick] = h.mean(0)
-        self.series["import_reliance"][tick] = ir.mean(0)
+        x = indices(producer_output, delivered, self.d, self.varies)
+        kernels.accumulate_diagnostics(
+            x["hhi"],
+            np.ascontiguousarray(x["import_reliance"][:, :, -1]),
+            self.ticks == 0,
+            self.hhi_start,
+            self.hhi_sum,
+            self.hhi_peak,
+            self.ir_sum,
+            self.ir_peak,
+            self.series["hhi"][tick],
+            self.series["import_reliance"][tick],
+        )
         if self.dp_sum is not None:
             self.dp_sum += x["dp"]
             np.maximum(self.dp_peak, x["dp"], out=self.dp_peak)

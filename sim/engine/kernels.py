@@ -80,6 +80,31 @@ def water_fill_rows(avail, need, amount, allowed, out):
 
 
 @njit(cache=True, error_model="numpy")
+def flow_layers(stop, home, masks, rows, widths):
+    """Widths [R,K,S,layer,P] of the flow layers of `rows` from the controls' `stop`
+    [R,K,S,P,B] (docs/model.md section 4): producer p's output is a continuum u in [0, 1),
+    the part u may go to bloc b when u >= stop[p, b] (a producer's home bloc is never
+    barred), so the layer reaching exactly the blocs of mask m has width
+    max(0, min(1, min_{b not in m} stop_pb) - max(0, max_{b in m} stop_pb))."""
+    K, S, P, B = home.shape
+    M = masks.shape[0]
+    for r in rows:
+        for k in range(K):
+            for s in range(S):
+                for p in range(P):
+                    for m in range(M):
+                        top_in = -np.inf
+                        low_out = 1.0
+                        for b in range(B):
+                            x = 0.0 if home[k, s, p, b] else stop[r, k, s, p, b]
+                            if masks[m, b]:
+                                top_in = max(top_in, x)
+                            else:
+                                low_out = min(low_out, x)
+                        widths[r, k, s, m, p] = max(low_out - max(top_in, 0.0), 0.0)
+
+
+@njit(cache=True, error_model="numpy")
 def supply(
     dt,
     price,
@@ -351,17 +376,26 @@ def trade(
 
 
 @njit(cache=True, error_model="numpy")
-def concentration(y, delivered, keep, merge_k, merge_s, merge_src, merge_dst, last_bloc, hhi, ir):
+def concentration(
+    y, delivered, keep, merge_k, merge_s, merge_src, merge_dst, last_bloc, varies, hhi, ir
+):
     """HHI of each stage's production by country (0-10,000) and each bloc's net import
     reliance at the last stage (docs/model.md section 11.1), for output y [R,K,S,P] and
     deliveries [R,K,B]. `keep` zeroes atomised slots; the merges add a slot's output to another
-    (new capacity of a one-country bloc to that country). Writes hhi [R,K,S], ir [R,K,B]."""
+    (new capacity of a one-country bloc to that country). Writes hhi [R,K,S], ir [R,K,B];
+    rows of a commodity that does not vary (`varies[k]` false) are copied from the first."""
     R, K, S, P = y.shape
     B = delivered.shape[2]
     yc = np.empty(P)
     home = np.empty(B)
     for r in range(R):
         for k in range(K):
+            if r > 0 and not varies[k]:
+                for s in range(S):
+                    hhi[r, k, s] = hhi[0, k, s]
+                for b in range(B):
+                    ir[r, k, b] = ir[0, k, b]
+                continue
             for s in range(S):
                 total = 0.0
                 for p in range(P):
@@ -381,6 +415,40 @@ def concentration(y, delivered, keep, merge_k, merge_s, merge_src, merge_dst, la
             for b in range(B):
                 use = delivered[r, k, b]
                 ir[r, k, b] = min(max(1.0 - home[b] / use, 0.0), 1.0) if use > 0 else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def accumulate_diagnostics(
+    hhi, ir, first, hhi_start, hhi_sum, hhi_peak, ir_sum, ir_peak, hhi_mean, ir_mean
+):
+    """One tick's HHI [R,K,S] and import reliance [R,K,B] into the per-replication start, sum
+    and peak, and their means over the batch (hhi_mean [K,S], ir_mean [K,B])."""
+    R, K, S = hhi.shape
+    B = ir.shape[2]
+    for k in range(K):
+        for s in range(S):
+            hhi_mean[k, s] = 0.0
+        for b in range(B):
+            ir_mean[k, b] = 0.0
+    for r in range(R):
+        for k in range(K):
+            for s in range(S):
+                h = hhi[r, k, s]
+                if first:
+                    hhi_start[r, k, s] = h
+                hhi_sum[r, k, s] += h
+                hhi_peak[r, k, s] = max(hhi_peak[r, k, s], h)
+                hhi_mean[k, s] += h
+            for b in range(B):
+                x = ir[r, k, b]
+                ir_sum[r, k, b] += x
+                ir_peak[r, k, b] = max(ir_peak[r, k, b], x)
+                ir_mean[k, b] += x
+    for k in range(K):
+        for s in range(S):
+            hhi_mean[k, s] /= R
+        for b in range(B):
+            ir_mean[k, b] /= R
 
 
 @njit(cache=True, error_model="numpy")
@@ -451,3 +519,103 @@ def accumulate(
             out = output_last[r, k]
             worst = max(worst, abs(total - out) / max(out, 1e-12))
         error[r] = worst
+
+
+@njit(cache=True, error_model="numpy")
+def series_values(
+    dt,
+    user_price,
+    delivered,
+    recycled,
+    releases,
+    use,
+    shortfall,
+    stock,
+    strategic,
+    fiscal,
+    varies,
+    every_row,
+    out,
+):
+    """The recorder's series of one tick (recorder.SERIES, in that order) into out [V,K,B,R],
+    replications last so that each (series, commodity, bloc) is one contiguous column: price,
+    supply, use, shortfall (t/yr), commercial stocks in days of use, strategic stocks (t) and
+    fiscal cost (currency/yr). Rows after the first of a commodity that does not vary are
+    skipped unless `every_row`. Returns which series are not all zero."""
+    R, K, B = use.shape
+    live = np.zeros(out.shape[0], dtype=np.bool_)
+    for r in range(R):
+        for k in range(K):
+            if r > 0 and not varies[k] and not every_row:
+                continue
+            for b in range(B):
+                u = use[r, k, b]
+                out[0, k, b, r] = user_price[r, k, b]
+                out[1, k, b, r] = (delivered[r, k, b] + recycled[r, k, b] + releases[r, k, b]) / dt
+                out[2, k, b, r] = u / dt
+                out[3, k, b, r] = shortfall[r, k, b] / dt
+                out[4, k, b, r] = stock[r, k, b] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
+                out[5, k, b, r] = strategic[r, k, b]
+                out[6, k, b, r] = fiscal[r, k, b] / dt
+                live[5] |= strategic[r, k, b] != 0.0
+                live[6] |= fiscal[r, k, b] != 0.0
+    live[:5] = True
+    return live
+
+
+@njit(cache=True, error_model="numpy")
+def tick_quantiles(values, live, varies, order, lo, hi, frac, q_out, mean_out):
+    """Quantiles and mean across replications of the live series of one tick, values
+    [V,K,B,R], into q_out [V,Q,K,B] and mean_out [V,K,B], as np.quantile's linear method and
+    np.mean. Series that are not live (all zero: a policy not in force) are left zero.
+
+    A replication's rank changes little from one tick to the next, so each series keeps the
+    order of its replications in `order` [V,K,B,R] and re-sorts it by insertion: about R
+    steps a tick instead of a selection over all R. A full sort takes over when a shock has
+    shaken the order up. A commodity that does not vary between replications (`varies[k]`
+    false) has one value, in the first row."""
+    V, K, B, R = values.shape
+    Q = lo.shape[0]
+    x = np.empty(R)
+    limit = 8 * R
+    for v in range(V):
+        if not live[v]:
+            continue
+        for k in range(K):
+            for b in range(B):
+                row = values[v, k, b]
+                total = 0.0
+                if not varies[k]:  # the sum np.mean would take over R equal rows
+                    for _ in range(R):
+                        total += row[0]
+                    mean_out[v, k, b] = total / R
+                    for q in range(Q):
+                        q_out[v, q, k, b] = row[0]
+                    continue
+                perm = order[v, k, b]
+                for r in range(R):
+                    total += row[r]
+                    x[r] = row[perm[r]]
+                mean_out[v, k, b] = total / R
+                shifts = 0
+                for i in range(1, R):
+                    key = x[i]
+                    idx = perm[i]
+                    j = i - 1
+                    while j >= 0 and x[j] > key:
+                        x[j + 1] = x[j]
+                        perm[j + 1] = perm[j]
+                        j -= 1
+                        shifts += 1
+                    x[j + 1] = key
+                    perm[j + 1] = idx
+                    if shifts > limit:
+                        break
+                if shifts > limit:  # reordered wholesale: sort afresh
+                    fresh = np.argsort(row)
+                    for r in range(R):
+                        perm[r] = fresh[r]
+                        x[r] = row[fresh[r]]
+                for q in range(Q):
+                    below = x[lo[q]]
+                    q_out[v, q, k, b] = below + (x[hi[q]] - below) * frac[q]

@@ -98,7 +98,7 @@ class Market:
         self.tariff_factor = np.ones((n, K, B))  # the ad valorem part of it
         self.investment_floor = np.zeros((n, K, B))
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
-        self._home = self._bloc_onehot.astype(bool)[None]
+        self._home = np.ascontiguousarray(self._bloc_onehot.astype(bool)[None])
         # utilisation and its elasticity are set per stage
         self._u0 = np.ascontiguousarray(world.utilisation[:, :, 0])
         self._eps = np.ascontiguousarray(world.supply_elasticity[:, :, 0])
@@ -123,20 +123,9 @@ class Market:
 
     # -- set-up between ticks ------------------------------------------------------------------
     def refresh(self, rows: np.ndarray) -> None:
-        """Recompute the flow layers of `rows` after disruptions changed `stop`.
-
-        Producer p's output is a continuum u in [0, 1); the part u may go to bloc b when
-        u >= stop[p, b]. The layer reaching exactly the blocs in m has width
-        max(0, min_{b not in m} stop_pb - max_{b in m} stop_pb).
-        """
-        x = np.where(self._home, 0.0, self.stop[rows])
-        for i, inset in enumerate(self.masks):
-            max_in = np.where(inset, x, -np.inf).max(-1)
-            if (~inset).any():
-                min_out = np.minimum(np.where(~inset, x, np.inf).min(-1), 1.0)
-            else:
-                min_out = np.ones(x.shape[:-1])
-            self.widths[rows, :, :, i, :] = np.maximum(min_out - np.maximum(max_in, 0.0), 0.0)
+        """Recompute the flow layers of `rows` after disruptions changed `stop`
+        (`kernels.flow_layers`)."""
+        kernels.flow_layers(self.stop, self._home[0], self.masks, np.asarray(rows), self.widths)
 
     # -- one tick ----------------------------------------------------------------------------
     def clear(self, t_years: float, effects=None) -> Flows:

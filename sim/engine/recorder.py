@@ -57,7 +57,10 @@ class Recorder:
         keep_paths: bool = False,
         discount_rate: float = 0.0,
         policies: list[str] | None = None,
+        varies: np.ndarray | None = None,
     ):
+        """`varies` [K]: the market's flags of commodities whose replications may differ
+        (`Market.varies`, read at every tick); by default all."""
         self.w = world
         self.discount = discount_rate
         self.fiscal = np.zeros((n, world.shape[0], world.shape[3]))
@@ -70,12 +73,22 @@ class Recorder:
         self.wanted = np.zeros((n, K, B))
         self.short_ticks = np.zeros((n, K, B))
         self.error = np.zeros(n)
-        self.series = {v: np.zeros((T, len(QUANTILES), K, B)) for v in SERIES}
-        self.mean = {v: np.zeros((T, K, B)) for v in SERIES}
+        self._series = np.zeros((len(SERIES), T, len(QUANTILES), K, B))
+        self._mean = np.zeros((len(SERIES), T, K, B))
+        self.series = {v: self._series[i] for i, v in enumerate(SERIES)}
+        self.mean = {v: self._mean[i] for i, v in enumerate(SERIES)}
+        self._values = np.empty((len(SERIES), K, B, n))  # replications last: see kernels
+        self._order = np.empty((len(SERIES), K, B, n), dtype=np.intp)
+        self._order[:] = np.arange(n)
+        pos = np.asarray(QUANTILES) * (n - 1)
+        self._lo = np.floor(pos).astype(np.intp)
+        self._hi = np.minimum(self._lo + 1, n - 1)
+        self._frac = pos - self._lo
+        self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
         self.keep = keep_paths
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
-        self.diag = DiagnosticRecorder(world, n)
+        self.diag = DiagnosticRecorder(world, n, self.varies)
 
     def record(
         self,
@@ -111,27 +124,36 @@ class Recorder:
             self.fiscal_pv,
             self.error,
         )
-        use_rate = np.maximum(f.use / dt, 1e-300)
-        values = {
-            "price": f.user_price,
-            "supply": (f.delivered + f.recycled + f.releases) / dt,
-            "use": f.use / dt,
-            "shortfall": f.shortfall / dt,
-            "stock_days": np.where(f.use > 0, stock / use_rate * 365.0, 0.0),
-            "strategic_stock": (state or {}).get("strategic_stock", zero),
-            "fiscal_cost": fiscal / dt,
-        }
-        live = [v for v, arr in values.items() if arr is not zero and arr.any()]
+        values = self._values
+        live = kernels.series_values(
+            dt,
+            f.user_price,
+            f.delivered,
+            f.recycled,
+            f.releases,
+            f.use,
+            f.shortfall,
+            stock,
+            (state or {}).get("strategic_stock", zero),
+            fiscal,
+            self.varies,
+            self.keep,
+            values,
+        )
+        kernels.tick_quantiles(
+            values,
+            live,
+            self.varies,
+            self._order,
+            self._lo,
+            self._hi,
+            self._frac,
+            self._series[:, tick],
+            self._mean[:, tick],
+        )
         if self.keep:
-            for v, arr in values.items():
-                self.paths[v][tick] = arr
-        if live:  # series of policies not in force stay all zero and are skipped
-            stacked = np.stack([values[v] for v in live], 1)  # [R, V, K, B]
-            q, mean = quantiles(stacked), stacked.mean(0)
-            for i, v in enumerate(live):
-                self.series[v][tick] = q[:, i]
-                self.mean[v][tick] = mean[i]
-        if self.keep:
+            for i, v in enumerate(SERIES):
+                self.paths[v][tick] = values[i].transpose(2, 0, 1)
             self.paths["wanted"][tick] = f.wanted / dt
         self.diag.record(tick, f.producer_output, f.delivered)
         self.ticks += 1
@@ -162,15 +184,3 @@ class Recorder:
             diagnostic_series=self.diag.series,
         )
 
-
-def quantiles(values: np.ndarray) -> np.ndarray:
-    """`QUANTILES` of `values` along axis 0, as np.quantile's default (linear) method, with one
-    partition for every series at once: [R, ...] -> [Q, ...]."""
-    n = values.shape[0]
-    pos = np.asarray(QUANTILES) * (n - 1)
-    lo = np.floor(pos).astype(np.intp)
-    hi = np.minimum(lo + 1, n - 1)
-    part = np.partition(values, np.unique(np.concatenate([lo, hi])), axis=0)
-    frac = (pos - lo).reshape(-1, *([1] * (values.ndim - 1)))
-    below, above = part[lo], part[hi]
-    return below + (above - below) * frac

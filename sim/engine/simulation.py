@@ -101,7 +101,7 @@ def run_batch(
     market = Market(world, n, stop_sets)
     plan = sample_plan(scenario, world, specs, replications, seed)
     names = policies_of(scenario, option)
-    recorder = Recorder(world, n, keep_paths, scenario.discount_rate, names)
+    recorder = Recorder(world, n, keep_paths, scenario.discount_rate, names, market.varies)
     env = simpy.Environment()
     ctx = Context(scenario, world, market, replications, seed)
     instruments = []
