@@ -37,6 +37,23 @@ def stream(seed: int, replication: int, component: str) -> np.random.Generator:
     )
 
 
+class LazyStream:
+    """`stream(seed, replication, component)`, created on the first draw. Most components of a
+    scenario draw nothing (their values are fixed), and creating a generator costs more than
+    a tick of the replication it seeds; the draws are the same either way."""
+
+    __slots__ = ("_args", "_rng")
+
+    def __init__(self, seed: int, replication: int, component: str):
+        self._args = (seed, replication, component)
+        self._rng: np.random.Generator | None = None
+
+    def __getattr__(self, name: str):
+        if self._rng is None:
+            self._rng = stream(*self._args)
+        return getattr(self._rng, name)
+
+
 def draw(
     value: float | Distribution | None, rng: np.random.Generator, *, years: bool = False
 ) -> float:
@@ -175,12 +192,12 @@ def sample_plan(
         for name, d in s.disruptions.items():
             if spec_of[name].group is not None:
                 continue
-            rng = stream(seed, int(rep), "disruption:" + name)
+            rng = LazyStream(seed, int(rep), "disruption:" + name)
             for onset, dur in _onsets(d.start, d.probability, d.stochastic, s, rng, horizon):
                 duration = draw(d.duration, rng, years=True) if d.duration is not None else dur
                 by_spec[name].append(occurrence(row, onset, duration, rng, d))
         for gname, g in s.groups.items():
-            grng = stream(seed, int(rep), "group:" + gname)
+            grng = LazyStream(seed, int(rep), "group:" + gname)
             onsets = _onsets(g.start, g.probability, g.stochastic, s, grng, horizon)
             group_durations = [
                 draw(g.duration, grng, years=True) if g.duration is not None else dur
@@ -188,7 +205,7 @@ def sample_plan(
             ]
             for m in g.members:
                 d = s.disruptions[m]
-                rng = stream(seed, int(rep), "disruption:" + m)
+                rng = LazyStream(seed, int(rep), "disruption:" + m)
                 for (onset, _), gdur in zip(onsets, group_durations, strict=True):
                     duration = draw(d.duration, rng, years=True) if d.duration is not None else gdur
                     by_spec[m].append(occurrence(row, onset, duration, rng, d))
@@ -294,4 +311,13 @@ class Disruptions:
         m.refresh(rows)
 
 
-__all__ = ["Disruptions", "Group", "Occurrences", "Spec", "compile_specs", "sample_plan", "stream"]
+__all__ = [
+    "Disruptions",
+    "Group",
+    "LazyStream",
+    "Occurrences",
+    "Spec",
+    "compile_specs",
+    "sample_plan",
+    "stream",
+]

@@ -8,7 +8,9 @@ import pytest
 
 import sim
 from sim.engine import compile_world, run_batch, simulation
+from sim.engine.disruptions import LazyStream, draw, stream
 from sim.engine.market import Market
+from sim.scenario.base import Distribution
 
 ALLIANCE, CHINA, REST = 0, 1, 2
 GALLIUM, ANTIMONY = 0, 1
@@ -141,3 +143,13 @@ def test_untouched_commodities_cleared_once_give_the_same_numbers(name, option, 
         np.testing.assert_array_equal(copied.paths[name_], x, err_msg=name_)
     for name_, x in every.metrics.items():
         np.testing.assert_array_equal(copied.metrics[name_], x, err_msg=name_)
+
+
+def test_a_lazy_stream_draws_what_its_stream_draws_and_only_when_asked():
+    triangular = Distribution(dist="triangular", low=6, mode=12, high=24, unit="months")
+    lazy = LazyStream(7, 3, "group:wave")
+    assert draw(4.0, lazy) == 4.0 and lazy._rng is None  # a fixed value creates no generator
+    eager = stream(7, 3, "group:wave")
+    assert [draw(triangular, lazy, years=True) for _ in range(3)] == [
+        draw(triangular, eager, years=True) for _ in range(3)
+    ]

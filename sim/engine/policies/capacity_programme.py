@@ -78,7 +78,7 @@ JSON schema tell policies apart."""
 class Instrument(BaseInstrument):
     def __init__(self, name: str, spec: CapacityProgramme, ctx: Context):
         super().__init__(name, spec, ctx)
-        from ..disruptions import draw, stream  # imported late: disruptions needs the schema
+        from ..disruptions import LazyStream, draw  # imported late: disruptions needs the schema
 
         w, horizon = ctx.world, ctx.scenario.horizon
         tpy = w.ticks_per_year
@@ -90,7 +90,7 @@ class Instrument(BaseInstrument):
         if spec.delay is not None:
             delay = np.array(
                 [
-                    draw(spec.delay, stream(ctx.seed, int(rep), f"policy:{name}"), years=True)
+                    draw(spec.delay, LazyStream(ctx.seed, int(rep), f"policy:{name}"), years=True)
                     for rep in ctx.replications
                 ]
             )
