@@ -22,6 +22,14 @@ TINY = 1e-300
 """Guard against dividing by a zero need."""
 
 
+def sizes(B: int, S: int, P: int, M: int) -> tuple:
+    """The numbers of blocs, stages, producer slots and flow layers as the lengths of tuples,
+    for `supply` and `trade`. Numba compiles a kernel for each tuple type, so these counts
+    are constants in the compiled loops, which can then be unrolled: the short loops over
+    blocs, stages, producers and layers are most of a clearing (docs/performance.md)."""
+    return ((0,) * B, (0,) * S, (0,) * P, (0,) * M)
+
+
 @njit(cache=True, error_model="numpy")
 def water_fill_row(avail, need, amount, allowed, out):
     """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible,
@@ -130,6 +138,7 @@ def supply(
     widths,
     masks,
     varies,
+    sizes,
     wanted,
     output,
     producer_output,
@@ -142,9 +151,8 @@ def supply(
     and `produced_last` [R,K,P], the last stage's output before offtake deliveries.
     Where `varies[k]` is false, nothing random or policy-driven touches commodity k, so every
     replication's row equals the first: it is copied, not computed."""
-    R, K, B = price.shape
-    S, P = capacity.shape[1], capacity.shape[2]
-    M = masks.shape[0]
+    R, K = price.shape[:2]
+    B, S, P, M = len(sizes[0]), len(sizes[1]), len(sizes[2]), len(sizes[3])
     seen = np.empty(B)
     log_rel = np.empty(B)
     util_b = np.empty(B)
@@ -277,6 +285,7 @@ def trade(
     rec_full,
     rec_step,
     varies,
+    sizes,
     stock,
     price,
     expected,
@@ -296,9 +305,8 @@ def trade(
     substitution and recycling (section 7). Updates the market state arrays in place; rows of
     a commodity that does not vary between replications (`varies[k]` false) are copied from
     the first."""
-    R, K, B = stock.shape
-    P = produced.shape[2]
-    M = masks.shape[0]
+    R, K = stock.shape[:2]
+    B, P, M = len(sizes[0]), len(sizes[2]), len(sizes[3])
     avail = np.empty(B)
     need = np.empty(B)
     base = np.empty(B)

@@ -120,6 +120,7 @@ class Market:
         # share of each producer's flow in each layer [R, K, S, layer, P]
         self.widths = np.zeros((n, K, S, len(sets), P))
         self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
+        self._sizes = kernels.sizes(B, S, P, len(sets))
 
     # -- set-up between ticks ------------------------------------------------------------------
     def refresh(self, rows: np.ndarray) -> None:
@@ -178,6 +179,7 @@ class Market:
             self.widths,
             self.masks,
             self.varies,
+            self._sizes,
             wanted,
             output,
             producer_output,
@@ -244,6 +246,7 @@ class Market:
             w.rec_full,
             1 - np.exp(-dt / w.rec_lag),
             self.varies,
+            self._sizes,
             self.stock,
             self.price,
             self.expected,
