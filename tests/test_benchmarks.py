@@ -39,3 +39,18 @@ def test_years_must_be_whole():
     )
     assert out.returncode == 2
     assert "horizon.years takes whole years" in out.stderr
+
+
+def test_engine_benchmark_prints_the_speed_up_of_batching():
+    engine = SCRIPT.with_name("engine.py")
+    out = subprocess.run(
+        [sys.executable, str(engine), "--reps", "4", "--repeat", "1", "--singles", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1].startswith("4 replications in blocks of 500: median ")
+    assert lines[2].startswith("one at a time (--block-size 1, 1 replications): median ")
+    assert lines[3].startswith("speed-up of batching: ") and lines[3].endswith("x")

@@ -156,6 +156,7 @@ def supply(
     seen = np.empty(B)
     log_rel = np.empty(B)
     util_b = np.empty(B)
+    power_b = np.empty(B)  # (price / reference) ** elasticity at each bloc's price
     desired = np.empty((S, P))
     produced = np.empty(P)
     upstream = np.empty(P)
@@ -189,11 +190,14 @@ def supply(
                 )
             for s in range(S):
                 # utilisation at each bloc's price: one power per (stage, bloc), not per producer
+                same = s > 0 and eps[k, s] == eps[k, s - 1]  # then the powers are as before
                 for b in range(B):
                     if eps[k, s] == 0.0:
                         util_b[b] = min(1.0, u0[k, s])
                     else:
-                        util_b[b] = min(1.0, u0[k, s] * math.exp(eps[k, s] * log_rel[b]))
+                        if not same:
+                            power_b[b] = math.exp(eps[k, s] * log_rel[b])
+                        util_b[b] = min(1.0, u0[k, s] * power_b[b])
                 for p in range(P):
                     cap = (
                         capacity[k, s, p] * growth_cap[k] * capacity_factor[r, k, s, p]
