@@ -119,7 +119,7 @@ def run_batch(
     for inst in instruments:  # an instrument that does not say its commodities touches all
         market.varies[np.atleast_1d(getattr(inst, "k", np.arange(len(world.commodities))))] = True
     K, S, P, B = world.shape
-    effects = Effects(n, K, S, P, B)
+    effects = Effects(n, K, S, P, B, {f for inst in instruments for f in inst.writes})
     ledger = Ledger(n, K, B, names)
     recorder.ledger = ledger
     disruptions = Disruptions(specs, plan, market, world)

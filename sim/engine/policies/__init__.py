@@ -3,7 +3,8 @@
 A module here defines `Spec` (its pydantic schema, whose `type` literal names the instrument
 in YAML) and `Instrument` (its engine class, see `base.Instrument`). This package finds the
 modules by name, so adding an instrument is one new module (and its tests): the scenario
-schema, the reference docs, the checks and the engine pick it up from here.
+schema, the reference docs, the checks and the engine pick it up from here. `base` (what
+instruments share) and `kernels` (their compiled arithmetic) are not instruments.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-_PRIVATE = {"base"}
+_PRIVATE = {"base", "kernels"}
 MODULES = tuple(
     m.name
     for m in pkgutil.iter_modules(__path__)

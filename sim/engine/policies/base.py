@@ -4,16 +4,20 @@ An instrument's life in a batch:
   `Instrument(name, spec, ctx)`   compile the spec against the world (arrays with a replication axis)
   `start(env)`                    schedule SimPy processes (terms starting and ending, capacity arriving)
   `prepare(tick)`                 read the market before the tick (triggers; partners may look)
-  `before_clear(tick, effects)`   say what the instrument does to this tick's market
+  `before_clear(tick, effects)`   say what the instrument does to this tick's market, in the
+                                  `Effects` fields it names in `writes` (the others are not
+                                  reset between ticks)
   `after_clear(tick, flows, ledger)`  update its state from what happened; book fiscal cost
-  `state()`                       arrays [R, K, B] to report (e.g. strategic stocks in tonnes)
+  `state()`                       arrays [R, K, B] to report (e.g. strategic stocks in tonnes),
+                                  valid until the instrument's next tick
   `report()`                      end-of-run figures per replication (purchases, spend, ...)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -75,9 +79,28 @@ class Context:
 
 
 class Effects:
-    """What policies do to one tick's market, summed over instruments. Zero means none."""
+    """What policies do to one tick's market, summed over instruments. Zero means none.
 
-    def __init__(self, n: int, K: int, S: int, P: int, B: int):
+    `written` names the fields the instruments in force write (`Instrument.writes`; all when
+    None): only those are reset each tick, since filling the others would cost a pass over
+    arrays that keep their neutral value anyway."""
+
+    FIELDS = (
+        "release",
+        "purchase",
+        "producer_floor",
+        "min_utilisation",
+        "tariff",
+        "reference_price",
+        "recycling_floor",
+        "investment_floor",
+    )
+    NEUTRAL: ClassVar[dict[str, float]] = {"tariff": 1.0}
+    """A field's value when no policy acts, if not zero."""
+
+    def __init__(
+        self, n: int, K: int, S: int, P: int, B: int, written: Iterable[str] | None = None
+    ):
         self.release = np.zeros((n, K, B))  # t this tick added to blocs from strategic stocks
         self.purchase = np.zeros((n, K, B))  # t this tick strategic buyers want from blocs
         self.producer_floor = np.zeros((n, K, S, P))  # price covered producers are sure of
@@ -89,22 +112,19 @@ class Effects:
         # offtake deliveries (k, p, b, t this tick, to_market); the market answers with what
         # each one actually delivered, in `Flows.direct_taken`, in the same order
         self.direct: list[tuple[int, int, int, np.ndarray, bool]] = []
+        self.written = tuple(f for f in self.FIELDS if written is None or f in written)
+        self._reset = [(getattr(self, f), self.NEUTRAL.get(f, 0.0)) for f in self.written]
 
     def reset(self) -> None:
-        self.release.fill(0.0)
-        self.purchase.fill(0.0)
-        self.producer_floor.fill(0.0)
-        self.min_utilisation.fill(0.0)
-        self.tariff.fill(1.0)
-        self.reference_price.fill(0.0)
-        self.recycling_floor.fill(0.0)
-        self.investment_floor.fill(0.0)
+        for array, neutral in self._reset:
+            array.fill(neutral)
         self.direct.clear()
 
 
 class Ledger:
     """Fiscal cost in the reporting currency: net outlays (payments and purchases less sales
-    and tariff revenue), booked by commodity and bloc, and by instrument."""
+    and tariff revenue), booked by commodity and bloc, and by instrument. A compiled
+    instrument may add to `tick` and `by_policy[name]` itself, in the order `book` would."""
 
     def __init__(self, n: int, K: int, B: int, names: list[str]):
         self.tick = np.zeros((n, K, B))
@@ -115,16 +135,15 @@ class Ledger:
 
     def book(self, policy: str, k: int, b: int | np.ndarray, amount: np.ndarray) -> None:
         """Add `amount` [R] (or [R, len(b)]) of cost to commodity k and bloc(s) b."""
-        if np.ndim(b) == 0:
-            self.tick[:, k, b] += amount
-            self.by_policy[policy] += amount
-        else:
-            self.tick[:, k, b] += amount
-            self.by_policy[policy] += amount.sum(-1)
+        self.tick[:, k, b] += amount
+        self.by_policy[policy] += amount if isinstance(b, int | np.integer) else amount.sum(-1)
 
 
 class Instrument:
     """Base class: an instrument that does nothing. Subclasses override what they need."""
+
+    writes: tuple[str, ...] = ()
+    """`Effects` fields that `before_clear` writes."""
 
     def __init__(self, name: str, spec: Any, ctx: Context):
         self.name = name

@@ -103,6 +103,7 @@ class Instrument(BaseInstrument):
         ticks = max(1, round(spec.lead_time * tpy)) if spec.spread else 1
         self.spend_end = self.decision + ticks
         self.per_tick = net / ticks
+        self._payment = np.full(ctx.n, self.per_tick)  # booked each tick of spending
         self.arrived = np.zeros(ctx.n)  # t/yr in place by the end of the run
 
     def start(self, env: Any) -> None:
@@ -121,7 +122,7 @@ class Instrument(BaseInstrument):
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if self.decision <= tick < self.spend_end:
-            ledger.book(self.name, self.k, self.b, np.full(self.ctx.n, self.per_tick))
+            ledger.book(self.name, self.k, self.b, self._payment)
 
     def report(self) -> dict[tuple[str, str], np.ndarray]:
         """Capacity in place by the end (t/yr), and when it was due (years from the start,

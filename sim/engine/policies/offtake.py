@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from ...scenario.base import Share
 from ...scenario.units import Mass, MoneyField, Month, PriceField
+from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
 
@@ -85,6 +86,8 @@ def _hint(word: str, options) -> str:
 
 
 class Instrument(BaseInstrument):
+    writes = ("min_utilisation",)
+
     def __init__(self, name: str, spec: Offtake, ctx: Context):
         super().__init__(name, spec, ctx)
         w, horizon = ctx.world, ctx.scenario.horizon
@@ -103,22 +106,22 @@ class Instrument(BaseInstrument):
         self.strike = ctx.price(spec.strike) if spec.strike is not None else 0.0
         self.premium = ctx.money(spec.premium) if spec.premium is not None else 0.0
         self.requested = np.zeros(ctx.n)  # t asked for this tick
+        if spec.kind == "commitment":  # the same every tick of the term
+            self.requested = np.full(ctx.n, spec.volume * w.dt)
         keys = ("requested_t", "delivered_t", "paid", "resold", "premium")
-        self.totals = {key: np.zeros(ctx.n) for key in keys}  # over the run, for `report`
+        self._totals = np.zeros((len(keys), ctx.n))  # over the run, for `report`
+        self.totals = dict(zip(keys, self._totals, strict=True))
 
     def active(self, tick: int) -> bool:
         return self.first <= tick < self.end
 
     def before_clear(self, tick: int, effects: Effects) -> None:
         ctx, spec, k, s = self.ctx, self.spec, self.k, self.s
-        self.requested = np.zeros(ctx.n)
         if not self.active(tick):
             return
-        taken = np.ones(ctx.n, dtype=bool)
         if spec.kind == "option":  # decided on the price the buyer has seen, before the tick
             taken = ctx.market.price[:, k, self.b] > self.strike
-        volume = np.where(taken, spec.volume, 0.0)  # t/yr
-        self.requested = volume * ctx.world.dt
+            self.requested = np.where(taken, spec.volume, 0.0) * ctx.world.dt
         mu = effects.min_utilisation
         to_market = spec.destination == "market"
         self._entries = []
@@ -128,25 +131,31 @@ class Instrument(BaseInstrument):
             # agreements on one producer add up: the floor covers every tonne asked of it so far
             asked = sum(v for kk, pp, _b, v, _m in effects.direct if kk == k and pp == p)
             floor = asked / ctx.world.dt / max(self.capacity[j], 1e-300)
-            mu[:, k, s, p] = np.maximum(mu[:, k, s, p], floor)
+            np.maximum(mu[:, k, s, p], floor, out=mu[:, k, s, p])
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if not self.active(tick):
             return
-        k, b, spec = self.k, self.b, self.spec
+        k, spec = self.k, self.spec
         got = sum(flows.direct_taken[i] for i in self._entries)  # what this agreement received
-        price = flows.price[:, k, b]
-        paid = got * (self.strike if spec.price == "fixed" else price * (1 - spec.discount))
-        if spec.destination == "market":
-            resale = price
-        else:  # the tonnes go into the named stockpile, not back to the market
+        to_market = spec.destination == "market"
+        if not to_market:  # the tonnes go into the named stockpile, not back to the market
             self.ctx.instruments[spec.destination].receive(k, got)
-            resale = np.zeros_like(price)
-        premium = np.full(self.ctx.n, self.premium * self.ctx.world.dt)
-        now = (self.requested, got, paid, got * resale, premium)
-        for key, x in zip(self.totals, now, strict=True):
-            self.totals[key] += x
-        ledger.book(self.name, k, b, paid - got * resale + premium)
+        kernels.book_offtake(
+            got,
+            self.requested,
+            flows.price,
+            k,
+            self.b,
+            spec.price == "fixed",
+            self.strike,
+            spec.discount,
+            to_market,
+            self.premium * self.ctx.world.dt,
+            self._totals,
+            ledger.tick,
+            ledger.by_policy[self.name],
+        )
 
     def report(self) -> dict[tuple[str, str], np.ndarray]:
         """Tonnes asked for and received, contract payments, resale revenue, premiums."""

@@ -27,6 +27,7 @@ from pydantic import Field, model_validator
 
 from ...scenario.base import StageName
 from ...scenario.units import Mass, Month, PriceField, YearMonth
+from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
 
@@ -95,17 +96,11 @@ def term(ctx: Context, start: YearMonth | None, years: float | None) -> tuple[in
     return first, min(end, w.n_ticks)
 
 
-def last_stage_output(flows) -> np.ndarray:
-    """Producers' output of the last stage [R, K, P], t this tick."""
-    return flows.producer_output[:, :, -1]
-
-
-def imports(ctx: Context, flows, k: int, b: int) -> np.ndarray:
-    """Bloc b's imports [R] this tick (t), approximated as primary supply delivered to it less
-    what its own last-stage producers made: net imports, since home output may be exported."""
-    home = ctx.world.producer_bloc[k, -1] == b
-    own = last_stage_output(flows)[:, k, home].sum(-1)
-    return np.maximum(flows.delivered[:, k, b] - own, 0.0)
+def home_producers(ctx: Context, k: int, b: int) -> np.ndarray:
+    """Slots of commodity k's last-stage producers in bloc b. A bloc's imports are approximated
+    as primary supply delivered to it less what these made (`kernels._imports`): net imports,
+    since home output may be exported."""
+    return np.flatnonzero(ctx.world.producer_bloc[k, -1] == b)
 
 
 def hint(name: str, options: Iterable[str]) -> str:
@@ -133,7 +128,6 @@ class Instrument(BaseInstrument):
         self.k = w.commodities.index(spec.commodity)
         self.floor = ctx.price(spec.floor)
         self.first, self.end = term(ctx, spec.start, spec.years)
-        self.gap = np.zeros(ctx.n)  # reference_tariff: tariff per tonne this tick
         if spec.mechanism == "cfd":
             self.s = w.stage_index(self.k, spec.stage)
             slots = {w.producer_index(self.k, spec.stage, c) for c in spec.producers}
@@ -143,9 +137,13 @@ class Instrument(BaseInstrument):
             self.blocs = np.unique(self.p_bloc)
             self.cap = np.inf if spec.volume_cap is None else spec.volume_cap * w.dt
             self.home = np.zeros((ctx.n, len(self.p)))  # covered producers' price before clearing
+            self.writes = ("investment_floor", "producer_floor")
         else:
             self.b = w.blocs.index(spec.bloc)
             self.blocs = np.array([self.b])
+            self.home_b = home_producers(ctx, self.k, self.b)
+            self.p_b = np.zeros(ctx.n)  # the bloc's price before clearing
+            self.writes = ("investment_floor", "reference_price")
 
     def active(self, tick: int) -> bool:
         return self.first <= tick < self.end
@@ -153,36 +151,65 @@ class Instrument(BaseInstrument):
     def before_clear(self, tick: int, effects: Effects) -> None:
         if not self.active(tick):
             return
-        k, price = self.k, self.ctx.market.price
-        inv = effects.investment_floor[:, k, self.blocs]
-        effects.investment_floor[:, k, self.blocs] = np.maximum(inv, self.floor)
+        price = self.ctx.market.price
         if self.spec.mechanism == "cfd":
-            pf = effects.producer_floor[:, k, self.s, self.p]
-            effects.producer_floor[:, k, self.s, self.p] = np.maximum(pf, self.floor)
-            self.home = price[:, k, self.p_bloc].copy()
-            return
-        self.p_b = price[:, k, self.b].copy()
-        ref = effects.reference_price[:, k, self.b]
-        effects.reference_price[:, k, self.b] = np.maximum(ref, self.floor)
+            kernels.cfd_floor(
+                self.floor,
+                price,
+                self.k,
+                self.blocs,
+                self.s,
+                self.p,
+                self.p_bloc,
+                effects.investment_floor,
+                effects.producer_floor,
+                self.home,
+            )
+        else:
+            kernels.reference_floor(
+                self.floor,
+                price,
+                self.k,
+                self.b,
+                effects.investment_floor,
+                effects.reference_price,
+                self.p_b,
+            )
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if not self.active(tick):
             return
-        k = self.k
+        m, k, by_policy = self.ctx.market, self.k, ledger.by_policy[self.name]
         if self.spec.mechanism == "reference_tariff":
-            # the wedge above what ad valorem tariffs already add, so that the two never
-            # collect the same revenue twice
-            taxed = self.p_b * self.ctx.market.tariff_factor[:, k, self.b]
-            gap = np.maximum(self.floor - taxed, 0.0)
-            ledger.book(self.name, k, self.b, -gap * imports(self.ctx, flows, k, self.b))
+            # the wedge above what ad valorem tariffs already add (`tariff_factor`), so that
+            # the two never collect the same revenue twice
+            kernels.book_reference_tariff(
+                self.floor,
+                self.p_b,
+                m.tariff_factor,
+                flows.producer_output,
+                flows.delivered,
+                k,
+                self.b,
+                self.home_b,
+                ledger.tick,
+                by_policy,
+            )
             return
         # the producers' market price is their bloc's price times any tariff protection there
-        home = self.home * self.ctx.market.protection[:, k, self.p_bloc]
-        out = last_stage_output(flows)[:, k, self.p]  # [R, Pc] t this tick
-        total = out.sum(-1)
-        covered = np.where(total > self.cap, self.cap / np.maximum(total, 1e-300), 1.0)
-        payment = (np.maximum(self.floor - home, 0.0) * out).sum(-1) * covered
-        ledger.book(self.name, k, self.payer, payment)
+        kernels.book_cfd(
+            self.floor,
+            self.cap,
+            self.home,
+            m.protection,
+            flows.producer_output,
+            k,
+            self.p,
+            self.p_bloc,
+            self.payer,
+            ledger.tick,
+            by_policy,
+        )
 
     @staticmethod
     def check(spec: Spec, scenario, path: tuple, add) -> None:

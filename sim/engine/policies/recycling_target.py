@@ -50,6 +50,8 @@ JSON schema tell policies apart."""
 
 
 class Instrument(BaseInstrument):
+    writes = ("recycling_floor",)
+
     def __init__(self, name: str, spec: RecyclingTarget, ctx: Context):
         super().__init__(name, spec, ctx)
         w, horizon = ctx.world, ctx.scenario.horizon
@@ -78,7 +80,7 @@ class Instrument(BaseInstrument):
     def before_clear(self, tick: int, effects: Effects) -> None:
         m, k, b = self.ctx.market, self.k, self.b
         floor = self.share(tick)
-        effects.recycling_floor[:, k, b] = np.maximum(effects.recycling_floor[:, k, b], floor)
+        np.maximum(effects.recycling_floor[:, k, b], floor, out=effects.recycling_floor[:, k, b])
         # what the clearing will recycle: max(market share, floor) of last tick's use; the
         # market state is read now, before the clearing moves it on
         gap = np.maximum(floor - m.recycling[:, k, b], 0.0)

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from ...scenario.base import Model, Share
 from ...scenario.units import Mass, MoneyField, Month
+from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
 
@@ -99,6 +100,8 @@ Spec = Stockpile
 
 
 class Instrument(BaseInstrument):
+    writes = ("release", "purchase")
+
     def __init__(self, name: str, spec: Stockpile, ctx: Context):
         super().__init__(name, spec, ctx)
         w = ctx.world
@@ -115,156 +118,164 @@ class Instrument(BaseInstrument):
             value = demand0.sum(-1) * self.ref
             share = value / value.sum()
         self.budget_share = share
+        self.targets = self._targets(demand0)  # [T, C] t
         self.start_tick = 0
         if spec.acquire.start is not None:
             months = spec.acquire.start.years_since(ctx.scenario.horizon.start)
             self.start_tick = int(np.floor(months * w.ticks_per_year + 1e-9))
-        self.level = np.zeros((n, C))
+        # the initial fill, bought before the run at reference prices
+        self.level = np.zeros((n, C))  # t
+        self.level[:] = spec.initial * self.targets[0]
+        self.initial_level = self.level.copy()
+        self._initial_cost = self.level * self.ref
         self.net_spend = np.zeros(n)
-        self.releasing = np.zeros((n, C), dtype=bool)
-        self.plan_buy = np.zeros((n, C))
-        self.plan_release = np.zeros((n, C))
-        self.price_paid = np.zeros((n, C))
-        self.started = False
-        self.initial_level = np.zeros((n, C))
+        self.net_spend += self._initial_cost.sum(-1)
+        self.max_net_spend = np.maximum(np.zeros(n), self.net_spend)
+        self.spent = np.zeros((n, C))  # on purchases, currency
+        self.spent += self._initial_cost
+        self.earned = np.zeros((n, C))  # from sales, currency
         self.bought = np.zeros((n, C))  # t
         self.sold = np.zeros((n, C))  # t
-        self.spent = np.zeros((n, C))  # on purchases, currency
-        self.earned = np.zeros((n, C))  # from sales, currency
-        self.max_net_spend = np.zeros(n)
         self.received = np.zeros((n, C))  # t delivered by offtake agreements
+        # this tick: own release triggers (partners read them), the triggers with the
+        # partners', the owners' price the orders are placed at, and the orders
+        self.releasing = np.zeros((n, C), dtype=bool)
+        self._releasing = np.zeros((n, C), dtype=bool)
+        self._price = np.zeros((n, C))
+        self._buy = np.zeros((n, C))
+        self._sell = np.zeros((n, C))
+        self._stock = np.zeros((n, len(w.commodities), len(w.blocs)))  # `state`, [R, K, B]
+        self._partners: list[tuple[np.ndarray, Instrument, np.ndarray]] | None = None
+        self._column = {int(k): j for j, k in reversed(list(enumerate(self.k)))}  # first j of k
 
     # -- sizing -------------------------------------------------------------------------------
-    def use(self, tick: int) -> np.ndarray:
-        """Owners' trend use [C] in t/yr."""
-        w = self.ctx.world
-        t = tick * w.dt
-        trend = (
-            w.demand[np.ix_(self.k, self.blocs)]
-            * (1 + w.demand_growth[np.ix_(self.k, self.blocs)]) ** t
-        )
-        return self.spec.use_share * trend.sum(-1)
-
-    def target(self, tick: int) -> np.ndarray:
-        """Target holdings [C] in tonnes."""
-        spec = self.spec
+    def _targets(self, demand0: np.ndarray) -> np.ndarray:
+        """Target holdings [T, C] in tonnes at every tick, computed once: they follow the
+        trend of the owners' use (`demand0` [C, Bo] at the start), not the market."""
+        spec, w = self.spec, self.ctx.world
         if spec.days is not None:
-            return spec.days / 365.0 * self.use(tick)
+            # the growth factor tick by tick, as a scalar power: numpy computes some powers
+            # (squares, square roots) by a shortcut that an array of exponents would not take
+            rate = 1 + w.demand_growth[np.ix_(self.k, self.blocs)]
+            growth = np.stack([rate ** (tick * w.dt) for tick in range(w.n_ticks)])
+            use = spec.use_share * (demand0 * growth).sum(-1)  # owners' trend use, t/yr
+            return spec.days / 365.0 * use
         if spec.tonnes is not None:
-            return np.array([spec.tonnes.get(c, 0.0) for c in spec.commodities])
-        return self.budget * self.budget_share / self.ref
+            target = np.array([spec.tonnes.get(c, 0.0) for c in spec.commodities])
+        else:
+            target = self.budget * self.budget_share / self.ref
+        return np.tile(target, (w.n_ticks, 1))
 
-    # -- the tick ---------------------------------------------------------------------------
-    def _owner_price(self) -> np.ndarray:
-        """Use-weighted price [R, C] in the owners' blocs, currency/t."""
-        p = self.ctx.market.price[:, self.k[:, None], self.blocs[None, :]]  # [R, C, Bo]
-        return (p * self.weights[None]).sum(-1)
+    def _coordinated(self) -> list[tuple[np.ndarray, Instrument, np.ndarray]]:
+        """(own columns, partner stockpile, its columns) for each commodity held in common with
+        a partner of this option; found on the first tick, once every partner exists."""
+        out = []
+        for partner in self.spec.coordinate_with:
+            other = self.ctx.instruments.get(partner)
+            if isinstance(other, Instrument):
+                pairs = [
+                    (j, int(hit[0]))
+                    for j, k in enumerate(self.k)
+                    if (hit := np.flatnonzero(other.k == k)).size
+                ]
+                if pairs:
+                    own, theirs = (np.array(x, dtype=np.intp) for x in zip(*pairs, strict=True))
+                    out.append((own, other, theirs))
+        return out
 
+    # -- the tick (the arithmetic is in kernels.py) -------------------------------------------
     def prepare(self, tick: int) -> None:
-        m, spec = self.ctx.market, self.spec.release
-        multiple = self._owner_price() / self.ref
-        trig = np.zeros_like(self.releasing)
-        if spec.price_above is not None:
-            trig |= multiple >= spec.price_above
-        if spec.when_short:
-            short = m.last_shortfall[:, self.k[:, None], self.blocs[None, :]].sum(-1) > 0
-            trig |= short
-        self.releasing = trig
+        m, release = self.ctx.market, self.spec.release
+        kernels.stockpile_triggers(
+            m.price,
+            m.last_shortfall,
+            self.k,
+            self.blocs,
+            self.weights,
+            self.ref,
+            release.price_above is not None,
+            release.price_above or 0.0,
+            release.when_short,
+            self._price,
+            self.releasing,
+            self._releasing,
+        )
 
     def before_clear(self, tick: int, effects: Effects) -> None:
-        ctx, spec, dt = self.ctx, self.spec, self.ctx.world.dt
-        if not self.started:
-            self.started = True
-            self.level[:] = spec.initial * self.target(0)
-            self.initial_level = self.level.copy()
-            self._initial_cost = self.level * self.ref  # bought before the run at reference prices
-            self.net_spend += self._initial_cost.sum(-1)
-            self.spent += self._initial_cost
-            self.max_net_spend = np.maximum(self.max_net_spend, self.net_spend)
-        target = self.target(tick)
-        releasing = self.releasing.copy()
-        for partner in spec.coordinate_with:
-            other = ctx.instruments.get(partner)
-            if isinstance(other, Instrument):
-                for j, k in enumerate(self.k):
-                    hit = np.flatnonzero(other.k == k)
-                    if hit.size:
-                        releasing[:, j] |= other.releasing[:, hit[0]]
-        keep = spec.release.floor * target
-        release = np.where(
-            releasing,
-            np.clip(np.minimum(spec.release.rate * target * dt, self.level - keep), 0, None),
-            0.0,
+        spec = self.spec
+        if self._partners is None:
+            self._partners = self._coordinated()
+        for own, other, theirs in self._partners:
+            kernels.coordinate(self._releasing, own, other.releasing, theirs)
+        below = spec.acquire.below_price
+        kernels.stockpile_plan(
+            self.targets[tick],
+            self._releasing,
+            self.level,
+            self._price,
+            self.ref,
+            self.ctx.market.last_use,
+            self.k,
+            self.blocs,
+            self.weights,
+            self.ctx.world.dt,
+            spec.release.floor,
+            spec.release.rate,
+            tick >= self.start_tick,
+            below is not None,
+            below or 0.0,
+            spec.acquire.rate,
+            spec.acquire.max_market_share * spec.use_share,
+            self.budget,
+            self.net_spend,
+            self._buy,
+            self._sell,
+            effects.release,
+            effects.purchase,
         )
-        price = self._owner_price()
-        multiple = price / self.ref
-        buy = np.zeros_like(release)
-        if tick >= self.start_tick:
-            allowed = ~releasing
-            if spec.acquire.below_price is not None:
-                allowed &= multiple <= spec.acquire.below_price
-            room = np.clip(target - self.level, 0, None)
-            use_now = (ctx.market.last_use[:, self.k[:, None], self.blocs[None, :]]).sum(-1)  # t/yr
-            cap = spec.acquire.max_market_share * spec.use_share * use_now * dt
-            want = np.minimum(np.minimum(spec.acquire.rate * target * dt, room), cap)
-            if np.isfinite(self.budget):
-                money = np.clip(self.budget - self.net_spend, 0, None)  # [R]
-                cost = (want * price).sum(-1)
-                scale = np.ones_like(money)
-                np.divide(money, cost, out=scale, where=cost > money)
-                want = want * scale[:, None]
-            buy = np.where(allowed, want, 0.0)
-        self.plan_buy, self.plan_release, self.price_paid = buy, release, price
-        for j, k in enumerate(self.k):
-            effects.release[:, k, self.blocs] += release[:, j, None] * self.weights[j]
-            effects.purchase[:, k, self.blocs] += buy[:, j, None] * self.weights[j]
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
-        spec, dt = self.spec, self.ctx.world.dt
-        for j, k in enumerate(self.k):
-            planned = flows.purchase_plan[:, k, self.blocs]  # [R, Bo] all buyers' plans
-            got = flows.purchased[:, k, self.blocs]
-            ratio = np.where(planned > 0, got / np.where(planned > 0, planned, 1.0), 0.0)
-            bought_b = self.plan_buy[:, j, None] * self.weights[j] * ratio  # [R, Bo]
-            sold_b = self.plan_release[:, j, None] * self.weights[j]
-            bought, sold = bought_b.sum(-1), sold_b.sum(-1)
-            self.level[:, j] += bought - sold
-            price = self.price_paid[:, j]
-            sale = (
-                price if spec.release.sale_price == "market" else np.full_like(price, self.ref[j])
-            )
-            cash = bought * price - sold * sale
-            self.net_spend += cash
-            self.max_net_spend = np.maximum(self.max_net_spend, self.net_spend)
-            self.bought[:, j] += bought
-            self.sold[:, j] += sold
-            self.spent[:, j] += bought * price
-            self.earned[:, j] += sold * sale
-            holding = spec.holding_cost * self.level[:, j] * self.ref[j] * dt
-            cost = (
-                bought_b * price[:, None]
-                - sold_b * sale[:, None]
-                + holding[:, None] * self.weights[j]
-            )
-            if tick == 0:
-                cost = cost + self._initial_cost[:, j, None] * self.weights[j]
-            ledger.book(self.name, k, self.blocs, cost)
+        spec = self.spec
+        kernels.stockpile_settle(
+            flows.purchase_plan,
+            flows.purchased,
+            self._buy,
+            self._sell,
+            self._price,
+            self.k,
+            self.blocs,
+            self.weights,
+            self.ref,
+            self.ctx.world.dt,
+            spec.holding_cost,
+            spec.release.sale_price == "market",
+            self._initial_cost,
+            tick == 0,
+            self.level,
+            self.net_spend,
+            self.max_net_spend,
+            self.bought,
+            self.sold,
+            self.spent,
+            self.earned,
+            ledger.tick,
+            ledger.by_policy[self.name],
+            self._stock,
+        )
 
     def state(self) -> dict[str, np.ndarray]:
-        w = self.ctx.world
-        out = np.zeros((self.ctx.n, len(w.commodities), len(w.blocs)))
-        for j, k in enumerate(self.k):
-            out[:, k, self.blocs] += self.level[:, j, None] * self.weights[j]
-        return {"strategic_stock": out}
+        return {"strategic_stock": self._stock}
 
     def receive(self, k: int, tonnes: np.ndarray) -> None:
         """Tonnes [R] of commodity k delivered by an offtake agreement (paid for by it)."""
-        j = int(np.flatnonzero(self.k == k)[0])
+        j = self._column[k]
         self.level[:, j] += tonnes
         self.received[:, j] += tonnes
+        kernels.spread(self.level, self.k, self.blocs, self.weights, self._stock)
 
     def report(self) -> dict[tuple[str, str], np.ndarray]:
-        price = self._owner_price()
+        price = np.empty_like(self.level)
+        kernels.owner_price(self.ctx.market.price, self.k, self.blocs, self.weights, price)
         out: dict[tuple[str, str], np.ndarray] = {}
         for j, c in enumerate(self.spec.commodities):
             out[(c, "initial_t")] = self.initial_level[:, j]

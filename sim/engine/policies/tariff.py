@@ -3,7 +3,8 @@
 The tariff multiplies the price the bloc's users pay and its home producers earn by
 `1 + rate` (`Effects.tariff`; investors in the bloc see it too), so use falls and home
 output rises. The bloc's treasury collects `rate` times its price on what it imports, booked
-as negative fiscal cost. Imports are approximated by `price_floor.imports` (net of home output).
+as negative fiscal cost. Imports are approximated net of home output
+(`price_floor.home_producers`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import numpy as np
 from pydantic import Field
 
 from ...scenario.units import Month
+from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
-from .price_floor import check_term, hint, imports, term
+from .price_floor import check_term, hint, home_producers, term
 
 
 class Tariff(SpecBase):
@@ -43,12 +45,15 @@ Spec = Tariff
 class Instrument(BaseInstrument):
     """The tariff of one bloc on one commodity, for its term."""
 
+    writes = ("tariff",)
+
     def __init__(self, name: str, spec: Spec, ctx: Context):
         super().__init__(name, spec, ctx)
         w = ctx.world
         self.k = w.commodities.index(spec.commodity)
         self.b = w.blocs.index(spec.bloc)
         self.first, self.end = term(ctx, spec.start, spec.years)
+        self.home = home_producers(ctx, self.k, self.b)
         self.price = np.zeros(ctx.n)  # the bloc's price the tariff is levied on, this tick
 
     def active(self, tick: int) -> bool:
@@ -58,14 +63,23 @@ class Instrument(BaseInstrument):
         if not self.active(tick):
             return
         # users and producers respond to the price left by the last tick: tax that same price
-        self.price = self.ctx.market.price[:, self.k, self.b].copy()
+        np.copyto(self.price, self.ctx.market.price[:, self.k, self.b])
         effects.tariff[:, self.k, self.b] *= 1.0 + self.spec.rate
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if not self.active(tick):
             return
-        revenue = self.spec.rate * self.price * imports(self.ctx, flows, self.k, self.b)
-        ledger.book(self.name, self.k, self.b, -revenue)
+        kernels.book_tariff(
+            self.spec.rate,
+            self.price,
+            flows.producer_output,
+            flows.delivered,
+            self.k,
+            self.b,
+            self.home,
+            ledger.tick,
+            ledger.by_policy[self.name],
+        )
 
     @staticmethod
     def check(spec: Spec, scenario, path: tuple, add) -> None:

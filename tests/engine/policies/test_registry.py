@@ -3,10 +3,12 @@
 import typing
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from sim.engine import policies
-from sim.engine.policies.base import Instrument, SpecBase
+import sim
+from sim.engine import policies, run_batch, simulation
+from sim.engine.policies.base import Effects, Instrument, SpecBase
 from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,3 +44,53 @@ def test_each_instrument_has_a_schema_an_engine_class_and_docs(kind):
         if line.startswith("### ")
     ]
     assert any(f"(`{kind}`)" in h for h in headings)
+
+
+# One instrument of each kind, all acting for most of the small scenario's four years.
+EVERY_KIND = """\
+policies:
+  reserve: {type: stockpile, owners: [alliance], commodities: [gallium, antimony], days: 60}
+  cfd:
+    type: price_floor
+    mechanism: cfd
+    commodity: gallium
+    floor: 400 USD/kg
+    producers: [JP]
+    payer: alliance
+  zone: {type: price_floor, mechanism: reference_tariff, commodity: antimony, floor: 60000 USD/t, bloc: alliance}
+  duty: {type: tariff, bloc: alliance, commodity: antimony, rate: 0.1}
+  crma: {type: recycling_target, bloc: alliance, commodity: gallium, target_share: 0.2, by: 2027-01, subsidy: 10 USD/kg}
+  deal:
+    type: offtake
+    buyer: alliance
+    commodity: gallium
+    producers: [JP]
+    volume: 5 t
+    strike: 300 USD/kg
+    years: 3
+  build: {type: capacity_programme, bloc: alliance, commodity: antimony, capacity: 2000 t, lead_time: 1 year, amount: 1e8 USD}
+options: {reserve: [reserve], cfd: [cfd], zone: [zone], duty: [duty], crma: [crma], deal: [deal], build: [build]}
+"""
+
+
+def test_instruments_write_only_the_effects_they_name(tmp_path, small_text, monkeypatch):
+    """`Effects.reset` skips the fields no instrument in force names in `writes`, so an
+    instrument writing a field it does not name would leave its effect in later ticks."""
+
+    class Checked(Effects):
+        def reset(self) -> None:
+            for f in set(self.FIELDS) - set(self.written):
+                assert (getattr(self, f) == self.NEUTRAL.get(f, 0.0)).all(), f
+            super().reset()
+
+    monkeypatch.setattr(simulation, "Effects", Checked)
+    path = tmp_path / "every.yaml"
+    path.write_text(small_text + EVERY_KIND)
+    scenario = sim.load(path).scenario
+    assert {p.type for p in scenario.policies.values()} == set(TYPES)
+    for option in scenario.options:  # each alone, so that every field it does not name is checked
+        run_batch(scenario, np.arange(2), 1, option=option)
+    # and the check bites: a tariff that did not name its field is caught
+    monkeypatch.setattr(policies.INSTRUMENTS["tariff"], "writes", ())
+    with pytest.raises(AssertionError, match="tariff"):
+        run_batch(scenario, np.arange(2), 1, option="duty")
