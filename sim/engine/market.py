@@ -140,8 +140,11 @@ class Market:
         zeros = self._zeros_kb
         release = zeros if effects is None else effects.release
         plan = zeros if effects is None else effects.purchase
+        # fields no policy in force writes keep their neutral values: skip them
+        written = () if effects is None else effects.written
+        wedge = "tariff" in written or "reference_price" in written
         protection = None
-        if effects is not None:  # a reference price is a floor: the wedge that lifts P to it
+        if wedge:  # a reference price is a floor: the wedge that lifts P to it
             lift = effects.reference_price / np.maximum(self.price, 1e-300)
             protection = np.maximum(effects.tariff, lift)
             self.tariff_factor = effects.tariff.copy()
@@ -206,7 +209,7 @@ class Market:
                 taken.append(take)
         rec_share = (
             self.recycling
-            if effects is None
+            if "recycling_floor" not in written
             else np.maximum(self.recycling, effects.recycling_floor)
         )
 
@@ -261,8 +264,9 @@ class Market:
             purchased,
             stock_change,
         )
-        if effects is not None:
+        if wedge:
             self.protection = protection
+        if "investment_floor" in written:
             self.investment_floor = effects.investment_floor.copy()
         self.tick += 1
         return Flows(
@@ -283,7 +287,7 @@ class Market:
             diverted=diverted,
             direct_taken=taken,
             user_price=self.price
-            if effects is None
+            if not wedge
             else np.maximum(self.price * effects.tariff, effects.reference_price),
             protection=self._ones_kb if protection is None else protection,
         )

@@ -183,4 +183,3 @@ class Recorder:
             diagnostics=self.diag.metrics(),
             diagnostic_series=self.diag.series,
         )
-

@@ -135,3 +135,18 @@ def run_batch(
         for (commodity, metric), values in inst.report().items():
             result.policy_reports[(inst.name, commodity, metric)] = values
     return result
+
+
+def simulate_block(
+    scenario: Scenario,
+    ids: np.ndarray,
+    seed: int,
+    keep_paths: bool,
+    option: str | None,
+    world: World | None = None,
+) -> BatchResult:
+    """One block of replications: the task a worker runs (sim.experiment.runner). It lives in
+    the engine so that a worker imports only the scenario schema and the engine. The world is
+    compiled from the scenario where the block runs, unless given (the inline executor passes
+    its own)."""
+    return run_batch(scenario, ids, seed, world=world, keep_paths=keep_paths, option=option)

@@ -11,13 +11,11 @@ import time
 
 import numpy as np
 
-from ..engine import run_batch
-from ..engine.recorder import BatchResult
-from ..engine.world import World, compile_world
+from ..engine.simulation import simulate_block
+from ..engine.world import compile_world
 from ..results import Results
 from ..results.results import BlockMerger
 from ..scenario import LoadedScenario
-from ..scenario.schema import Scenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
 
 DEFAULT_REPS = 1000
@@ -45,19 +43,6 @@ def baseline_option(loaded: LoadedScenario) -> str | None:
 def default_option(loaded: LoadedScenario) -> str:
     """What `run` runs without --option: the scenario's first option, or 'base'."""
     return next(iter(loaded.scenario.options), BASE)
-
-
-def simulate_block(
-    scenario: Scenario,
-    ids: np.ndarray,
-    seed: int,
-    keep_paths: bool,
-    option: str | None,
-    world: World | None = None,
-) -> BatchResult:
-    """One block of replications: the task a worker runs. The world is compiled from the
-    scenario where the block runs, unless given (the inline executor passes its own)."""
-    return run_batch(scenario, ids, seed, world=world, keep_paths=keep_paths, option=option)
 
 
 def _simulate(
