@@ -150,7 +150,8 @@ def supply(
     Writes `wanted` [R,K,B] (t this tick), `output` [R,K,S], `producer_output` [R,K,S,P]
     and `produced_last` [R,K,P], the last stage's output before offtake deliveries.
     Where `varies[k]` is false, nothing random or policy-driven touches commodity k, so every
-    replication's row equals the first: it is copied, not computed."""
+    replication's row equals the first: only the first is computed, and readers of the other
+    rows read the first instead (`Market.varies`)."""
     R, K = price.shape[:2]
     B, S, P, M = len(sizes[0]), len(sizes[1]), len(sizes[2]), len(sizes[3])
     seen = np.empty(B)
@@ -167,15 +168,7 @@ def supply(
     used_share = np.empty(M)
     for r in range(R):
         for k in range(K):
-            if r > 0 and not varies[k]:
-                for b in range(B):
-                    wanted[r, k, b] = wanted[0, k, b]
-                for s in range(S):
-                    output[r, k, s] = output[0, k, s]
-                    for p in range(P):
-                        producer_output[r, k, s, p] = producer_output[0, k, s, p]
-                for p in range(P):
-                    produced_last[r, k, p] = produced_last[0, k, p]
+            if r > 0 and not varies[k]:  # every row is the first: see the docstring
                 continue
             for b in range(B):
                 seen[b] = price[r, k, b] * protection[r, k, b]
@@ -306,9 +299,9 @@ def trade(
 ):
     """Trade of the last stage's output where it is scarcest (section 4), use, strategic
     purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
-    substitution and recycling (section 7). Updates the market state arrays in place; rows of
-    a commodity that does not vary between replications (`varies[k]` false) are copied from
-    the first."""
+    substitution and recycling (section 7). Updates the market state arrays in place; of a
+    commodity that does not vary between replications (`varies[k]` false) only the first row
+    is computed, as in `supply`."""
     R, K = stock.shape[:2]
     B, P, M = len(sizes[0]), len(sizes[2]), len(sizes[3])
     avail = np.empty(B)
@@ -317,21 +310,7 @@ def trade(
     x = np.empty(B)
     for r in range(R):
         for k in range(K):
-            if r > 0 and not varies[k]:
-                for b in range(B):
-                    recycled[r, k, b] = recycled[0, k, b]
-                    delivered[r, k, b] = delivered[0, k, b]
-                    use[r, k, b] = use[0, k, b]
-                    purchased[r, k, b] = purchased[0, k, b]
-                    stock_change[r, k, b] = stock_change[0, k, b]
-                    stock[r, k, b] = stock[0, k, b]
-                    price[r, k, b] = price[0, k, b]
-                    expected[r, k, b] = expected[0, k, b]
-                    adjusted[r, k, b] = adjusted[0, k, b]
-                    substituted[r, k, b] = substituted[0, k, b]
-                    recycling[r, k, b] = recycling[0, k, b]
-                    last_use[r, k, b] = last_use[0, k, b]
-                    last_shortfall[r, k, b] = last_shortfall[0, k, b]
+            if r > 0 and not varies[k]:  # every row is the first: see the docstring
                 continue
             for b in range(B):
                 recycled[r, k, b] = rec_share[r, k, b] * last_use[r, k, b] * dt
@@ -486,6 +465,7 @@ def accumulate(
     fiscal_sum,
     fiscal_pv,
     error,
+    varies,
 ):
     """One tick into the per-replication metrics of the recorder (docs/model.md section 11),
     and the largest relative residual of the three balances of section 10 into `error` [R]:
@@ -498,37 +478,38 @@ def accumulate(
     for r in range(R):
         worst = error[r]
         for k in range(K):
+            i = r if varies[k] else 0  # the row that holds k's values
             total = 0.0
             for b in range(B):
-                mult = user_price[r, k, b] / p0[k]
+                mult = user_price[i, k, b] / p0[k]
                 if mult > peak[r, k, b]:
                     peak[r, k, b] = mult
                 sum_mult[r, k, b] += mult
-                short[r, k, b] += shortfall[r, k, b]
-                wanted_sum[r, k, b] += wanted[r, k, b]
-                if shortfall[r, k, b] > 1e-9 * max(wanted[r, k, b], 1e-300):
+                short[r, k, b] += shortfall[i, k, b]
+                wanted_sum[r, k, b] += wanted[i, k, b]
+                if shortfall[i, k, b] > 1e-9 * max(wanted[i, k, b], 1e-300):
                     short_ticks[r, k, b] += 1.0
-                fiscal_sum[r, k, b] += fiscal[r, k, b]
-                fiscal_pv[r, k, b] += fiscal[r, k, b] / discount
+                fiscal_sum[r, k, b] += fiscal[i, k, b]
+                fiscal_pv[r, k, b] += fiscal[i, k, b] / discount
                 scale = max(
-                    abs(use[r, k, b])
-                    + abs(delivered[r, k, b])
-                    + abs(stock_change[r, k, b])
-                    + abs(recycled[r, k, b]),
+                    abs(use[i, k, b])
+                    + abs(delivered[i, k, b])
+                    + abs(stock_change[i, k, b])
+                    + abs(recycled[i, k, b]),
                     1e-12,
                 )
                 gap = (
-                    delivered[r, k, b]
-                    + recycled[r, k, b]
-                    + releases[r, k, b]
-                    - use[r, k, b]
-                    - stock_change[r, k, b]
+                    delivered[i, k, b]
+                    + recycled[i, k, b]
+                    + releases[i, k, b]
+                    - use[i, k, b]
+                    - stock_change[i, k, b]
                 )
                 worst = max(worst, abs(gap) / scale)
-                gap = wanted[r, k, b] - use[r, k, b] - shortfall[r, k, b]
-                worst = max(worst, abs(gap) / max(wanted[r, k, b], 1e-12))
-                total += delivered[r, k, b] + diverted[r, k, b]
-            out = output_last[r, k]
+                gap = wanted[i, k, b] - use[i, k, b] - shortfall[i, k, b]
+                worst = max(worst, abs(gap) / max(wanted[i, k, b], 1e-12))
+                total += delivered[i, k, b] + diverted[i, k, b]
+            out = output_last[i, k]
             worst = max(worst, abs(total - out) / max(out, 1e-12))
         error[r] = worst
 
@@ -553,24 +534,26 @@ def series_values(
     replications last so that each (series, commodity, bloc) is one contiguous column: price,
     supply, use, shortfall (t/yr), commercial stocks in days of use, strategic stocks (t) and
     fiscal cost (currency/yr). Rows after the first of a commodity that does not vary are
-    skipped unless `every_row`. Returns which series are not all zero."""
+    skipped unless `every_row`, and then filled from the first. Returns which series are
+    not all zero."""
     R, K, B = use.shape
     live = np.zeros(out.shape[0], dtype=np.bool_)
     for r in range(R):
         for k in range(K):
             if r > 0 and not varies[k] and not every_row:
                 continue
+            i = r if varies[k] else 0  # the row that holds k's values
             for b in range(B):
-                u = use[r, k, b]
-                out[0, k, b, r] = user_price[r, k, b]
-                out[1, k, b, r] = (delivered[r, k, b] + recycled[r, k, b] + releases[r, k, b]) / dt
+                u = use[i, k, b]
+                out[0, k, b, r] = user_price[i, k, b]
+                out[1, k, b, r] = (delivered[i, k, b] + recycled[i, k, b] + releases[i, k, b]) / dt
                 out[2, k, b, r] = u / dt
-                out[3, k, b, r] = shortfall[r, k, b] / dt
-                out[4, k, b, r] = stock[r, k, b] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
-                out[5, k, b, r] = strategic[r, k, b]
-                out[6, k, b, r] = fiscal[r, k, b] / dt
-                live[5] |= strategic[r, k, b] != 0.0
-                live[6] |= fiscal[r, k, b] != 0.0
+                out[3, k, b, r] = shortfall[i, k, b] / dt
+                out[4, k, b, r] = stock[i, k, b] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
+                out[5, k, b, r] = strategic[i, k, b]
+                out[6, k, b, r] = fiscal[i, k, b] / dt
+                live[5] |= strategic[i, k, b] != 0.0
+                live[6] |= fiscal[i, k, b] != 0.0
     live[:5] = True
     return live
 

@@ -106,8 +106,10 @@ class Market:
         self._ones_kb = np.ones((n, K, B))
         self._zeros_ksp = np.zeros((n, K, S, P))
         self.varies = np.ones(K, dtype=np.bool_)
-        """Commodities whose replications may differ; the others are cleared once a tick and
-        copied to every row (set by `run_batch` from the disruptions and policies)."""
+        """Commodities whose replications may differ (set by `run_batch` from the disruptions
+        and policies). The others are cleared in the first row only: their other rows in the
+        state arrays and in `Flows` are stale or zero, and whoever reads a row of such a
+        commodity (the recorder, the diagnostics) reads the first."""
         # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
         # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
         unions = {frozenset()}
@@ -153,10 +155,10 @@ class Market:
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
 
         # 1-2. demand wanted, producers' offers, and each stage feeding the next
-        wanted = np.empty((n, K, B))
-        output = np.empty((n, K, S))
-        producer_output = np.empty((n, K, S, self.P))
-        produced = np.empty((n, K, self.P))
+        wanted = np.zeros((n, K, B))
+        output = np.zeros((n, K, S))
+        producer_output = np.zeros((n, K, S, self.P))
+        produced = np.zeros((n, K, self.P))
         kernels.supply(
             dt,
             self.price,
@@ -217,12 +219,12 @@ class Market:
         #      replaced by updated copies, so arrays handed out earlier keep their values.
         for name in self._state:
             setattr(self, name, getattr(self, name).copy())
-        self.last_shortfall = np.empty((n, K, B))
-        recycled = np.empty((n, K, B))
-        delivered = np.empty((n, K, B))
-        use = np.empty((n, K, B))
-        purchased = np.empty((n, K, B))
-        stock_change = np.empty((n, K, B))
+        self.last_shortfall = np.zeros((n, K, B))
+        recycled = np.zeros((n, K, B))
+        delivered = np.zeros((n, K, B))
+        use = np.zeros((n, K, B))
+        purchased = np.zeros((n, K, B))
+        stock_change = np.zeros((n, K, B))
         kernels.trade(
             dt,
             produced,

@@ -85,6 +85,7 @@ class Recorder:
         self._hi = np.minimum(self._lo + 1, n - 1)
         self._frac = pos - self._lo
         self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
+        self._zero = np.zeros((n, K, B))
         self.keep = keep_paths
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
@@ -99,7 +100,7 @@ class Recorder:
         state: dict[str, np.ndarray] | None = None,
     ) -> None:
         dt = self.w.dt
-        zero = np.zeros_like(f.price)
+        zero = self._zero
         fiscal = zero if fiscal is None else fiscal
         kernels.accumulate(
             f.user_price,
@@ -123,6 +124,7 @@ class Recorder:
             self.fiscal,
             self.fiscal_pv,
             self.error,
+            self.varies,
         )
         values = self._values
         live = kernels.series_values(
@@ -154,7 +156,9 @@ class Recorder:
         if self.keep:
             for i, v in enumerate(SERIES):
                 self.paths[v][tick] = values[i].transpose(2, 0, 1)
-            self.paths["wanted"][tick] = f.wanted / dt
+            wanted = f.wanted / dt
+            wanted[:, ~self.varies] = wanted[:1, ~self.varies]  # see Market.varies
+            self.paths["wanted"][tick] = wanted
         self.diag.record(tick, f.producer_output, f.delivered)
         self.ticks += 1
 

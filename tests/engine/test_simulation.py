@@ -131,8 +131,8 @@ class _EveryRowMarket(Market):
     [("china-export-controls.yaml", None), ("allied-stockpiles.yaml", "both-coordinated")],
 )
 def test_untouched_commodities_cleared_once_give_the_same_numbers(name, option, monkeypatch):
-    """Commodities that no disruption and no policy touches are cleared for the first row and
-    copied to the others; every number equals clearing each row."""
+    """Commodities that no disruption and no policy touches are cleared in the first row only,
+    and the recorder reads their other rows from it: every number equals clearing each row."""
     loaded = sim.load(SCENARIOS / name, sets=("horizon.years=3",))
     world = compile_world(loaded.scenario)
     ids = np.arange(6)
@@ -143,6 +143,11 @@ def test_untouched_commodities_cleared_once_give_the_same_numbers(name, option, 
         np.testing.assert_array_equal(copied.paths[name_], x, err_msg=name_)
     for name_, x in every.metrics.items():
         np.testing.assert_array_equal(copied.metrics[name_], x, err_msg=name_)
+    for name_, x in every.series.items():
+        np.testing.assert_array_equal(copied.series[name_], x, err_msg=name_)
+    for name_, x in every.diagnostics.items():
+        np.testing.assert_array_equal(copied.diagnostics[name_], x, err_msg=name_)
+    np.testing.assert_array_equal(copied.balance_error, every.balance_error)
 
 
 def test_a_lazy_stream_draws_what_its_stream_draws_and_only_when_asked():
