@@ -6,7 +6,7 @@ arithmetic: three stockpiles doubled the cost of a replication, and a single rep
 tick cost several times the clearing. Here each replication (and commodity) is handled in
 one pass. The results equal the numpy formulas of docs/model.md section 12 bit for bit: the
 operations are the same and in the same order, and sums run in numpy's order (`row_sum`);
-tests/engine/policies/test_kernels.py holds the numpy formulas they are checked against.
+tests/engine/policies/test_policy_kernels.py holds the numpy formulas they are checked against.
 """
 
 from __future__ import annotations
