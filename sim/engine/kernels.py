@@ -139,6 +139,10 @@ def supply(
     masks,
     varies,
     sizes,
+    outaged,
+    capped,
+    floors,
+    commitments,
     wanted,
     output,
     producer_output,
@@ -149,6 +153,10 @@ def supply(
 
     Writes `wanted` [R,K,B] (t this tick), `output` [R,K,S], `producer_output` [R,K,S,P]
     and `produced_last` [R,K,P], the last stage's output before offtake deliveries.
+    Arrays that hold their neutral value are not read, to spare memory traffic: capacity
+    factors where no outage may hit the commodity (`outaged[k]` false), output caps where no
+    quota may (`capped[k]`), price floors and committed output where no policy in force sets
+    them (`floors`, `commitments` false).
     Where `varies[k]` is false, nothing random or policy-driven touches commodity k, so every
     replication's row equals the first: only the first is computed, and readers of the other
     rows read the first instead (`Market.varies`)."""
@@ -192,17 +200,15 @@ def supply(
                             power_b[b] = math.exp(eps[k, s] * log_rel[b])
                         util_b[b] = min(1.0, u0[k, s] * power_b[b])
                 for p in range(P):
-                    cap = (
-                        capacity[k, s, p] * growth_cap[k] * capacity_factor[r, k, s, p]
-                        + new_capacity[r, k, s, p]
-                    )
+                    factor = capacity_factor[r, k, s, p] if outaged[k] else 1.0
+                    cap = capacity[k, s, p] * growth_cap[k] * factor + new_capacity[r, k, s, p]
                     if cap == 0.0:  # an empty slot (padding, or new capacity not yet built)
                         desired[s, p] = 0.0
                         continue
                     b = producer_bloc[k, s, p]
                     home = seen[b]
                     util = util_b[b]
-                    floor = producer_floor[r, k, s, p]
+                    floor = producer_floor[r, k, s, p] if floors else 0.0
                     if floor > home:  # a guaranteed price above the market
                         home = floor
                         util = min(1.0, u0[k, s] * math.exp(eps[k, s] * math.log(home / ref[k])))
@@ -210,8 +216,10 @@ def supply(
                     if cost > 0.0 and home < cost:  # below cash cost: curtailed with the cube
                         c = home / cost
                         util *= c * c * c
-                    util = max(util, min(min_utilisation[r, k, s, p], 1.0))
-                    desired[s, p] = min(cap * util, output_cap[r, k, s, p]) * dt
+                    if commitments:
+                        util = max(util, min(min_utilisation[r, k, s, p], 1.0))
+                    room = output_cap[r, k, s, p] if capped[k] else np.inf
+                    desired[s, p] = min(cap * util, room) * dt
             for p in range(P):
                 produced[p] = desired[0, p]
             for s in range(1, S):

@@ -81,6 +81,10 @@ class Market:
         # disruptions write these; `refresh` folds them into the arrays used by `clear`
         self.capacity_factor = np.ones((n, K, S, P))
         self.output_cap = np.full((n, K, S, P), np.inf)  # t/yr
+        # commodities an outage or an output quota may hit (set by `run_batch`): the others'
+        # capacity factors and caps keep their neutral values and are not read
+        self.outaged = np.ones(K, dtype=np.bool_)
+        self.capped = np.ones(K, dtype=np.bool_)
         self.stop = np.zeros((n, K, S, P, B))  # share of p's flow barred from bloc b
         self.demand_factor = np.ones((n, K, B))
         self.new_capacity = np.zeros((n, K, S, P))  # t/yr built during the run
@@ -185,6 +189,10 @@ class Market:
             self.masks,
             self.varies,
             self._sizes,
+            self.outaged,
+            self.capped,
+            "producer_floor" in written,
+            "min_utilisation" in written,
             wanted,
             output,
             producer_output,

@@ -114,8 +114,12 @@ def run_batch(
     # a commodity that no disruption and no policy of this option touches follows the same
     # path in every replication: the market clears it once a tick
     market.varies[:] = False
+    market.outaged[:] = False
+    market.capped[:] = False
     for sp in specs:
         market.varies[sp.k] = True
+        market.outaged[sp.k] |= sp.kind == "outage"
+        market.capped[sp.k] |= sp.kind == "quota_output"
     for inst in instruments:  # an instrument that does not say its commodities touches all
         market.varies[np.atleast_1d(getattr(inst, "k", np.arange(len(world.commodities))))] = True
     K, S, P, B = world.shape
