@@ -81,6 +81,27 @@ def small_text() -> str:
     return SMALL
 
 
+@pytest.fixture(scope="session")
+def reserve_text(small_text: str) -> str:
+    """The small scenario with one option: a gallium stockpile for the alliance."""
+    return (
+        small_text
+        + """
+policies:
+  reserve:
+    type: stockpile
+    owners: [alliance]
+    commodities: [gallium]
+    days: 60
+    initial: 1
+    release: {price_above: 1.5}
+options:
+  do-nothing: []
+  reserve: [reserve]
+"""
+    )
+
+
 @pytest.fixture
 def small_path(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"

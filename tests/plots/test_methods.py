@@ -15,26 +15,13 @@ import pytest
 
 import sim
 
-POLICIES = """
-policies:
-  reserve:
-    type: stockpile
-    owners: [alliance]
-    commodities: [gallium]
-    days: 60
-    initial: 1
-    release: {price_above: 1.5}
-options:
-  do-nothing: []
-  reserve: [reserve]
-"""
 BLOCS = ["alliance", "china", "rest"]
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory, small_text):
+def comparison(tmp_path_factory, reserve_text):
     path = tmp_path_factory.mktemp("methods") / "s.yaml"
-    path.write_text(small_text + POLICIES)
+    path.write_text(reserve_text)
     return sim.compare(sim.load(path), reps=6, seed=1)
 
 

@@ -25,26 +25,12 @@ FLAGS = [
     "--disable-sync",
 ]
 
-POLICIES = """
-policies:
-  reserve:
-    type: stockpile
-    owners: [alliance]
-    commodities: [gallium]
-    days: 60
-    initial: 1
-    release: {price_above: 1.5}
-options:
-  do-nothing: []
-  reserve: [reserve]
-"""
-
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, small_text):
+def report(tmp_path_factory, reserve_text):
     folder = tmp_path_factory.mktemp("report")
     path = folder / "s.yaml"
-    path.write_text(small_text + POLICIES)
+    path.write_text(reserve_text)
     comparison = compare_options(sim.load(path), reps=6, seed=1)
     save_comparison_figures(comparison, folder)
     return comparison, write_report(comparison, folder)
