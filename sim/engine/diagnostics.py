@@ -69,6 +69,19 @@ class DiagnosticInputs:
     stage_labels: tuple[str, ...]  # [S] name of each padded stage position
 
     @cached_property
+    def merge_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The merges grouped by (commodity, stage), for `kernels.concentration`: lo, hi [K, S]
+        bounds into the source and destination slots, which keep their order in a group."""
+        k, s, src, dst = self.merge
+        K, S = self.stage_valid.shape
+        group = k * S + s
+        order = np.argsort(group, kind="stable")
+        edges = np.searchsorted(group[order], np.arange(K * S + 1))
+        lo = np.ascontiguousarray(edges[:-1].reshape(K, S))
+        hi = np.ascontiguousarray(edges[1:].reshape(K, S))
+        return lo, hi, np.ascontiguousarray(src[order]), np.ascontiguousarray(dst[order])
+
+    @cached_property
     def last_bloc(self) -> np.ndarray:
         """[K, P] bloc index of each slot of the last stage."""
         return np.ascontiguousarray(self.onehot[:, -1].argmax(-1))
@@ -193,15 +206,11 @@ def indices(
     R, K, S, _ = y.shape
     hhi_ = np.empty((R, K, S))
     ir_last = np.empty(delivered.shape)
-    k, s, src, dst = d.merge
     kernels.concentration(
         np.ascontiguousarray(y),
         np.ascontiguousarray(delivered),
         d.keep,
-        k,
-        s,
-        src,
-        dst,
+        *d.merge_ranges,
         d.last_bloc,
         np.ones(K, dtype=np.bool_) if varies is None else varies,
         hhi_,

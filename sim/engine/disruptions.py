@@ -106,6 +106,39 @@ class Occurrences:
     def change_ticks(self) -> np.ndarray:
         return np.unique(np.concatenate([self.start, self.end, self.licence]))
 
+    def timeline(self, additive: bool) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(tick, rows, level) at every tick where a row's level changes: the rows where an
+        occurrence starts, ends or is licensed then, in increasing order, and each one's
+        level from that tick on. The level of a row is the largest severity of its active
+        occurrences, or their sum if `additive` (demand shocks): 0 with none active. Worked
+        out for the whole run at once, so that a tick costs only its own rows."""
+        ticks = np.concatenate([self.start, self.end, self.licence])
+        rows = np.tile(self.rows, 3)
+        events = np.unique(np.stack([ticks, rows]), axis=1)  # sorted by tick, then row
+        if events.shape[1] == 0:
+            return []
+        t_ev, r_ev = events
+        # pair each event with every occurrence of its row (rows have a few occurrences)
+        by_row = np.argsort(self.rows, kind="stable")
+        lo = np.searchsorted(self.rows[by_row], r_ev, side="left")
+        hi = np.searchsorted(self.rows[by_row], r_ev, side="right")
+        count = hi - lo
+        event = np.repeat(np.arange(len(t_ev)), count)
+        first = np.repeat(np.cumsum(count) - count, count)
+        occ = by_row[np.repeat(lo, count) + np.arange(count.sum()) - first]
+        t = t_ev[event]
+        active = (self.start[occ] <= t) & (t < self.end[occ])
+        now = np.where(t < self.licence[occ], self.severity[occ], self.after_licence[occ])
+        level = np.zeros(len(t_ev))  # summed in occurrence order, from 0 (as np.add.at does)
+        (np.add if additive else np.maximum).at(level, event[active], now[active])
+        cuts = np.flatnonzero(np.diff(t_ev)) + 1
+        return [
+            (int(ts[0]), rs, lv)
+            for ts, rs, lv in zip(
+                np.split(t_ev, cuts), np.split(r_ev, cuts), np.split(level, cuts), strict=True
+            )
+        ]
+
 
 def compile_specs(s: Scenario, world: World) -> list[Spec]:
     group_of = {m: g for g, grp in s.groups.items() for m in grp.members}
@@ -258,22 +291,12 @@ class Disruptions:
     def process(self, env, j: int):
         """SimPy process: at each tick where disruption j starts, ends or is licensed, update."""
         occ = self.plan[self.specs[j].name]
-        is_demand = self.specs[j].kind == "demand_shock"
-        for tick in occ.change_ticks():
+        for tick, rows, level in occ.timeline(self.specs[j].kind == "demand_shock"):
             if tick >= self.world.n_ticks:
                 break
             if tick > env.now:
                 yield env.timeout(tick - env.now)
-            hit = (occ.start == tick) | (occ.end == tick) | (occ.licence == tick)
-            rows = np.unique(occ.rows[hit])
-            active = (occ.start <= tick) & (tick < occ.end) & np.isin(occ.rows, rows)
-            now = np.where(tick < occ.licence, occ.severity, occ.after_licence)
-            current = np.zeros(self.market.n)
-            if is_demand:
-                np.add.at(current, occ.rows[active], now[active])
-            else:
-                np.maximum.at(current, occ.rows[active], now[active])
-            self.level[rows, j] = current[rows]
+            self.level[rows, j] = level
             self.apply(rows)
 
     def apply(self, rows: np.ndarray) -> None:

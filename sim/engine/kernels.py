@@ -30,10 +30,12 @@ def sizes(B: int, S: int, P: int, M: int) -> tuple:
     return ((0,) * B, (0,) * S, (0,) * P, (0,) * M)
 
 
-@njit(cache=True, error_model="numpy")
-def water_fill_row(avail, need, amount, allowed, out):
-    """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible,
-    writing x into `out` (docs/model.md section 4).
+@njit(cache=True, error_model="numpy", inline="always")
+def water_fill_row(avail, need, amount, masks, m, out):
+    """Share `amount` among the blocs allowed by flow layer m (`masks[m]`) so that
+    (avail + x) / need is as equal as possible, writing x into `out` (docs/model.md
+    section 4). Inlined where it is called, and given the layer's index rather than its row
+    of `masks`: a call and an array view per layer cost as much as the arithmetic.
 
     The scarcest blocs are topped up first, to a common level L where
     sum_b max(0, L*need_b - avail_b) = amount. For each bloc j, pouring everything into the
@@ -47,7 +49,7 @@ def water_fill_row(avail, need, amount, allowed, out):
     last = -1
     for b in range(B):
         out[b] = 0.0
-        if allowed[b]:
+        if masks[m, b]:
             count += 1
             last = b
     if count == 0 or amount == 0.0:
@@ -57,13 +59,13 @@ def water_fill_row(avail, need, amount, allowed, out):
         return
     L = np.inf
     for j in range(B):
-        if not allowed[j]:
+        if not masks[m, j]:
             continue
         level_j = avail[j] / max(need[j], TINY)
         sa = 0.0
         sn = 0.0
         for b in range(B):
-            if allowed[b] and avail[b] / max(need[b], TINY) <= level_j:
+            if masks[m, b] and avail[b] / max(need[b], TINY) <= level_j:
                 sa += avail[b]
                 sn += max(need[b], TINY)
         guess = (amount + sa) / sn
@@ -71,7 +73,7 @@ def water_fill_row(avail, need, amount, allowed, out):
             L = guess
     total = 0.0
     for b in range(B):
-        if allowed[b]:
+        if masks[m, b]:
             share = max(L * max(need[b], TINY) - avail[b], 0.0)
             out[b] = share
             total += share
@@ -83,8 +85,9 @@ def water_fill_row(avail, need, amount, allowed, out):
 @njit(cache=True, error_model="numpy")
 def water_fill_rows(avail, need, amount, allowed, out):
     """`water_fill_row` for each row of [rows, B] arrays."""
+    masks = allowed.reshape(1, -1)
     for i in range(avail.shape[0]):
-        water_fill_row(avail[i], need[i], amount[i], allowed, out[i])
+        water_fill_row(avail[i], need[i], amount[i], masks, 0, out[i])
 
 
 @njit(cache=True, error_model="numpy")
@@ -234,7 +237,7 @@ def supply(
                         pool += widths[r, k, s - 1, m, p] * produced[p]
                     pools[m] = pool
                 for m in range(M):
-                    water_fill_row(got, want_feed, pools[m], masks[m], x)
+                    water_fill_row(got, want_feed, pools[m], masks, m, x)
                     take = 0.0
                     for b in range(B):
                         # feed beyond refining capacity is not taken
@@ -331,7 +334,7 @@ def trade(
                     pool += widths_last[r, k, m, p] * produced[r, k, p]
                 for b in range(B):
                     base[b] = avail[b] + delivered[r, k, b] - direct[r, k, b]
-                water_fill_row(base, need, pool, masks[m], x)
+                water_fill_row(base, need, pool, masks, m, x)
                 for b in range(B):
                     delivered[r, k, b] += x[b]
             for b in range(B):
@@ -376,12 +379,13 @@ def trade(
 
 @njit(cache=True, error_model="numpy")
 def concentration(
-    y, delivered, keep, merge_k, merge_s, merge_src, merge_dst, last_bloc, varies, hhi, ir
+    y, delivered, keep, merge_lo, merge_hi, merge_src, merge_dst, last_bloc, varies, hhi, ir
 ):
     """HHI of each stage's production by country (0-10,000) and each bloc's net import
     reliance at the last stage (docs/model.md section 11.1), for output y [R,K,S,P] and
     deliveries [R,K,B]. `keep` zeroes atomised slots; the merges add a slot's output to another
-    (new capacity of a one-country bloc to that country). Writes hhi [R,K,S], ir [R,K,B];
+    (new capacity of a one-country bloc to that country): those of stage s of commodity k are
+    merge_src/merge_dst[merge_lo[k, s]:merge_hi[k, s]]. Writes hhi [R,K,S], ir [R,K,B];
     rows of a commodity that does not vary (`varies[k]` false) are copied from the first."""
     R, K, S, P = y.shape
     B = delivered.shape[2]
@@ -400,9 +404,8 @@ def concentration(
                 for p in range(P):
                     total += y[r, k, s, p]
                     yc[p] = y[r, k, s, p] * keep[k, s, p]
-                for i in range(merge_k.shape[0]):
-                    if merge_k[i] == k and merge_s[i] == s:
-                        yc[merge_dst[i]] += y[r, k, s, merge_src[i]]
+                for i in range(merge_lo[k, s], merge_hi[k, s]):
+                    yc[merge_dst[i]] += y[r, k, s, merge_src[i]]
                 squares = 0.0
                 for p in range(P):
                     squares += yc[p] * yc[p]
