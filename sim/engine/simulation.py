@@ -111,6 +111,21 @@ def run_batch(
 ) -> BatchResult:
     """Simulate the given replication indices together; row i is replication replications[i].
     `option` names one of the scenario's options: the policies it switches on act."""
+    with cyclic_gc_paused():
+        return _run_batch(
+            scenario, replications, seed, world=world, keep_paths=keep_paths, option=option
+        )
+
+
+def _run_batch(
+    scenario: Scenario,
+    replications: np.ndarray,
+    seed: int,
+    *,
+    world: World | None = None,
+    keep_paths: bool = False,
+    option: str | None = None,
+) -> BatchResult:
     world = world or compile_world(scenario)
     replications = np.asarray(replications, dtype=np.int64)
     n = len(replications)
@@ -153,8 +168,7 @@ def run_batch(
         if world.investment_response[k] > 0:
             env.process(_investment(env, market, k, world.n_ticks))
     env.process(_clock(env, market, recorder, world.n_ticks, instruments, effects, ledger))
-    with cyclic_gc_paused():
-        env.run(until=world.n_ticks)
+    env.run(until=world.n_ticks)
     result = recorder.result(replications)
     for inst in instruments:
         for (commodity, metric), values in inst.report().items():

@@ -20,8 +20,7 @@ from scipy import stats
 from ..results import Results
 from ..results.results import REPR_ROWS
 from ..scenario import LoadedScenario
-from .executors import shared_workers
-from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_replications
+from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_options
 
 DIFFERENCE_METRICS = (
     "peak_price_multiple",
@@ -149,24 +148,8 @@ def compare_options(
         raise ValueError(f"no option named {unknown[0]!r} in {loaded.path} (options: {known})")
     baseline = baseline_option(loaded) or BASE
     order = [baseline] + [o for o in chosen if o != baseline]
-    results: dict[str, Results] = {}
-    # every option runs on the same workers, started once
-    with shared_workers(
-        execution.get("executor", "inline"), execution.get("workers"), execution.get("scheduler")
-    ) as shared:
-        base = run_replications(
-            loaded, reps, seed, block_size=block_size, option=baseline, shared=shared, **execution
-        )
-        results[baseline] = base
-        for option in order[1:]:
-            results[option] = run_replications(
-                loaded,
-                reps,
-                seed,
-                block_size=block_size,
-                option=option,
-                baseline_shortfall=base.metrics["shortfall_t"],
-                shared=shared,
-                **execution,
-            )
+    # one stream of blocks over every option, on workers started once
+    results = run_options(
+        loaded, order, reps, seed, baseline=baseline, block_size=block_size, **execution
+    )
     return Comparison(loaded, results, baseline)

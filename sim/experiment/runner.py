@@ -45,25 +45,11 @@ def default_option(loaded: LoadedScenario) -> str:
     return next(iter(loaded.scenario.options), BASE)
 
 
-def _simulate(
-    loaded,
-    world,
-    reps,
-    seed,
-    block_size,
-    keep_paths,
-    option,
-    *,
-    executor: str = "inline",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: Progress | None = None,
-    shared: SharedWorkers | None = None,
-):
-    """Yield the blocks' `BatchResult`s in replication order, as they finish."""
+def _blocks(loaded, reps, seed, block_size, keep_paths, option) -> list[tuple]:
+    """The tasks' arguments for the blocks of one option, in replication order."""
     size = block_size or DEFAULT_BLOCK
     engine_option = None if option == BASE else option
-    blocks = [
+    return [
         (
             loaded.scenario,
             np.arange(first, min(first + size, reps)),
@@ -73,6 +59,19 @@ def _simulate(
         )
         for first in range(0, reps, size)
     ]
+
+
+def _iter_results(
+    world,
+    blocks: list[tuple],
+    *,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    shared: SharedWorkers | None = None,
+):
+    """Yield the blocks' `BatchResult`s in the order given, as they finish."""
     # In this process the compiled world is shared by every block; elsewhere each block
     # compiles its own from the scenario (cheap, and the same arrays).
     task = (
@@ -86,6 +85,13 @@ def _simulate(
         scheduler=scheduler,
         progress=progress,
         shared=shared,
+    )
+
+
+def _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
+    """Yield the blocks' `BatchResult`s of one option in replication order, as they finish."""
+    return _iter_results(
+        world, _blocks(loaded, reps, seed, block_size, keep_paths, option), **run_on
     )
 
 
@@ -119,9 +125,7 @@ def run_replications(
     if reps < 1:
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
-    if option != BASE and option not in loaded.scenario.options:
-        known = ", ".join(loaded.scenario.options) or "none: the scenario has no options"
-        raise ValueError(f"no option named {option!r} in {loaded.path} (options: {known})")
+    _check_option(loaded, option)
     if shared is None:
         with shared_workers(executor, workers, scheduler) as shared:
             return run_replications(
@@ -169,3 +173,82 @@ def run_replications(
         timings=timings,
         baseline_shortfall=baseline,
     )
+
+
+def _check_option(loaded: LoadedScenario, option: str) -> None:
+    if option != BASE and option not in loaded.scenario.options:
+        known = ", ".join(loaded.scenario.options) or "none: the scenario has no options"
+        raise ValueError(f"no option named {option!r} in {loaded.path} (options: {known})")
+
+
+def run_options(
+    loaded: LoadedScenario,
+    options: list[str],
+    reps: int = DEFAULT_REPS,
+    seed: int = DEFAULT_SEED,
+    *,
+    baseline: str,
+    block_size: int | None = None,
+    keep_paths: bool = False,
+    shared: SharedWorkers | None = None,
+    **run_on,
+) -> dict[str, Results]:
+    """Several options on the same replications, as one stream of blocks: the first blocks of
+    an option start as soon as a worker is free of the last blocks of the one before, where
+    running the options one after another would leave workers waiting at the end of each
+    (docs/performance.md). `baseline` (one of `options`, with no policies) gives the other
+    options their `cost_per_tonne_avoided`. Results are those of `run_replications` for each
+    option; `progress` counts the blocks of all the options together. Each option's
+    `simulate_s` is the time from the previous option's last block to its own."""
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    for option in options:
+        _check_option(loaded, option)
+    if baseline not in options or (baseline != BASE and loaded.scenario.options[baseline]):
+        raise ValueError(f"the baseline {baseline!r} must be one of the options, without policies")
+    if shared is None:
+        executor, workers = run_on.get("executor", "inline"), run_on.get("workers")
+        with shared_workers(executor, workers, run_on.get("scheduler")) as shared:
+            return run_options(
+                loaded,
+                options,
+                reps,
+                seed,
+                baseline=baseline,
+                block_size=block_size,
+                keep_paths=keep_paths,
+                shared=shared,
+                **run_on,
+            )
+    t0 = time.perf_counter()
+    world = compile_world(loaded.scenario)
+    by_option = {o: _blocks(loaded, reps, seed, block_size, keep_paths, o) for o in options}
+    # one stream; but options of one block each go one by one, so that each runs in this
+    # process unless workers are already up (a pool would cost more than it saves)
+    single = all(len(blocks) == 1 for blocks in by_option.values())
+    streams = [[o] for o in options] if single else [options]
+    mergers = {option: BlockMerger(total=reps) for option in options}
+    simulated: dict[str, float] = {}
+    last = t0
+    for stream in streams:
+        owner = [o for o in stream for _ in by_option[o]]
+        blocks = [b for o in stream for b in by_option[o]]
+        done = _iter_results(world, blocks, shared=shared, **run_on)
+        for option, block in zip(owner, done, strict=True):
+            mergers[option].add(block)
+            if mergers[option].count == reps:
+                now = time.perf_counter()
+                simulated[option] = now - last
+                last = now
+    results: dict[str, Results] = {}
+    for option in [baseline] + [o for o in options if o != baseline]:
+        has_policies = option != BASE and bool(loaded.scenario.options[option])
+        results[option] = mergers[option].results(
+            loaded,
+            world,
+            seed=seed,
+            option=option,
+            timings={"simulate_s": simulated[option]},
+            baseline_shortfall=results[baseline].metrics["shortfall_t"] if has_policies else None,
+        )
+    return {option: results[option] for option in options}

@@ -1,5 +1,6 @@
 """The engine's invariants: mass balance, batching, directions, price split, reproducibility."""
 
+import gc
 import itertools
 from pathlib import Path
 
@@ -158,3 +159,23 @@ def test_a_lazy_stream_draws_what_its_stream_draws_and_only_when_asked():
     assert [draw(triangular, lazy, years=True) for _ in range(3)] == [
         draw(triangular, eager, years=True) for _ in range(3)
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_pauses_the_cyclic_gc_and_leaves_it_as_it_found_it(small, monkeypatch, enabled):
+    seen = []
+    clear = Market.clear
+
+    def spy(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return clear(self, *args, **kwargs)
+
+    monkeypatch.setattr(Market, "clear", spy)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        run_batch(small.scenario, np.arange(2), 1)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen and not any(seen)

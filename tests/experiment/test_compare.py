@@ -137,3 +137,28 @@ def test_a_single_block_runs_without_starting_workers(with_options, monkeypatch)
 
     monkeypatch.setattr(executors, "_process_pool", refuse)
     compare_options(sim.load(with_options), reps=4, seed=3, executor="processes", workers=2)
+
+
+@pytest.mark.parametrize(("reps", "streams"), [(8, [6]), (4, [1, 1, 1])])
+def test_options_of_several_blocks_go_in_one_stream(with_options, monkeypatch, reps, streams):
+    """Blocks of the next option start while the last ones of the option before still run;
+    options of one block each go one by one (each inline)."""
+    from sim.experiment import runner
+
+    seen = []
+    real = runner._iter_results
+
+    def spy(world, blocks, **run_on):
+        seen.append(len(blocks))
+        return real(world, blocks, **run_on)
+
+    monkeypatch.setattr(runner, "_iter_results", spy)
+    compare_options(sim.load(with_options), reps=reps, seed=3, block_size=4)
+    assert seen == streams
+
+
+def test_run_options_wants_a_baseline_without_policies(with_options):
+    from sim.experiment.runner import run_options
+
+    with pytest.raises(ValueError, match="the baseline 'reserve' must be one of the options"):
+        run_options(sim.load(with_options), ["do-nothing", "reserve"], 4, baseline="reserve")
