@@ -30,64 +30,97 @@ def sizes(B: int, S: int, P: int, M: int) -> tuple:
     return ((0,) * B, (0,) * S, (0,) * P, (0,) * M)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def water_fill_row(avail, need, amount, masks, m, out):
-    """Share `amount` among the blocs allowed by flow layer m (`masks[m]`) so that
-    (avail + x) / need is as equal as possible, writing x into `out` (docs/model.md
-    section 4). Inlined where it is called, and given the layer's index rather than its row
-    of `masks`: a call and an array view per layer cost as much as the arithmetic.
+OFFSET, START, NEED, POURED, BASE, X = range(6)
+"""Rows of the scratch array `work` [6, B] of `pour_layers`."""
+POOL, USED = range(2)
+"""Rows of its array `layer` [2, M]."""
 
-    The scarcest blocs are topped up first, to a common level L where
-    sum_b max(0, L*need_b - avail_b) = amount. For each bloc j, pouring everything into the
-    blocs whose level avail/need is at most j's gives L_j = (amount + sum avail) / (sum need)
-    over that set. Every such guess is at least the true level (too small a set overfills,
-    too large a set averages in a level above L) and the right set gives L exactly, so
-    L = min_j L_j: no sorting. The result is rescaled to sum to `amount` exactly.
-    """
-    B = avail.shape[0]
-    count = 0
-    last = -1
-    for b in range(B):
-        out[b] = 0.0
-        if masks[m, b]:
-            count += 1
-            last = b
-    if count == 0 or amount == 0.0:
-        return
-    if count == 1:
-        out[last] = amount
-        return
-    L = np.inf
-    for j in range(B):
-        if not masks[m, j]:
-            continue
-        level_j = avail[j] / max(need[j], TINY)
-        sa = 0.0
-        sn = 0.0
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def pour_layers(work, layer, masks, clip, sizes):
+    """Pour the flow layers one after another into the blocs, each layer m
+    (`layer[POOL, m]` tonnes) among the blocs its mask allows, so that the levels
+    (offset + poured - start) / need come out as equal as possible (docs/model.md section 4).
+    The rows of `work` [6, B] hold offset, start, need and poured (updated: what each bloc
+    has got so far), and scratch. With `clip`, a bloc takes no more than it needs
+    (need - poured), and `layer[USED, m]` is the share of layer m taken.
+
+    The water fill of one layer: the scarcest blocs are topped up first, to a common level L
+    where sum_b max(0, L*need_b - base_b) = amount. For each bloc j, pouring everything into
+    the blocs whose level base/need is at most j's gives L_j = (amount + sum base) / (sum
+    need) over that set. Every such guess is at least the true level (too small a set
+    overfills, too large a set averages in a level above L) and the right set gives L
+    exactly, so L = min_j L_j: no sorting. The result is rescaled to sum to the amount
+    exactly.
+
+    Called for each replication and commodity, so it is written for a cheap call: its
+    arrays come packed in two, it is compiled without reference counting (`_nrt=False`),
+    and `sizes` (as in `supply`) makes the numbers of blocs and layers constants."""
+    B, M = len(sizes[0]), len(sizes[3])
+    for m in range(M):
+        amount = layer[POOL, m]
+        count = 0
+        last = -1
         for b in range(B):
-            if masks[m, b] and avail[b] / max(need[b], TINY) <= level_j:
-                sa += avail[b]
-                sn += max(need[b], TINY)
-        guess = (amount + sa) / sn
-        if guess < L:
-            L = guess
-    total = 0.0
-    for b in range(B):
-        if masks[m, b]:
-            share = max(L * max(need[b], TINY) - avail[b], 0.0)
-            out[b] = share
-            total += share
-    scale = amount / total if total > 0 else 0.0
-    for b in range(B):
-        out[b] *= scale
+            work[X, b] = 0.0
+            work[BASE, b] = work[OFFSET, b] + work[POURED, b] - work[START, b]
+            if masks[m, b]:
+                count += 1
+                last = b
+        if count == 1:
+            work[X, last] = amount
+        elif count > 1 and amount != 0.0:
+            L = np.inf
+            for j in range(B):
+                if not masks[m, j]:
+                    continue
+                level_j = work[BASE, j] / max(work[NEED, j], TINY)
+                sa = 0.0
+                sn = 0.0
+                for b in range(B):
+                    if masks[m, b] and work[BASE, b] / max(work[NEED, b], TINY) <= level_j:
+                        sa += work[BASE, b]
+                        sn += max(work[NEED, b], TINY)
+                guess = (amount + sa) / sn
+                if guess < L:
+                    L = guess
+            total = 0.0
+            for b in range(B):
+                if masks[m, b]:
+                    share = max(L * max(work[NEED, b], TINY) - work[BASE, b], 0.0)
+                    work[X, b] = share
+                    total += share
+            scale = amount / total if total > 0 else 0.0
+            for b in range(B):
+                work[X, b] *= scale
+        take = 0.0
+        for b in range(B):
+            xb = work[X, b]
+            if clip:
+                xb = min(xb, max(work[NEED, b] - work[POURED, b], 0.0))
+            work[POURED, b] += xb
+            take += xb
+        layer[USED, m] = take / amount if amount > 0 else 0.0
 
 
 @njit(cache=True, error_model="numpy")
-def water_fill_rows(avail, need, amount, allowed, out):
-    """`water_fill_row` for each row of [rows, B] arrays."""
+def water_fill_rows(avail, need, amount, allowed, out, sizes):
+    """Share amount[i] among the allowed blocs so that (avail + x) / need is as equal as
+    possible, for each row i of [rows, B] arrays: `pour_layers` with one layer
+    (`sizes(B, 1, 1, 1)`)."""
+    B = len(sizes[0])
     masks = allowed.reshape(1, -1)
+    work = np.zeros((6, B))
+    layer = np.empty((2, 1))
     for i in range(avail.shape[0]):
-        water_fill_row(avail[i], need[i], amount[i], masks, 0, out[i])
+        for b in range(B):
+            work[OFFSET, b] = avail[i, b]
+            work[NEED, b] = need[i, b]
+            work[POURED, b] = 0.0
+        layer[POOL, 0] = amount[i]
+        pour_layers(work, layer, masks, False, sizes)
+        for b in range(B):
+            out[i, b] = work[X, b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -172,11 +205,12 @@ def supply(
     desired = np.empty((S, P))
     produced = np.empty(P)
     upstream = np.empty(P)
-    want_feed = np.empty(B)
-    got = np.empty(B)
-    x = np.empty(B)
-    pools = np.empty(M)
-    used_share = np.empty(M)
+    work = np.zeros((6, B))  # for `pour_layers`: offset and start stay zero
+    want_feed = work[NEED]
+    got = work[POURED]
+    layer = np.empty((2, M))
+    pools = layer[POOL]
+    used_share = layer[USED]
     for r in range(R):
         for k in range(K):
             if r > 0 and not varies[k]:  # every row is the first: see the docstring
@@ -236,15 +270,8 @@ def supply(
                     for p in range(P):
                         pool += widths[r, k, s - 1, m, p] * produced[p]
                     pools[m] = pool
-                for m in range(M):
-                    water_fill_row(got, want_feed, pools[m], masks, m, x)
-                    take = 0.0
-                    for b in range(B):
-                        # feed beyond refining capacity is not taken
-                        xb = min(x[b], max(want_feed[b] - got[b], 0.0))
-                        got[b] += xb
-                        take += xb
-                    used_share[m] = take / pools[m] if pools[m] > 0 else 0.0
+                # feed beyond refining capacity is not taken
+                pour_layers(work, layer, masks, True, sizes)
                 total = 0.0
                 for p in range(P):  # upstream producers curtail to what downstream takes
                     taken = 0.0
@@ -315,10 +342,13 @@ def trade(
     is computed, as in `supply`."""
     R, K = stock.shape[:2]
     B, P, M = len(sizes[0]), len(sizes[2]), len(sizes[3])
-    avail = np.empty(B)
-    need = np.empty(B)
-    base = np.empty(B)
-    x = np.empty(B)
+    work = np.empty((6, B))  # for `pour_layers`
+    avail = work[OFFSET]
+    need = work[NEED]
+    start = work[START]
+    got = work[POURED]
+    layer = np.empty((2, M))
+    pools = layer[POOL]
     for r in range(R):
         for k in range(K):
             if r > 0 and not varies[k]:  # every row is the first: see the docstring
@@ -327,16 +357,16 @@ def trade(
                 recycled[r, k, b] = rec_share[r, k, b] * last_use[r, k, b] * dt
                 avail[b] = stock[r, k, b] + recycled[r, k, b] + release[r, k, b] + direct[r, k, b]
                 need[b] = wanted[r, k, b] + target_stock[k, b] + plan[r, k, b]
-                delivered[r, k, b] = direct[r, k, b]
+                start[b] = direct[r, k, b]
+                got[b] = direct[r, k, b]
             for m in range(M):
                 pool = 0.0
                 for p in range(P):
                     pool += widths_last[r, k, m, p] * produced[r, k, p]
-                for b in range(B):
-                    base[b] = avail[b] + delivered[r, k, b] - direct[r, k, b]
-                water_fill_row(base, need, pool, masks, m, x)
-                for b in range(B):
-                    delivered[r, k, b] += x[b]
+                pools[m] = pool
+            pour_layers(work, layer, masks, False, sizes)
+            for b in range(B):
+                delivered[r, k, b] = got[b]
             for b in range(B):
                 have = avail[b] + delivered[r, k, b] - direct[r, k, b]
                 asked = wanted[r, k, b] + plan[r, k, b]

@@ -22,7 +22,7 @@ def water_fill(
     """Share `amount` among the allowed blocs so that (avail + x) / need is as equal as possible.
 
     Arrays are [..., B] except `amount` [...]; `allowed` is a boolean [B]. Returns x [..., B]
-    >= 0 with sum_b x = amount. The array form of `kernels.water_fill_row`, which the
+    >= 0 with sum_b x = amount. The array form of `kernels.pour_layers`, which the
     clearing calls for each replication and commodity.
     """
     avail, need = np.broadcast_arrays(np.asarray(avail, float), np.asarray(need, float))
@@ -36,6 +36,7 @@ def water_fill(
         np.ascontiguousarray(amounts),
         np.asarray(allowed, dtype=np.bool_),
         out,
+        kernels.sizes(B, 1, 1, 1),
     )
     return out.reshape(avail.shape)
 
