@@ -191,15 +191,17 @@ def _processes(
     if pool is None:
         pool = _process_pool(min(workers or cpu_count(), len(blocks)))
     n = pool._max_workers
-    submitted = []
+    submitted: set = set()  # not yet finished: a finished future holds its block's result
 
     def submit(args: tuple):
         future = pool.submit(task, *args)
-        submitted.append(future)
+        submitted.add(future)
         return future
 
     def wait_any(futures: set) -> set:
-        return wait(futures, return_when=FIRST_COMPLETED).done
+        done = wait(futures, return_when=FIRST_COMPLETED).done
+        submitted.difference_update(done)
+        return done
 
     try:
         yield from _in_order(submit, wait_any, lambda f: f.result(), blocks, WINDOW * n, progress)
@@ -248,7 +250,7 @@ def _dask(
         raise ImportError(DASK_MISSING) from exc
     own = client is None
     cluster = None
-    submitted = []
+    submitted: set = set()  # not yet finished: a finished future holds its block's result
     try:
         if client is None:
             client, cluster = _dask_client(workers, scheduler, len(blocks))
@@ -256,17 +258,19 @@ def _dask(
 
         def submit(args: tuple):
             future = client.submit(task, *args, pure=False)
-            submitted.append(future)
+            submitted.add(future)
             return future
 
         def wait_any(futures: set) -> set:
-            return set(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+            done = set(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+            submitted.difference_update(done)
+            return done
 
         yield from _in_order(submit, wait_any, lambda f: f.result(), blocks, WINDOW * n, progress)
     except BaseException:
         if client is not None and submitted:
             with contextlib.suppress(Exception):  # the error that stopped the run matters more
-                client.cancel(submitted)
+                client.cancel(list(submitted))
         raise
     finally:
         if own and client is not None:

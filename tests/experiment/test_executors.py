@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,11 @@ def square(x: int, delay: float = 0.0) -> int:
     """A trivial top-level task (picklable by reference) that may take its time."""
     time.sleep(delay)
     return x * x
+
+
+def block_of(x: int) -> np.ndarray:
+    """A top-level task whose result can be watched with a weak reference."""
+    return np.full(1000, float(x))
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +259,23 @@ def test_merging_into_preallocated_rows_equals_joining_them(small):
     short.add(blocks[0])
     with pytest.raises(ValueError, match="expected 9 replications, got 3"):
         short.results(small, world, seed=SEED, option="base", timings={})
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_a_result_is_let_go_once_handed_over(executor, request):
+    """Memory holds the blocks in flight, not every block run so far: once the caller has
+    dropped a block's result, the executor keeps it alive no longer than until the next
+    one comes (the pool's own threads hold the last result they handled)."""
+    from sim.experiment.executors import iter_blocks
+
+    scheduler = None
+    if executor == "dask":
+        scheduler = request.getfixturevalue("dask_cluster").scheduler_address
+    handed = []
+    for result in iter_blocks(
+        block_of, [(i,) for i in range(8)], executor=executor, workers=2, scheduler=scheduler
+    ):
+        handed.append(weakref.ref(result))
+        del result
+        assert sum(ref() is not None for ref in handed) <= 2
+    assert len(handed) == 8
