@@ -3,6 +3,7 @@ count, and cost against replications × horizon.
 
     python benchmarks/experiment.py compare [--reps 1000] [--workers 2] [--repeat 1]
     python benchmarks/experiment.py memory  [--reps 1000,10000,100000] [--repeat 1]
+                                            [--executor inline|processes] [--workers 2]
     python benchmarks/experiment.py scaling [--reps 250,500,1000,2000] [--years 2,5,10] [--repeat 1]
 
 Every figure is the median of `--repeat` runs with its range (min-max): the machines are
@@ -12,9 +13,10 @@ had, so over repeats it is the peak of them all.
 
 - compare: `sim.compare` of a scenario with at least three options on the flagship world
   (`allied-stockpiles.yaml`: the flagship has no options of its own), executor "processes".
-- memory: `sim.run` of the flagship, executor "inline", default blocks, each count in a
-  fresh interpreter so that its peak RSS is its own; beside it, the bytes the per-replication
-  metrics need (they grow with the count by design; nothing else should).
+- memory: `sim.run` of the flagship, executor "inline" (or "processes" with
+  `--executor processes`: the parent's peak RSS, and the largest worker's), default blocks,
+  each count in a fresh interpreter so that its peak RSS is its own; beside it, the bytes the
+  per-replication metrics need (they grow with the count by design; nothing else should).
 - scaling: `sim.run` of the flagship inline (default blocks) at each count and horizon
   (`--set horizon.years=Y`; the schema takes whole years), in seconds and in seconds per
   replication-year: a flat last column means the cost is linear in both.
@@ -141,23 +143,34 @@ def cmd_memory_one(args) -> None:
     """One count in this (fresh) interpreter: print a JSON line for the parent."""
     loaded = sim.load(FLAGSHIP)
     t0 = time.perf_counter()
-    r = sim.run(loaded, reps=args.reps, seed=1, executor="inline", block_size=args.block_size)
+    r = sim.run(
+        loaded,
+        reps=args.reps,
+        seed=1,
+        executor=args.executor,
+        workers=args.workers,
+        block_size=args.block_size,
+    )
     wall = time.perf_counter() - t0
     out = {
         "reps": args.reps,
         "wall_s": wall,
         "rss_mib": rss_mib(resource.RUSAGE_SELF),
+        "worker_rss_mib": rss_mib(resource.RUSAGE_CHILDREN),
         "per_rep_bytes": per_replication_bytes(r),
     }
     print(json.dumps(out))
 
 
 def cmd_memory(args) -> None:
+    pooled = args.executor != "inline"
     print(
-        f"memory: sim.run of {FLAGSHIP.relative_to(ROOT)}, executor inline, blocks of "
+        f"memory: sim.run of {FLAGSHIP.relative_to(ROOT)}, executor {args.executor}"
+        f"{f' ({args.workers} workers)' if pooled else ''}, blocks of "
         f"{args.block_size or 'default (500)'}, each count in a fresh interpreter"
     )
-    cmd = [sys.executable, __file__, "memory-one"]
+    cmd = [sys.executable, __file__, "memory-one", "--executor", args.executor]
+    cmd += ["--workers", str(args.workers)]
     if args.block_size:
         cmd += ["--block-size", str(args.block_size)]
     rows = []
@@ -171,17 +184,19 @@ def cmd_memory(args) -> None:
                 sys.exit(f"memory-one --reps {reps} failed:\n{done.stderr}")
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         rows.append(runs)
+    worker = f"  {'largest worker MiB':>18}" if pooled else ""
     print(
         f"{'replications':>12}  {'peak RSS MiB':>16}  {'per-rep metrics MiB':>19}  "
-        f"{'RSS less metrics MiB':>20}  {'wall s':>14}"
+        f"{'RSS less metrics MiB':>20}{worker}  {'wall s':>14}"
     )
     for runs in rows:
         reps = runs[0]["reps"]
         metrics = runs[0]["per_rep_bytes"] * reps / 2**20
         rss = [x["rss_mib"] for x in runs]
+        worker = f"  {spread([x['worker_rss_mib'] for x in runs], '{:,.0f}'):>18}" if pooled else ""
         print(
             f"{reps:>12,}  {spread(rss, '{:,.0f}'):>16}  {metrics:>19,.1f}  "
-            f"{spread([x - metrics for x in rss], '{:,.0f}'):>20}  "
+            f"{spread([x - metrics for x in rss], '{:,.0f}'):>20}{worker}  "
             f"{spread([x['wall_s'] for x in runs]):>14}"
         )
     print(
@@ -243,6 +258,14 @@ def main(argv: list[str] | None = None) -> None:
     one.add_argument("--reps", type=int, required=True)
     one.add_argument("--block-size", type=int, default=None)
     one.set_defaults(fn=cmd_memory_one)
+    for parser in (m, one):
+        parser.add_argument(
+            "--executor",
+            choices=("inline", "processes"),
+            default="inline",
+            help="inline: the engine alone; processes: the parent's memory as blocks come in",
+        )
+        parser.add_argument("--workers", type=int, default=2, help="for --executor processes")
 
     s = sub.add_parser("scaling", help="wall time against replications × horizon")
     s.add_argument("--reps", type=ints, default=ints("250,500,1000,2000"))

@@ -54,3 +54,17 @@ def test_engine_benchmark_prints_the_speed_up_of_batching():
     assert lines[1].startswith("4 replications in blocks of 500: median ")
     assert lines[2].startswith("one at a time (--block-size 1, 1 replications): median ")
     assert lines[3].startswith("speed-up of batching: ") and lines[3].endswith("x")
+
+
+def test_memory_on_processes_shows_the_workers_too():
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "memory", "--reps", "4", "--executor", "processes"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "executor processes (2 workers)" in lines[0]
+    assert "largest worker MiB" in lines[1]
+    assert lines[2].split()[0] == "4" and len(lines[2].split()) == 6
