@@ -110,6 +110,11 @@ class Market:
         self._zeros_kb = np.zeros((n, K, B))
         self._ones_kb = np.ones((n, K, B))
         self._zeros_ksp = np.zeros((n, K, S, P))
+        # the share of a gap that each lagged response closes in one tick [K]
+        self._smooth = 1 - np.exp(-self.dt / world.smoothing)
+        self._adjust = 1 - np.exp(-self.dt / world.adjustment)
+        self._sub_decay = np.exp(-self.dt / world.sub_reversal)
+        self._rec_step = 1 - np.exp(-self.dt / world.rec_lag)
         self.varies = np.ones(K, dtype=np.bool_)
         """Commodities whose replications may differ (set by `run_batch` from the disruptions
         and policies). The others are cleared in the first row only: their other rows in the
@@ -249,16 +254,16 @@ class Market:
             w.stock_exponent,
             w.floor_multiple,
             w.choke_multiple,
-            1 - np.exp(-dt / w.smoothing),
-            1 - np.exp(-dt / w.adjustment),
+            self._smooth,
+            self._adjust,
             w.sub_threshold,
             w.sub_rate,
             w.sub_max,
-            np.exp(-dt / w.sub_reversal),
+            self._sub_decay,
             w.rec_share,
             w.rec_max,
             w.rec_full,
-            1 - np.exp(-dt / w.rec_lag),
+            self._rec_step,
             self.varies,
             self._sizes,
             self.stock,
