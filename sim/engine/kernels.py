@@ -30,18 +30,18 @@ def sizes(B: int, S: int, P: int, M: int) -> tuple:
     return ((0,) * B, (0,) * S, (0,) * P, (0,) * M)
 
 
-OFFSET, START, NEED, POURED, BASE, X = range(6)
-"""Rows of the scratch array `work` [6, B] of `pour_layers`."""
+OFFSET, START, NEED, POURED, BASE, X, GUARD, LEVEL = range(8)
+"""Rows of the scratch array `work` [8, B] of `pour_layers`."""
 POOL, USED = range(2)
 """Rows of its array `layer` [2, M]."""
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@njit(cache=True, error_model="numpy", inline="always")
 def pour_layers(work, layer, masks, clip, sizes):
     """Pour the flow layers one after another into the blocs, each layer m
     (`layer[POOL, m]` tonnes) among the blocs its mask allows, so that the levels
     (offset + poured - start) / need come out as equal as possible (docs/model.md section 4).
-    The rows of `work` [6, B] hold offset, start, need and poured (updated: what each bloc
+    The rows of `work` [8, B] hold offset, start, need and poured (updated: what each bloc
     has got so far), and scratch. With `clip`, a bloc takes no more than it needs
     (need - poured), and `layer[USED, m]` is the share of layer m taken.
 
@@ -53,9 +53,12 @@ def pour_layers(work, layer, masks, clip, sizes):
     exactly, so L = min_j L_j: no sorting. The result is rescaled to sum to the amount
     exactly.
 
-    Called for each replication and commodity, so it is written for a cheap call: its
-    arrays come packed in two, it is compiled without reference counting (`_nrt=False`),
-    and `sizes` (as in `supply`) makes the numbers of blocs and layers constants."""
+    Called for each replication and commodity, so it is inlined where it is called, with
+    its arrays packed in two and `sizes` (as in `supply`) making the numbers of blocs and
+    layers constants. Pass it whole arrays made once per kernel call, not views made in the
+    loop: a view made per call, or an early return here, makes the compiled code count
+    references to the arrays at every call, which costs as much as the arithmetic (perf:
+    5% of a batch)."""
     B, M = len(sizes[0]), len(sizes[3])
     for m in range(M):
         amount = layer[POOL, m]
@@ -70,24 +73,26 @@ def pour_layers(work, layer, masks, clip, sizes):
         if count == 1:
             work[X, last] = amount
         elif count > 1 and amount != 0.0:
+            for b in range(B):  # each level once: divisions are most of the cost
+                work[GUARD, b] = max(work[NEED, b], TINY)
+                work[LEVEL, b] = work[BASE, b] / work[GUARD, b]
             L = np.inf
             for j in range(B):
                 if not masks[m, j]:
                     continue
-                level_j = work[BASE, j] / max(work[NEED, j], TINY)
                 sa = 0.0
                 sn = 0.0
                 for b in range(B):
-                    if masks[m, b] and work[BASE, b] / max(work[NEED, b], TINY) <= level_j:
+                    if masks[m, b] and work[LEVEL, b] <= work[LEVEL, j]:
                         sa += work[BASE, b]
-                        sn += max(work[NEED, b], TINY)
+                        sn += work[GUARD, b]
                 guess = (amount + sa) / sn
                 if guess < L:
                     L = guess
             total = 0.0
             for b in range(B):
                 if masks[m, b]:
-                    share = max(L * max(work[NEED, b], TINY) - work[BASE, b], 0.0)
+                    share = max(L * work[GUARD, b] - work[BASE, b], 0.0)
                     work[X, b] = share
                     total += share
             scale = amount / total if total > 0 else 0.0
@@ -110,7 +115,7 @@ def water_fill_rows(avail, need, amount, allowed, out, sizes):
     (`sizes(B, 1, 1, 1)`)."""
     B = len(sizes[0])
     masks = allowed.reshape(1, -1)
-    work = np.zeros((6, B))
+    work = np.zeros((8, B))
     layer = np.empty((2, 1))
     for i in range(avail.shape[0]):
         for b in range(B):
@@ -205,7 +210,7 @@ def supply(
     desired = np.empty((S, P))
     produced = np.empty(P)
     upstream = np.empty(P)
-    work = np.zeros((6, B))  # for `pour_layers`: offset and start stay zero
+    work = np.zeros((8, B))  # for `pour_layers`: offset and start stay zero
     want_feed = work[NEED]
     got = work[POURED]
     layer = np.empty((2, M))
@@ -342,7 +347,7 @@ def trade(
     is computed, as in `supply`."""
     R, K = stock.shape[:2]
     B, P, M = len(sizes[0]), len(sizes[2]), len(sizes[3])
-    work = np.empty((6, B))  # for `pour_layers`
+    work = np.empty((8, B))  # for `pour_layers`
     avail = work[OFFSET]
     need = work[NEED]
     start = work[START]
