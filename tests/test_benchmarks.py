@@ -9,13 +9,14 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "experiment.py"
 
 
-def test_scaling_prints_its_table():
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "scaling", "--reps", "4", "--years", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+def run(script: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=timeout
     )
+
+
+def test_scaling_prints_its_table():
+    out = run(SCRIPT, "scaling", "--reps", "4", "--years", "1")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[1].split() == [
@@ -31,24 +32,13 @@ def test_scaling_prints_its_table():
 
 
 def test_years_must_be_whole():
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "scaling", "--years", "2.5"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run(SCRIPT, "scaling", "--years", "2.5", timeout=60)
     assert out.returncode == 2
     assert "horizon.years takes whole years" in out.stderr
 
 
 def test_engine_benchmark_prints_the_speed_up_of_batching():
-    engine = SCRIPT.with_name("engine.py")
-    out = subprocess.run(
-        [sys.executable, str(engine), "--reps", "4", "--repeat", "1", "--singles", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run(SCRIPT.with_name("engine.py"), "--reps", "4", "--repeat", "1", "--singles", "1")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[1].startswith("4 replications in blocks of 500: median ")
@@ -57,12 +47,7 @@ def test_engine_benchmark_prints_the_speed_up_of_batching():
 
 
 def test_memory_on_processes_shows_the_workers_too():
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "memory", "--reps", "4", "--executor", "processes"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run(SCRIPT, "memory", "--reps", "4", "--executor", "processes")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "executor processes (2 workers)" in lines[0]

@@ -100,6 +100,7 @@ def policies_of(scenario: Scenario, option: str | None) -> list[str]:
     return list(scenario.options[option])
 
 
+@cyclic_gc_paused()
 def run_batch(
     scenario: Scenario,
     replications: np.ndarray,
@@ -111,21 +112,6 @@ def run_batch(
 ) -> BatchResult:
     """Simulate the given replication indices together; row i is replication replications[i].
     `option` names one of the scenario's options: the policies it switches on act."""
-    with cyclic_gc_paused():
-        return _run_batch(
-            scenario, replications, seed, world=world, keep_paths=keep_paths, option=option
-        )
-
-
-def _run_batch(
-    scenario: Scenario,
-    replications: np.ndarray,
-    seed: int,
-    *,
-    world: World | None = None,
-    keep_paths: bool = False,
-    option: str | None = None,
-) -> BatchResult:
     world = world or compile_world(scenario)
     replications = np.asarray(replications, dtype=np.int64)
     n = len(replications)

@@ -6,8 +6,10 @@ the block size: a block is only a batch of rows advanced by one SimPy calendar.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -126,45 +128,30 @@ def run_replications(
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
     _check_option(loaded, option)
-    if shared is None:
-        with shared_workers(executor, workers, scheduler) as shared:
-            return run_replications(
-                loaded,
-                reps,
-                seed,
-                block_size=block_size,
-                keep_paths=keep_paths,
-                option=option,
-                baseline_shortfall=baseline_shortfall,
-                executor=executor,
-                workers=workers,
-                scheduler=scheduler,
-                progress=progress,
-                shared=shared,
+    with _started(shared, executor, workers, scheduler) as shared:
+        t0 = time.perf_counter()
+        world = compile_world(loaded.scenario)
+        run_on = {
+            "executor": executor,
+            "workers": workers,
+            "scheduler": scheduler,
+            "progress": progress,
+            "shared": shared,
+        }
+        merger = BlockMerger(total=reps)
+        for block in _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
+            merger.add(block)
+        timings = {"simulate_s": time.perf_counter() - t0}
+        baseline = baseline_shortfall  # given by a comparison that already ran the baseline
+        base_name = baseline_option(loaded)
+        has_policies = option != BASE and bool(loaded.scenario.options[option])
+        if has_policies and baseline is None:
+            t1 = time.perf_counter()
+            base_blocks = _simulate(
+                loaded, world, reps, seed, block_size, False, base_name or BASE, **run_on
             )
-    t0 = time.perf_counter()
-    world = compile_world(loaded.scenario)
-    run_on = {
-        "executor": executor,
-        "workers": workers,
-        "scheduler": scheduler,
-        "progress": progress,
-        "shared": shared,
-    }
-    merger = BlockMerger(total=reps)
-    for block in _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
-        merger.add(block)
-    timings = {"simulate_s": time.perf_counter() - t0}
-    baseline = baseline_shortfall  # given by a comparison that already ran the baseline
-    base_name = baseline_option(loaded)
-    has_policies = option != BASE and bool(loaded.scenario.options[option])
-    if has_policies and baseline is None:
-        t1 = time.perf_counter()
-        base_blocks = _simulate(
-            loaded, world, reps, seed, block_size, False, base_name or BASE, **run_on
-        )
-        baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])  # streamed
-        timings["baseline_s"] = time.perf_counter() - t1
+            baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])
+            timings["baseline_s"] = time.perf_counter() - t1
     return merger.results(
         loaded,
         world,
@@ -173,6 +160,18 @@ def run_replications(
         timings=timings,
         baseline_shortfall=baseline,
     )
+
+
+@contextlib.contextmanager
+def _started(
+    shared: SharedWorkers | None, executor: str, workers: int | None, scheduler: str | None
+) -> Iterator[SharedWorkers]:
+    """`shared` if given, else workers started for this call and stopped after it."""
+    if shared is not None:
+        yield shared
+        return
+    with shared_workers(executor, workers, scheduler) as started:
+        yield started
 
 
 def _check_option(loaded: LoadedScenario, option: str) -> None:
@@ -206,40 +205,28 @@ def run_options(
         _check_option(loaded, option)
     if baseline not in options or (baseline != BASE and loaded.scenario.options[baseline]):
         raise ValueError(f"the baseline {baseline!r} must be one of the options, without policies")
-    if shared is None:
-        executor, workers = run_on.get("executor", "inline"), run_on.get("workers")
-        with shared_workers(executor, workers, run_on.get("scheduler")) as shared:
-            return run_options(
-                loaded,
-                options,
-                reps,
-                seed,
-                baseline=baseline,
-                block_size=block_size,
-                keep_paths=keep_paths,
-                shared=shared,
-                **run_on,
-            )
-    t0 = time.perf_counter()
-    world = compile_world(loaded.scenario)
-    by_option = {o: _blocks(loaded, reps, seed, block_size, keep_paths, o) for o in options}
-    # one stream; but options of one block each go one by one, so that each runs in this
-    # process unless workers are already up (a pool would cost more than it saves)
-    single = all(len(blocks) == 1 for blocks in by_option.values())
-    streams = [[o] for o in options] if single else [options]
-    mergers = {option: BlockMerger(total=reps) for option in options}
-    simulated: dict[str, float] = {}
-    last = t0
-    for stream in streams:
-        owner = [o for o in stream for _ in by_option[o]]
-        blocks = [b for o in stream for b in by_option[o]]
-        done = _iter_results(world, blocks, shared=shared, **run_on)
-        for option, block in zip(owner, done, strict=True):
-            mergers[option].add(block)
-            if mergers[option].count == reps:
-                now = time.perf_counter()
-                simulated[option] = now - last
-                last = now
+    executor, workers, scheduler = (run_on.get(k) for k in ("executor", "workers", "scheduler"))
+    with _started(shared, executor or "inline", workers, scheduler) as shared:
+        t0 = time.perf_counter()
+        world = compile_world(loaded.scenario)
+        by_option = {o: _blocks(loaded, reps, seed, block_size, keep_paths, o) for o in options}
+        # one stream; but options of one block each go one by one, so that each runs in this
+        # process unless workers are already up (a pool would cost more than it saves)
+        single = all(len(blocks) == 1 for blocks in by_option.values())
+        streams = [[o] for o in options] if single else [options]
+        mergers = {option: BlockMerger(total=reps) for option in options}
+        simulated: dict[str, float] = {}
+        last = t0
+        for stream in streams:
+            owner = [o for o in stream for _ in by_option[o]]
+            blocks = [b for o in stream for b in by_option[o]]
+            done = _iter_results(world, blocks, shared=shared, **run_on)
+            for option, block in zip(owner, done, strict=True):
+                mergers[option].add(block)
+                if mergers[option].count == reps:
+                    now = time.perf_counter()
+                    simulated[option] = now - last
+                    last = now
     results: dict[str, Results] = {}
     for option in [baseline] + [o for o in options if o != baseline]:
         has_policies = option != BASE and bool(loaded.scenario.options[option])
