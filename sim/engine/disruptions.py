@@ -103,9 +103,6 @@ class Occurrences:
     severity: np.ndarray = field(default_factory=lambda: np.zeros(0))
     after_licence: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
-    def change_ticks(self) -> np.ndarray:
-        return np.unique(np.concatenate([self.start, self.end, self.licence]))
-
     def timeline(self, additive: bool) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """(tick, rows, level) at every tick where a row's level changes: the rows where an
         occurrence starts, ends or is licensed then, in increasing order, and each one's

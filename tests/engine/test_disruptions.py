@@ -10,7 +10,7 @@ def scan(occ: Occurrences, additive: bool) -> list[tuple[int, np.ndarray, np.nda
     """The rule stated plainly: at each change tick, for the rows that change, aggregate the
     occurrences active then (largest severity, or the sum if additive; 0 with none)."""
     out = []
-    for tick in occ.change_ticks():
+    for tick in np.unique(np.concatenate([occ.start, occ.end, occ.licence])):
         hit = (occ.start == tick) | (occ.end == tick) | (occ.licence == tick)
         rows = np.unique(occ.rows[hit])
         level = []
