@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import kernels
+from . import kernels, layout
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
@@ -204,17 +204,17 @@ def indices(
     [R,K,S] and sr [R,K,S,B]. Values at padded stages are meaningless. `varies` [K] as
     `Market.varies`: HHI and reliance of the other commodities are taken from the first row."""
     R, K, S, _ = y.shape
-    hhi_ = np.empty((R, K, S))
-    ir_last = np.empty(delivered.shape)
+    hhi_ = layout.zeros(R, K, S)
+    ir_last = layout.zeros(*delivered.shape)
     kernels.concentration(
-        np.ascontiguousarray(y),
-        np.ascontiguousarray(delivered),
+        np.ascontiguousarray(layout.kernel(y)),
+        np.ascontiguousarray(layout.kernel(delivered)),
         d.keep,
         *d.merge_ranges,
         d.last_bloc,
         np.ones(K, dtype=np.bool_) if varies is None else varies,
-        hhi_,
-        ir_last,
+        layout.kernel(hhi_),
+        layout.kernel(ir_last),
     )
     out = {"hhi": hhi_}
     if d.sr_ok.any():  # the supply risk needs every stage's reliance
@@ -266,11 +266,11 @@ class DiagnosticRecorder:
         self.d = d
         T, (K, S, _, B) = world.n_ticks, world.shape
         self.ticks = 0
-        self.hhi_start = np.zeros((n, K, S))
-        self.hhi_sum = np.zeros((n, K, S))
-        self.hhi_peak = np.zeros((n, K, S))
-        self.ir_sum = np.zeros((n, K, B))
-        self.ir_peak = np.zeros((n, K, B))
+        self.hhi_start = layout.zeros(n, K, S)
+        self.hhi_sum = layout.zeros(n, K, S)
+        self.hhi_peak = layout.zeros(n, K, S)
+        self.ir_sum = layout.zeros(n, K, B)
+        self.ir_peak = layout.zeros(n, K, B)
         self.dp_sum = np.zeros((n, K, S)) if d.dp_ok.any() else None
         self.dp_peak = np.zeros((n, K, S)) if d.dp_ok.any() else None
         self.sr_stage_sum = np.zeros((n, K, S, B)) if d.sr_ok.any() else None
@@ -281,15 +281,16 @@ class DiagnosticRecorder:
 
     def record(self, tick: int, producer_output: np.ndarray, delivered: np.ndarray) -> None:
         x = indices(producer_output, delivered, self.d, self.varies)
+        rl = layout.kernel
         kernels.accumulate_diagnostics(
-            x["hhi"],
-            np.ascontiguousarray(x["import_reliance"][:, :, -1]),
+            rl(x["hhi"]),
+            np.ascontiguousarray(rl(x["import_reliance"][:, :, -1])),
             self.ticks == 0,
-            self.hhi_start,
-            self.hhi_sum,
-            self.hhi_peak,
-            self.ir_sum,
-            self.ir_peak,
+            rl(self.hhi_start),
+            rl(self.hhi_sum),
+            rl(self.hhi_peak),
+            rl(self.ir_sum),
+            rl(self.ir_peak),
             self.series["hhi"][tick],
             self.series["import_reliance"][tick],
         )

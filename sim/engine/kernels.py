@@ -31,17 +31,17 @@ def sizes(B: int, S: int, P: int, M: int) -> tuple:
 
 
 OFFSET, START, NEED, POURED, BASE, X, GUARD, LEVEL = range(8)
-"""Rows of the scratch array `work` [8, B] of `pour_layers`."""
+"""Rows of the scratch array `work` [8, B, R] of `pour_layers`."""
 POOL, USED = range(2)
-"""Rows of its array `layer` [2, M]."""
+"""Rows of its array `layer` [2, M, R]."""
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def pour_layers(work, layer, masks, clip, sizes):
+def pour_layers(nr, work, layer, masks, clip, sizes):
     """Pour the flow layers one after another into the blocs, each layer m
     (`layer[POOL, m]` tonnes) among the blocs its mask allows, so that the levels
     (offset + poured - start) / need come out as equal as possible (docs/model.md section 4).
-    The rows of `work` [8, B] hold offset, start, need and poured (updated: what each bloc
+    The rows of `work` [8, B, R] hold offset, start, need and poured (updated: what each bloc
     has got so far), and scratch. With `clip`, a bloc takes no more than it needs
     (need - poured), and `layer[USED, m]` is the share of layer m taken.
 
@@ -53,104 +53,115 @@ def pour_layers(work, layer, masks, clip, sizes):
     exactly, so L = min_j L_j: no sorting. The result is rescaled to sum to the amount
     exactly.
 
-    Called for each replication and commodity, so it is inlined where it is called, with
-    its arrays packed in two and `sizes` (as in `supply`) making the numbers of blocs and
-    layers constants. Pass it whole arrays made once per kernel call, not views made in the
-    loop: a view made per call, or an early return here, makes the compiled code count
-    references to the arrays at every call, which costs as much as the arithmetic (perf:
-    5% of a batch)."""
+    Each step is a loop over the first `nr` replications (the last axis), which compiles to
+    vector instructions; the choices a replication makes (which blocs are at most j's level)
+    are selections, not branches. The masks are the same for every replication, so the loops
+    over blocs and layers are branches on constants. Inlined where it is called, with
+    `sizes` (as in `supply`) making the numbers of blocs and layers constants; pass it whole
+    arrays made once per kernel call, not views made in the loop, or the compiled code counts
+    references at every call (docs/performance.md)."""
     B, M = len(sizes[0]), len(sizes[3])
+    offset, start, need, poured = work[OFFSET], work[START], work[NEED], work[POURED]
+    base, x, guard, level = work[BASE], work[X], work[GUARD], work[LEVEL]
     for m in range(M):
         amount = layer[POOL, m]
+        low = layer[USED, m]  # holds the level L until the share taken is known
         count = 0
         last = -1
         for b in range(B):
-            work[X, b] = 0.0
-            work[BASE, b] = work[OFFSET, b] + work[POURED, b] - work[START, b]
             if masks[m, b]:
                 count += 1
                 last = b
+        for b in range(B):
+            for r in range(nr):
+                x[b, r] = 0.0
+                base[b, r] = offset[b, r] + poured[b, r] - start[b, r]
         if count == 1:
-            work[X, last] = amount
-        elif count > 1 and amount != 0.0:
-            for b in range(B):  # each level once: divisions are most of the cost
-                work[GUARD, b] = max(work[NEED, b], TINY)
-                work[LEVEL, b] = work[BASE, b] / work[GUARD, b]
-            L = np.inf
+            for r in range(nr):
+                x[last, r] = amount[r]
+        elif count > 1:
+            for b in range(B):
+                if masks[m, b]:
+                    for r in range(nr):
+                        g = max(need[b, r], TINY)
+                        guard[b, r] = g
+                        level[b, r] = base[b, r] / g
+            for r in range(nr):
+                low[r] = np.inf
             for j in range(B):
                 if not masks[m, j]:
                     continue
-                sa = 0.0
-                sn = 0.0
+                for r in range(nr):
+                    sa = 0.0
+                    sn = 0.0
+                    for b in range(B):
+                        if masks[m, b]:
+                            inside = level[b, r] <= level[j, r]
+                            sa += base[b, r] if inside else 0.0
+                            sn += guard[b, r] if inside else 0.0
+                    guess = (amount[r] + sa) / sn
+                    low[r] = guess if guess < low[r] else low[r]
+            for r in range(nr):
+                total = 0.0
                 for b in range(B):
-                    if masks[m, b] and work[LEVEL, b] <= work[LEVEL, j]:
-                        sa += work[BASE, b]
-                        sn += work[GUARD, b]
-                guess = (amount + sa) / sn
-                if guess < L:
-                    L = guess
-            total = 0.0
+                    if masks[m, b]:
+                        share = max(low[r] * guard[b, r] - base[b, r], 0.0)
+                        x[b, r] = share
+                        total += share
+                scale = amount[r] / total if total > 0 else 0.0
+                pour = amount[r] != 0.0  # nothing to pour: every share stays zero
+                for b in range(B):
+                    x[b, r] = x[b, r] * scale if pour else 0.0
+        for r in range(nr):
+            take = 0.0
             for b in range(B):
-                if masks[m, b]:
-                    share = max(L * work[GUARD, b] - work[BASE, b], 0.0)
-                    work[X, b] = share
-                    total += share
-            scale = amount / total if total > 0 else 0.0
-            for b in range(B):
-                work[X, b] *= scale
-        take = 0.0
-        for b in range(B):
-            xb = work[X, b]
-            if clip:
-                xb = min(xb, max(work[NEED, b] - work[POURED, b], 0.0))
-            work[POURED, b] += xb
-            take += xb
-        layer[USED, m] = take / amount if amount > 0 else 0.0
+                xb = x[b, r]
+                if clip:
+                    xb = min(xb, max(need[b, r] - poured[b, r], 0.0))
+                poured[b, r] += xb
+                take += xb
+            low[r] = take / amount[r] if amount[r] > 0 else 0.0
 
 
 @njit(cache=True, error_model="numpy")
 def water_fill_rows(avail, need, amount, allowed, out, sizes):
     """Share amount[i] among the allowed blocs so that (avail + x) / need is as equal as
-    possible, for each row i of [rows, B] arrays: `pour_layers` with one layer
-    (`sizes(B, 1, 1, 1)`)."""
-    B = len(sizes[0])
+    possible, for each column i of [B, rows] arrays: `pour_layers` with one layer
+    (`sizes(B, 1, 1, 1)`), the rows as its replications."""
+    B, n = avail.shape
     masks = allowed.reshape(1, -1)
-    work = np.zeros((8, B))
-    layer = np.empty((2, 1))
-    for i in range(avail.shape[0]):
-        for b in range(B):
-            work[OFFSET, b] = avail[i, b]
-            work[NEED, b] = need[i, b]
-            work[POURED, b] = 0.0
-        layer[POOL, 0] = amount[i]
-        pour_layers(work, layer, masks, False, sizes)
-        for b in range(B):
-            out[i, b] = work[X, b]
+    work = np.zeros((8, B, n))
+    layer = np.empty((2, 1, n))
+    work[OFFSET] = avail
+    work[NEED] = need
+    layer[POOL, 0] = amount
+    pour_layers(n, work, layer, masks, False, sizes)
+    out[:] = work[X]
 
 
 @njit(cache=True, error_model="numpy")
 def flow_layers(stop, home, masks, rows, widths):
-    """Widths [R,K,S,layer,P] of the flow layers of `rows` from the controls' `stop`
-    [R,K,S,P,B] (docs/model.md section 4): producer p's output is a continuum u in [0, 1),
-    the part u may go to bloc b when u >= stop[p, b] (a producer's home bloc is never
-    barred), so the layer reaching exactly the blocs of mask m has width
+    """Widths [K,S,layer,P,R] of the flow layers of replications `rows` from the controls'
+    `stop` [K,S,P,B,R] (docs/model.md section 4): producer p's output is a continuum u in
+    [0, 1), the part u may go to bloc b when u >= stop[p, b] (a producer's home bloc is
+    never barred), so the layer reaching exactly the blocs of mask m has width
     max(0, min(1, min_{b not in m} stop_pb) - max(0, max_{b in m} stop_pb))."""
     K, S, P, B = home.shape
     M = masks.shape[0]
-    for r in rows:
-        for k in range(K):
-            for s in range(S):
-                for p in range(P):
-                    for m in range(M):
+    for k in range(K):
+        for s in range(S):
+            for p in range(P):
+                for m in range(M):
+                    for r in rows:  # innermost, along the replication axis
                         top_in = -np.inf
                         low_out = 1.0
                         for b in range(B):
-                            x = 0.0 if home[k, s, p, b] else stop[r, k, s, p, b]
+                            x = 0.0 if home[k, s, p, b] else stop[k, s, p, b, r]
                             if masks[m, b]:
                                 top_in = max(top_in, x)
                             else:
                                 low_out = min(low_out, x)
-                        widths[r, k, s, m, p] = max(low_out - max(top_in, 0.0), 0.0)
+                        widths[k, s, m, p, r] = max(low_out - max(top_in, 0.0), 0.0)
 
 
 @njit(cache=True, error_model="numpy")
@@ -192,110 +203,145 @@ def supply(
     """Demand wanted (section 6), what producers offer at their home price (section 3) and
     how each stage feeds the next through the flow layers left open by controls (section 4).
 
-    Writes `wanted` [R,K,B] (t this tick), `output` [R,K,S], `producer_output` [R,K,S,P]
-    and `produced_last` [R,K,P], the last stage's output before offtake deliveries.
+    Arrays are replication-last (layout.py): writes `wanted` [K,B,R] (t this tick), `output`
+    [K,S,R], `producer_output` [K,S,P,R] and `produced_last` [K,P,R], the last stage's output
+    before offtake deliveries. Every step is a loop over the replications, innermost, so
+    that it runs on vectors (the logarithms and exponentials stay calls, each in a loop of
+    its own so as not to hold the rest back).
     Arrays that hold their neutral value are not read, to spare memory traffic: capacity
     factors where no outage may hit the commodity (`outaged[k]` false), output caps where no
     quota may (`capped[k]`), price floors and committed output where no policy in force sets
     them (`floors`, `commitments` false).
     Where `varies[k]` is false, nothing random or policy-driven touches commodity k, so every
-    replication's row equals the first: only the first is computed, and readers of the other
-    rows read the first instead (`Market.varies`)."""
-    R, K = price.shape[:2]
-    B, S, P, M = len(sizes[0]), len(sizes[1]), len(sizes[2]), len(sizes[3])
-    seen = np.empty(B)
-    log_rel = np.empty(B)
-    util_b = np.empty(B)
-    power_b = np.empty(B)  # (price / reference) ** elasticity at each bloc's price
-    desired = np.empty((S, P))
-    produced = np.empty(P)
-    upstream = np.empty(P)
-    work = np.zeros((8, B))  # for `pour_layers`: offset and start stay zero
+    replication's values equal the first's: only the first is computed, and readers of the
+    others read the first instead (`Market.varies`)."""
+    K, B, R = price.shape
+    S, P, M = len(sizes[1]), len(sizes[2]), len(sizes[3])
+    seen = np.empty((B, R))
+    log_rel = np.empty((B, R))
+    arg = np.empty(R)
+    util_b = np.empty((B, R))
+    power_b = np.empty((B, R))  # (price / reference) ** elasticity at each bloc's price
+    desired = np.empty((S, P, R))
+    produced = np.empty((P, R))
+    work = np.zeros((8, B, R))  # for `pour_layers`: offset and start stay zero
     want_feed = work[NEED]
     got = work[POURED]
-    layer = np.empty((2, M))
+    layer = np.empty((2, M, R))
     pools = layer[POOL]
     used_share = layer[USED]
-    for r in range(R):
-        for k in range(K):
-            if r > 0 and not varies[k]:  # every row is the first: see the docstring
-                continue
-            for b in range(B):
-                seen[b] = price[r, k, b] * protection[r, k, b]
-                log_rel[b] = math.log(seen[b] / ref[k])
-                log_adj = math.log(adjusted[r, k, b] * protection[r, k, b] / ref[k])
-                wanted[r, k, b] = (
+    for k in range(K):
+        nr = R if varies[k] else 1  # every replication is the first: see the docstring
+        for b in range(B):
+            for r in range(nr):
+                seen[b, r] = price[k, b, r] * protection[k, b, r]
+                arg[r] = seen[b, r] / ref[k]
+            for r in range(nr):
+                log_rel[b, r] = math.log(arg[r])
+            for r in range(nr):
+                arg[r] = adjusted[k, b, r] * protection[k, b, r] / ref[k]
+            for r in range(nr):
+                arg[r] = math.log(arg[r])
+            for r in range(nr):
+                arg[r] = es[k] * log_rel[b, r] + (el[k] - es[k]) * arg[r]
+            for r in range(nr):
+                arg[r] = math.exp(arg[r])
+            for r in range(nr):
+                wanted[k, b, r] = (
                     trend[k, b]
-                    * demand_factor[r, k, b]
-                    * (1.0 - substituted[r, k, b])
-                    * math.exp(es[k] * log_rel[b] + (el[k] - es[k]) * log_adj)
+                    * demand_factor[k, b, r]
+                    * (1.0 - substituted[k, b, r])
+                    * arg[r]
                     * dt
                 )
-            for s in range(S):
-                # utilisation at each bloc's price: one power per (stage, bloc), not per producer
-                same = s > 0 and eps[k, s] == eps[k, s - 1]  # then the powers are as before
-                for b in range(B):
-                    if eps[k, s] == 0.0:
-                        util_b[b] = min(1.0, u0[k, s])
-                    else:
-                        if not same:
-                            power_b[b] = math.exp(eps[k, s] * log_rel[b])
-                        util_b[b] = min(1.0, u0[k, s] * power_b[b])
-                for p in range(P):
-                    factor = capacity_factor[r, k, s, p] if outaged[k] else 1.0
-                    cap = capacity[k, s, p] * growth_cap[k] * factor + new_capacity[r, k, s, p]
-                    if cap == 0.0:  # an empty slot (padding, or new capacity not yet built)
-                        desired[s, p] = 0.0
-                        continue
-                    b = producer_bloc[k, s, p]
-                    home = seen[b]
-                    util = util_b[b]
-                    floor = producer_floor[r, k, s, p] if floors else 0.0
-                    if floor > home:  # a guaranteed price above the market
+        for s in range(S):
+            # utilisation at each bloc's price: one power per (stage, bloc), not per producer
+            same = s > 0 and eps[k, s] == eps[k, s - 1]  # then the powers are as before
+            for b in range(B):
+                if eps[k, s] == 0.0:
+                    for r in range(nr):
+                        util_b[b, r] = min(1.0, u0[k, s])
+                else:
+                    if not same:
+                        for r in range(nr):
+                            power_b[b, r] = math.exp(eps[k, s] * log_rel[b, r])
+                    for r in range(nr):
+                        util_b[b, r] = min(1.0, u0[k, s] * power_b[b, r])
+            for p in range(P):
+                b = producer_bloc[k, s, p]
+                cost = unit_cost[k, s, p]
+                for r in range(nr):
+                    factor = capacity_factor[k, s, p, r] if outaged[k] else 1.0
+                    cap = capacity[k, s, p] * growth_cap[k] * factor + new_capacity[k, s, p, r]
+                    home = seen[b, r]
+                    util = util_b[b, r]
+                    if cost > 0.0:  # below cash cost: curtailed with the cube
+                        c = home / cost
+                        util = util * (c * c * c) if home < cost else util
+                    if commitments:
+                        util = max(util, min(min_utilisation[k, s, p, r], 1.0))
+                    room = output_cap[k, s, p, r] if capped[k] else np.inf
+                    offer = min(cap * util, room) * dt
+                    # an empty slot: padding, or new capacity not yet built
+                    desired[s, p, r] = 0.0 if cap == 0.0 else offer
+                if floors:  # a guaranteed price above the market: those offers again
+                    for r in range(nr):
+                        floor = producer_floor[k, s, p, r]
+                        factor = capacity_factor[k, s, p, r] if outaged[k] else 1.0
+                        cap = capacity[k, s, p] * growth_cap[k] * factor + new_capacity[k, s, p, r]
+                        if floor <= seen[b, r] or cap == 0.0:
+                            continue
                         home = floor
                         util = min(1.0, u0[k, s] * math.exp(eps[k, s] * math.log(home / ref[k])))
-                    cost = unit_cost[k, s, p]
-                    if cost > 0.0 and home < cost:  # below cash cost: curtailed with the cube
-                        c = home / cost
-                        util *= c * c * c
-                    if commitments:
-                        util = max(util, min(min_utilisation[r, k, s, p], 1.0))
-                    room = output_cap[r, k, s, p] if capped[k] else np.inf
-                    desired[s, p] = min(cap * util, room) * dt
+                        if cost > 0.0 and home < cost:
+                            c = home / cost
+                            util *= c * c * c
+                        if commitments:
+                            util = max(util, min(min_utilisation[k, s, p, r], 1.0))
+                        room = output_cap[k, s, p, r] if capped[k] else np.inf
+                        desired[s, p, r] = min(cap * util, room) * dt
+        for p in range(P):
+            for r in range(nr):
+                produced[p, r] = desired[0, p, r]
+        for s in range(1, S):
+            for b in range(B):
+                for r in range(nr):
+                    want_feed[b, r] = 0.0
+                    got[b, r] = 0.0
             for p in range(P):
-                produced[p] = desired[0, p]
-            for s in range(1, S):
-                for b in range(B):
-                    want_feed[b] = 0.0
-                    got[b] = 0.0
+                b = producer_bloc[k, s, p]
+                for r in range(nr):
+                    want_feed[b, r] += desired[s, p, r]
+            for m in range(M):
+                for r in range(nr):
+                    pools[m, r] = 0.0
                 for p in range(P):
-                    want_feed[producer_bloc[k, s, p]] += desired[s, p]
-                for m in range(M):
-                    pool = 0.0
-                    for p in range(P):
-                        pool += widths[r, k, s - 1, m, p] * produced[p]
-                    pools[m] = pool
-                # feed beyond refining capacity is not taken
-                pour_layers(work, layer, masks, True, sizes)
-                total = 0.0
-                for p in range(P):  # upstream producers curtail to what downstream takes
+                    for r in range(nr):
+                        pools[m, r] += widths[k, s - 1, m, p, r] * produced[p, r]
+            # feed beyond refining capacity is not taken
+            pour_layers(nr, work, layer, masks, True, sizes)
+            for r in range(nr):
+                output[k, s - 1, r] = 0.0
+            for p in range(P):  # upstream producers curtail to what downstream takes
+                for r in range(nr):
                     taken = 0.0
                     for m in range(M):
-                        taken += widths[r, k, s - 1, m, p] * used_share[m]
-                    upstream[p] = produced[p] * taken
-                    producer_output[r, k, s - 1, p] = upstream[p]
-                    total += upstream[p]
-                output[r, k, s - 1] = total
-                for p in range(P):
-                    b = producer_bloc[k, s, p]
-                    fill = got[b] / want_feed[b] if want_feed[b] > 0 else 0.0
-                    produced[p] = desired[s, p] * fill
-            total = 0.0
+                        taken += widths[k, s - 1, m, p, r] * used_share[m, r]
+                    upstream = produced[p, r] * taken
+                    producer_output[k, s - 1, p, r] = upstream
+                    output[k, s - 1, r] += upstream
             for p in range(P):
-                producer_output[r, k, S - 1, p] = produced[p]
-                produced_last[r, k, p] = produced[p]
-                total += produced[p]
-            output[r, k, S - 1] = total
+                b = producer_bloc[k, s, p]
+                for r in range(nr):
+                    fill = got[b, r] / want_feed[b, r] if want_feed[b, r] > 0 else 0.0
+                    produced[p, r] = desired[s, p, r] * fill
+        for r in range(nr):
+            output[k, S - 1, r] = 0.0
+        for p in range(P):
+            for r in range(nr):
+                producer_output[k, S - 1, p, r] = produced[p, r]
+                produced_last[k, p, r] = produced[p, r]
+                output[k, S - 1, r] += produced[p, r]
 
 
 @njit(cache=True, error_model="numpy")
@@ -342,74 +388,78 @@ def trade(
 ):
     """Trade of the last stage's output where it is scarcest (section 4), use, strategic
     purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
-    substitution and recycling (section 7). Updates the market state arrays in place; of a
-    commodity that does not vary between replications (`varies[k]` false) only the first row
-    is computed, as in `supply`."""
-    R, K = stock.shape[:2]
-    B, P, M = len(sizes[0]), len(sizes[2]), len(sizes[3])
-    work = np.empty((8, B))  # for `pour_layers`
+    substitution and recycling (section 7). Arrays are replication-last ([K,B,R], `produced`
+    [K,P,R], `widths_last` [K,layer,P,R]) and every step loops over the replications
+    innermost, as in `supply`. Updates the market state arrays in place; of a commodity that
+    does not vary between replications (`varies[k]` false) only the first is computed."""
+    K, B, R = stock.shape
+    P, M = len(sizes[2]), len(sizes[3])
+    work = np.empty((8, B, R))  # for `pour_layers`
     avail = work[OFFSET]
     need = work[NEED]
     start = work[START]
     got = work[POURED]
-    layer = np.empty((2, M))
+    ratio = work[X]  # scratch once the layers are poured
+    mult = work[LEVEL]
+    layer = np.empty((2, M, R))
     pools = layer[POOL]
-    for r in range(R):
-        for k in range(K):
-            if r > 0 and not varies[k]:  # every row is the first: see the docstring
-                continue
-            for b in range(B):
-                recycled[r, k, b] = rec_share[r, k, b] * last_use[r, k, b] * dt
-                avail[b] = stock[r, k, b] + recycled[r, k, b] + release[r, k, b] + direct[r, k, b]
-                need[b] = wanted[r, k, b] + target_stock[k, b] + plan[r, k, b]
-                start[b] = direct[r, k, b]
-                got[b] = direct[r, k, b]
-            for m in range(M):
-                pool = 0.0
-                for p in range(P):
-                    pool += widths_last[r, k, m, p] * produced[r, k, p]
-                pools[m] = pool
-            pour_layers(work, layer, masks, False, sizes)
-            for b in range(B):
-                delivered[r, k, b] = got[b]
-            for b in range(B):
-                have = avail[b] + delivered[r, k, b] - direct[r, k, b]
-                asked = wanted[r, k, b] + plan[r, k, b]
+    for k in range(K):
+        nr = R if varies[k] else 1  # every replication is the first: see the docstring
+        for b in range(B):
+            for r in range(nr):
+                recycled[k, b, r] = rec_share[k, b, r] * last_use[k, b, r] * dt
+                avail[b, r] = (
+                    stock[k, b, r] + recycled[k, b, r] + release[k, b, r] + direct[k, b, r]
+                )
+                need[b, r] = wanted[k, b, r] + target_stock[k, b] + plan[k, b, r]
+                start[b, r] = direct[k, b, r]
+                got[b, r] = direct[k, b, r]
+        for m in range(M):
+            for r in range(nr):
+                pools[m, r] = 0.0
+            for p in range(P):
+                for r in range(nr):
+                    pools[m, r] += widths_last[k, m, p, r] * produced[k, p, r]
+        pour_layers(nr, work, layer, masks, False, sizes)
+        for b in range(B):
+            for r in range(nr):
+                delivered[k, b, r] = got[b, r]
+                have = avail[b, r] + delivered[k, b, r] - direct[k, b, r]
+                asked = wanted[k, b, r] + plan[k, b, r]
                 frac = 1.0
                 if asked > have:  # users and strategic buyers share what there is
                     frac = have / asked if asked > 0 else 1.0
-                u = wanted[r, k, b] * frac
-                bought = plan[r, k, b] * frac
+                u = wanted[k, b, r] * frac
+                bought = plan[k, b, r] * frac
                 new_stock = have - u - bought
-                use[r, k, b] = u
-                purchased[r, k, b] = bought
-                last_shortfall[r, k, b] = wanted[r, k, b] - u
-                stock_change[r, k, b] = new_stock - stock[r, k, b]
-                stock[r, k, b] = new_stock
-                # price from stocks against use (WORLD7 form)
-                ratio = new_stock / max(target_stock[k, b], TINY)
-                if ratio <= 0:
-                    mult = np.inf
-                elif stock_exponent[k] == 1.0:
-                    mult = 1.0 / ratio
-                else:
-                    mult = ratio ** (-stock_exponent[k])
-                mult = min(max(mult, floor_multiple[k]), choke_multiple[k])
-                p_new = ref[k] * mult
-                price[r, k, b] = p_new
-                expected[r, k, b] += smooth[k] * (p_new - expected[r, k, b])
-                adjusted[r, k, b] += adjust[k] * (p_new - adjusted[r, k, b])
+                use[k, b, r] = u
+                purchased[k, b, r] = bought
+                last_shortfall[k, b, r] = wanted[k, b, r] - u
+                stock_change[k, b, r] = new_stock - stock[k, b, r]
+                stock[k, b, r] = new_stock
+                ratio[b, r] = new_stock / max(target_stock[k, b], TINY)
+            # price from stocks against use (WORLD7 form); a power is a call, in its own loop
+            if stock_exponent[k] == 1.0:
+                for r in range(nr):
+                    mult[b, r] = np.inf if ratio[b, r] <= 0 else 1.0 / ratio[b, r]
+            else:
+                for r in range(nr):
+                    mult[b, r] = np.inf if ratio[b, r] <= 0 else ratio[b, r] ** (-stock_exponent[k])
+            for r in range(nr):
+                p_new = ref[k] * min(max(mult[b, r], floor_multiple[k]), choke_multiple[k])
+                price[k, b, r] = p_new
+                expected[k, b, r] += smooth[k] * (p_new - expected[k, b, r])
+                adjusted[k, b, r] += adjust[k] * (p_new - adjusted[k, b, r])
                 # substitution and recycling follow the expected price with lags
-                rel_exp = expected[r, k, b] / ref[k]
-                if rel_exp > sub_threshold[k]:
-                    substituted[r, k, b] = min(substituted[r, k, b] + sub_rate[k] * dt, sub_max[k])
-                else:
-                    substituted[r, k, b] *= sub_decay[k]
+                rel_exp = expected[k, b, r] / ref[k]
+                rising = min(substituted[k, b, r] + sub_rate[k] * dt, sub_max[k])
+                falling = substituted[k, b, r] * sub_decay[k]
+                substituted[k, b, r] = rising if rel_exp > sub_threshold[k] else falling
                 reach = (rel_exp - 1.0) / (rec_full[k] - 1.0)
                 reach = min(max(reach, 0.0), 1.0)
                 target = rec_start[k] + (rec_max[k] - rec_start[k]) * reach
-                recycling[r, k, b] += (target - recycling[r, k, b]) * rec_step[k]
-                last_use[r, k, b] = u / dt
+                recycling[k, b, r] += (target - recycling[k, b, r]) * rec_step[k]
+                last_use[k, b, r] = use[k, b, r] / dt
 
 
 @njit(cache=True, error_model="numpy")
@@ -417,75 +467,83 @@ def concentration(
     y, delivered, keep, merge_lo, merge_hi, merge_src, merge_dst, last_bloc, varies, hhi, ir
 ):
     """HHI of each stage's production by country (0-10,000) and each bloc's net import
-    reliance at the last stage (docs/model.md section 11.1), for output y [R,K,S,P] and
-    deliveries [R,K,B]. `keep` zeroes atomised slots; the merges add a slot's output to another
-    (new capacity of a one-country bloc to that country): those of stage s of commodity k are
-    merge_src/merge_dst[merge_lo[k, s]:merge_hi[k, s]]. Writes hhi [R,K,S], ir [R,K,B];
-    rows of a commodity that does not vary (`varies[k]` false) are copied from the first."""
-    R, K, S, P = y.shape
-    B = delivered.shape[2]
-    yc = np.empty(P)
-    home = np.empty(B)
-    for r in range(R):
-        for k in range(K):
-            if r > 0 and not varies[k]:
-                for s in range(S):
-                    hhi[r, k, s] = hhi[0, k, s]
-                for b in range(B):
-                    ir[r, k, b] = ir[0, k, b]
-                continue
-            for s in range(S):
-                total = 0.0
-                for p in range(P):
-                    total += y[r, k, s, p]
-                    yc[p] = y[r, k, s, p] * keep[k, s, p]
-                for i in range(merge_lo[k, s], merge_hi[k, s]):
-                    yc[merge_dst[i]] += y[r, k, s, merge_src[i]]
+    reliance at the last stage (docs/model.md section 11.1), for output y [K,S,P,R] and
+    deliveries [K,B,R] (replication-last, layout.py). `keep` zeroes atomised slots; the merges
+    add a slot's output to another (new capacity of a one-country bloc to that country): those
+    of stage s of commodity k are merge_src/merge_dst[merge_lo[k, s]:merge_hi[k, s]]. Writes
+    hhi [K,S,R], ir [K,B,R]; the replications of a commodity that does not vary (`varies[k]`
+    false) are copied from the first."""
+    K, S, P, R = y.shape
+    B = delivered.shape[1]
+    yc = np.empty((P, R))
+    home = np.empty((B, R))
+    total = np.empty(R)
+    for k in range(K):
+        nr = R if varies[k] else 1
+        for s in range(S):
+            for r in range(nr):
+                total[r] = 0.0
+            for p in range(P):
+                for r in range(nr):
+                    total[r] += y[k, s, p, r]
+                    yc[p, r] = y[k, s, p, r] * keep[k, s, p]
+            for i in range(merge_lo[k, s], merge_hi[k, s]):
+                for r in range(nr):
+                    yc[merge_dst[i], r] += y[k, s, merge_src[i], r]
+            for r in range(nr):
                 squares = 0.0
                 for p in range(P):
-                    squares += yc[p] * yc[p]
-                hhi[r, k, s] = 10_000.0 * squares / (total * total) if total > 0 else 0.0
+                    squares += yc[p, r] * yc[p, r]
+                t = total[r]
+                hhi[k, s, r] = 10_000.0 * squares / (t * t) if t > 0 else 0.0
+        for b in range(B):
+            for r in range(nr):
+                home[b, r] = 0.0
+        for p in range(P):
+            b = last_bloc[k, p]
+            for r in range(nr):
+                home[b, r] += y[k, S - 1, p, r]
+        for b in range(B):
+            for r in range(nr):
+                use = delivered[k, b, r]
+                ir[k, b, r] = min(max(1.0 - home[b, r] / use, 0.0), 1.0) if use > 0 else 0.0
+        if nr == 1:
+            for s in range(S):
+                hhi[k, s, 1:] = hhi[k, s, 0]
             for b in range(B):
-                home[b] = 0.0
-            for p in range(P):
-                home[last_bloc[k, p]] += y[r, k, S - 1, p]
-            for b in range(B):
-                use = delivered[r, k, b]
-                ir[r, k, b] = min(max(1.0 - home[b] / use, 0.0), 1.0) if use > 0 else 0.0
+                ir[k, b, 1:] = ir[k, b, 0]
 
 
 @njit(cache=True, error_model="numpy")
 def accumulate_diagnostics(
     hhi, ir, first, hhi_start, hhi_sum, hhi_peak, ir_sum, ir_peak, hhi_mean, ir_mean
 ):
-    """One tick's HHI [R,K,S] and import reliance [R,K,B] into the per-replication start, sum
-    and peak, and their means over the batch (hhi_mean [K,S], ir_mean [K,B])."""
-    R, K, S = hhi.shape
-    B = ir.shape[2]
+    """One tick's HHI [K,S,R] and import reliance [K,B,R] into the per-replication start, sum
+    and peak (replication-last, as they), and their means over the batch (hhi_mean [K,S],
+    ir_mean [K,B])."""
+    K, S, R = hhi.shape
+    B = ir.shape[1]
     for k in range(K):
         for s in range(S):
-            hhi_mean[k, s] = 0.0
+            if first:
+                hhi_start[k, s] = hhi[k, s]
+            total = 0.0
+            for r in range(R):
+                h = hhi[k, s, r]
+                hhi_sum[k, s, r] += h
+                hhi_peak[k, s, r] = max(hhi_peak[k, s, r], h)
+            for r in range(R):  # in replication order, as the sum has always been taken
+                total += hhi[k, s, r]
+            hhi_mean[k, s] = total / R
         for b in range(B):
-            ir_mean[k, b] = 0.0
-    for r in range(R):
-        for k in range(K):
-            for s in range(S):
-                h = hhi[r, k, s]
-                if first:
-                    hhi_start[r, k, s] = h
-                hhi_sum[r, k, s] += h
-                hhi_peak[r, k, s] = max(hhi_peak[r, k, s], h)
-                hhi_mean[k, s] += h
-            for b in range(B):
-                x = ir[r, k, b]
-                ir_sum[r, k, b] += x
-                ir_peak[r, k, b] = max(ir_peak[r, k, b], x)
-                ir_mean[k, b] += x
-    for k in range(K):
-        for s in range(S):
-            hhi_mean[k, s] /= R
-        for b in range(B):
-            ir_mean[k, b] /= R
+            total = 0.0
+            for r in range(R):
+                x = ir[k, b, r]
+                ir_sum[k, b, r] += x
+                ir_peak[k, b, r] = max(ir_peak[k, b, r], x)
+            for r in range(R):
+                total += ir[k, b, r]
+            ir_mean[k, b] = total / R
 
 
 @njit(cache=True, error_model="numpy")
@@ -519,45 +577,48 @@ def accumulate(
     per bloc:   delivered + recycled + releases = use + stock change
     per bloc:   wanted = use + shortfall
     per market: sum over blocs of delivered and diverted = output of the last stage
-    """
-    R, K, B = wanted.shape
-    for r in range(R):
-        worst = error[r]
-        for k in range(K):
-            i = r if varies[k] else 0  # the row that holds k's values
-            total = 0.0
-            for b in range(B):
-                mult = user_price[i, k, b] / p0[k]
-                if mult > peak[r, k, b]:
-                    peak[r, k, b] = mult
-                sum_mult[r, k, b] += mult
-                short[r, k, b] += shortfall[i, k, b]
-                wanted_sum[r, k, b] += wanted[i, k, b]
-                if shortfall[i, k, b] > 1e-9 * max(wanted[i, k, b], 1e-300):
-                    short_ticks[r, k, b] += 1.0
-                fiscal_sum[r, k, b] += fiscal[i, k, b]
-                fiscal_pv[r, k, b] += fiscal[i, k, b] / discount
+
+    Arrays are replication-last ([K,B,R], output_last [K,R]); a commodity that does not vary
+    has its values in the first replication."""
+    K, B, R = wanted.shape
+    total = np.empty(R)
+    for k in range(K):
+        step = 1 if varies[k] else 0  # the replication that holds k's values: r * step
+        for r in range(R):
+            total[r] = 0.0
+        for b in range(B):
+            for r in range(R):
+                i = r * step
+                mult = user_price[k, b, i] / p0[k]
+                peak[k, b, r] = mult if mult > peak[k, b, r] else peak[k, b, r]
+                sum_mult[k, b, r] += mult
+                short[k, b, r] += shortfall[k, b, i]
+                wanted_sum[k, b, r] += wanted[k, b, i]
+                hit = shortfall[k, b, i] > 1e-9 * max(wanted[k, b, i], 1e-300)
+                short_ticks[k, b, r] += 1.0 if hit else 0.0
+                fiscal_sum[k, b, r] += fiscal[k, b, i]
+                fiscal_pv[k, b, r] += fiscal[k, b, i] / discount
                 scale = max(
-                    abs(use[i, k, b])
-                    + abs(delivered[i, k, b])
-                    + abs(stock_change[i, k, b])
-                    + abs(recycled[i, k, b]),
+                    abs(use[k, b, i])
+                    + abs(delivered[k, b, i])
+                    + abs(stock_change[k, b, i])
+                    + abs(recycled[k, b, i]),
                     1e-12,
                 )
                 gap = (
-                    delivered[i, k, b]
-                    + recycled[i, k, b]
-                    + releases[i, k, b]
-                    - use[i, k, b]
-                    - stock_change[i, k, b]
+                    delivered[k, b, i]
+                    + recycled[k, b, i]
+                    + releases[k, b, i]
+                    - use[k, b, i]
+                    - stock_change[k, b, i]
                 )
-                worst = max(worst, abs(gap) / scale)
-                gap = wanted[i, k, b] - use[i, k, b] - shortfall[i, k, b]
-                worst = max(worst, abs(gap) / max(wanted[i, k, b], 1e-12))
-                total += delivered[i, k, b] + diverted[i, k, b]
-            out = output_last[i, k]
-            worst = max(worst, abs(total - out) / max(out, 1e-12))
-        error[r] = worst
+                worst = max(error[r], abs(gap) / scale)
+                gap = wanted[k, b, i] - use[k, b, i] - shortfall[k, b, i]
+                error[r] = max(worst, abs(gap) / max(wanted[k, b, i], 1e-12))
+                total[r] += delivered[k, b, i] + diverted[k, b, i]
+        for r in range(R):
+            out = output_last[k, r * step]
+            error[r] = max(error[r], abs(total[r] - out) / max(out, 1e-12))
 
 
 @njit(cache=True, error_model="numpy")
@@ -577,29 +638,30 @@ def series_values(
     out,
 ):
     """The recorder's series of one tick (recorder.SERIES, in that order) into out [V,K,B,R],
-    replications last so that each (series, commodity, bloc) is one contiguous column: price,
-    supply, use, shortfall (t/yr), commercial stocks in days of use, strategic stocks (t) and
-    fiscal cost (currency/yr). Rows after the first of a commodity that does not vary are
-    skipped unless `every_row`, and then filled from the first. Returns which series are
-    not all zero."""
-    R, K, B = use.shape
+    replications last as the inputs ([K,B,R]), so that each (series, commodity, bloc) is one
+    contiguous column: price, supply, use, shortfall (t/yr), commercial stocks in days of use,
+    strategic stocks (t) and fiscal cost (currency/yr). The replications after the first of a
+    commodity that does not vary are skipped unless `every_row`, and then filled from the
+    first. Returns which series are not all zero."""
+    K, B, R = use.shape
     live = np.zeros(out.shape[0], dtype=np.bool_)
-    for r in range(R):
-        for k in range(K):
-            if r > 0 and not varies[k] and not every_row:
-                continue
-            i = r if varies[k] else 0  # the row that holds k's values
-            for b in range(B):
-                u = use[i, k, b]
-                out[0, k, b, r] = user_price[i, k, b]
-                out[1, k, b, r] = (delivered[i, k, b] + recycled[i, k, b] + releases[i, k, b]) / dt
+    for k in range(K):
+        step = 1 if varies[k] else 0  # the replication that holds k's values: r * step
+        nr = R if varies[k] or every_row else 1
+        for b in range(B):
+            for r in range(nr):
+                i = r * step
+                u = use[k, b, i]
+                out[0, k, b, r] = user_price[k, b, i]
+                out[1, k, b, r] = (delivered[k, b, i] + recycled[k, b, i] + releases[k, b, i]) / dt
                 out[2, k, b, r] = u / dt
-                out[3, k, b, r] = shortfall[i, k, b] / dt
-                out[4, k, b, r] = stock[i, k, b] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
-                out[5, k, b, r] = strategic[i, k, b]
-                out[6, k, b, r] = fiscal[i, k, b] / dt
-                live[5] |= strategic[i, k, b] != 0.0
-                live[6] |= fiscal[i, k, b] != 0.0
+                out[3, k, b, r] = shortfall[k, b, i] / dt
+                out[4, k, b, r] = stock[k, b, i] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
+                out[5, k, b, r] = strategic[k, b, i]
+                out[6, k, b, r] = fiscal[k, b, i] / dt
+            for v in (5, 6):
+                for r in range(nr):
+                    live[v] |= out[v, k, b, r] != 0.0
     live[:5] = True
     return live
 

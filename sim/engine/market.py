@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
+from . import kernels, layout
 from .world import World
 
 
@@ -28,17 +28,17 @@ def water_fill(
     avail, need = np.broadcast_arrays(np.asarray(avail, float), np.asarray(need, float))
     B = avail.shape[-1]
     rows = avail.reshape(-1, B)
-    out = np.zeros_like(rows)
+    out = np.zeros((B, len(rows)))
     amounts = np.broadcast_to(np.asarray(amount, float), avail.shape[:-1]).reshape(-1)
     kernels.water_fill_rows(
-        np.ascontiguousarray(rows),
-        np.ascontiguousarray(need.reshape(-1, B)),
+        np.ascontiguousarray(rows.T),
+        np.ascontiguousarray(need.reshape(-1, B).T),
         np.ascontiguousarray(amounts),
         np.asarray(allowed, dtype=np.bool_),
         out,
         kernels.sizes(B, 1, 1, 1),
     )
-    return out.reshape(avail.shape)
+    return out.T.reshape(avail.shape)
 
 
 @dataclass
@@ -66,7 +66,8 @@ class Flows:
 
 
 class Market:
-    """State of every market in a batch of `n` replications, and the clearing rule."""
+    """State of every market in a batch of `n` replications, and the clearing rule. Its arrays
+    are indexed [R, ...] and stored replication-last for the kernels (layout.py)."""
 
     _state = ("stock", "price", "expected", "adjusted", "substituted", "recycling", "last_use")
     """Arrays the clearing updates; each tick replaces them with new arrays."""
@@ -80,36 +81,40 @@ class Market:
         self.dt = world.dt
         self.tick = 0
         # disruptions write these; `refresh` folds them into the arrays used by `clear`
-        self.capacity_factor = np.ones((n, K, S, P))
-        self.output_cap = np.full((n, K, S, P), np.inf)  # t/yr
+        self.capacity_factor = layout.ones(n, K, S, P)
+        self.output_cap = layout.full(n, (K, S, P), np.inf)  # t/yr
         # commodities an outage or an output quota may hit (set by `run_batch`): the others'
         # capacity factors and caps keep their neutral values and are not read
         self.outaged = np.ones(K, dtype=np.bool_)
         self.capped = np.ones(K, dtype=np.bool_)
-        self.stop = np.zeros((n, K, S, P, B))  # share of p's flow barred from bloc b
-        self.demand_factor = np.ones((n, K, B))
-        self.new_capacity = np.zeros((n, K, S, P))  # t/yr built during the run
+        self.stop = layout.zeros(n, K, S, P, B)  # share of p's flow barred from bloc b
+        self.demand_factor = layout.ones(n, K, B)
+        self.new_capacity = layout.zeros(n, K, S, P)  # t/yr built during the run
         self.committed = np.zeros((n, K, B))  # t/yr decided (built or on its way) per bloc
         # market state
-        self.price = np.broadcast_to(world.reference_price[None, :, None], (n, K, B)).copy()
-        self.expected = self.price.copy()  # what investors and substituting users watch
-        self.adjusted = self.price.copy()  # the price users have adjusted to (long run)
-        self.stock = world.demand[None] * world.stock_days[None] / 365.0 * np.ones((n, 1, 1))
-        self.substituted = np.zeros((n, K, B))
-        self.recycling = np.broadcast_to(world.rec_share[None, :, None], (n, K, B)).copy()
-        self.last_use = np.broadcast_to(world.demand[None], (n, K, B)).copy()
-        self.last_shortfall = np.zeros((n, K, B))
-        self.protection = np.ones((n, K, B))  # the wedge of the tick last cleared
-        self.tariff_factor = np.ones((n, K, B))  # the ad valorem part of it
-        self.investment_floor = np.zeros((n, K, B))
+        self.price = layout.zeros(n, K, B)
+        self.price[:] = world.reference_price[None, :, None]
+        self.expected = self.price.copy(order="K")  # what investors and substituting users watch
+        self.adjusted = self.price.copy(order="K")  # the price users have adjusted to (long run)
+        self.stock = layout.zeros(n, K, B)
+        self.stock[:] = world.demand[None] * world.stock_days[None] / 365.0
+        self.substituted = layout.zeros(n, K, B)
+        self.recycling = layout.zeros(n, K, B)
+        self.recycling[:] = world.rec_share[None, :, None]
+        self.last_use = layout.zeros(n, K, B)
+        self.last_use[:] = world.demand[None]
+        self.last_shortfall = layout.zeros(n, K, B)
+        self.protection = layout.ones(n, K, B)  # the wedge of the tick last cleared
+        self.tariff_factor = layout.ones(n, K, B)  # the ad valorem part of it
+        self.investment_floor = layout.zeros(n, K, B)
         self._bloc_onehot = np.eye(B)[world.producer_bloc]  # [K, S, P, B]
-        self._home = np.ascontiguousarray(self._bloc_onehot.astype(bool)[None])
+        self._home = self._bloc_onehot.astype(bool)  # [K, S, P, B]
         # utilisation and its elasticity are set per stage
         self._u0 = np.ascontiguousarray(world.utilisation[:, :, 0])
         self._eps = np.ascontiguousarray(world.supply_elasticity[:, :, 0])
-        self._zeros_kb = np.zeros((n, K, B))
-        self._ones_kb = np.ones((n, K, B))
-        self._zeros_ksp = np.zeros((n, K, S, P))
+        self._zeros_kb = layout.zeros(n, K, B)
+        self._ones_kb = layout.ones(n, K, B)
+        self._zeros_ksp = layout.zeros(n, K, S, P)
         # the share of a gap that each lagged response closes in one tick [K]
         self._smooth = 1 - np.exp(-self.dt / world.smoothing)
         self._adjust = 1 - np.exp(-self.dt / world.adjustment)
@@ -130,7 +135,7 @@ class Market:
         for i, m in enumerate(sets):
             self.masks[i, sorted(m)] = True
         # share of each producer's flow in each layer [R, K, S, layer, P]
-        self.widths = np.zeros((n, K, S, len(sets), P))
+        self.widths = layout.zeros(n, K, S, len(sets), P)
         self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
         self._sizes = kernels.sizes(B, S, P, len(sets))
 
@@ -138,7 +143,13 @@ class Market:
     def refresh(self, rows: np.ndarray) -> None:
         """Recompute the flow layers of `rows` after disruptions changed `stop`
         (`kernels.flow_layers`)."""
-        kernels.flow_layers(self.stop, self._home[0], self.masks, np.asarray(rows), self.widths)
+        kernels.flow_layers(
+            layout.kernel(self.stop),
+            self._home,
+            self.masks,
+            np.asarray(rows),
+            layout.kernel(self.widths),
+        )
 
     # -- one tick ----------------------------------------------------------------------------
     def clear(self, t_years: float, effects=None) -> Flows:
@@ -159,23 +170,24 @@ class Market:
         if wedge:  # a reference price is a floor: the wedge that lifts P to it
             lift = effects.reference_price / np.maximum(self.price, 1e-300)
             protection = np.maximum(effects.tariff, lift)
-            self.tariff_factor = effects.tariff.copy()
+            self.tariff_factor = effects.tariff.copy(order="K")
         growth_cap = (1 + w.capacity_growth) ** t_years  # [K]
         trend = w.demand * (1 + w.demand_growth) ** t_years  # [K,B] t/yr
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
 
         # 1-2. demand wanted, producers' offers, and each stage feeding the next
-        wanted = np.zeros((n, K, B))
-        output = np.zeros((n, K, S))
-        producer_output = np.zeros((n, K, S, self.P))
-        produced = np.zeros((n, K, self.P))
+        wanted = layout.zeros(n, K, B)
+        output = layout.zeros(n, K, S)
+        producer_output = layout.zeros(n, K, S, self.P)
+        produced = layout.zeros(n, K, self.P)
+        rl = layout.kernel
         kernels.supply(
             dt,
-            self.price,
-            self.adjusted,
-            self._ones_kb if protection is None else protection,
-            self.demand_factor,
-            self.substituted,
+            rl(self.price),
+            rl(self.adjusted),
+            rl(self._ones_kb if protection is None else protection),
+            rl(self.demand_factor),
+            rl(self.substituted),
             trend,
             w.elasticity_short,
             w.elasticity_long,
@@ -184,14 +196,14 @@ class Market:
             self._eps,
             w.unit_cost,
             w.producer_bloc,
-            self._zeros_ksp if effects is None else effects.producer_floor,
-            self._zeros_ksp if effects is None else effects.min_utilisation,
+            rl(self._zeros_ksp if effects is None else effects.producer_floor),
+            rl(self._zeros_ksp if effects is None else effects.min_utilisation),
             w.capacity,
             growth_cap,
-            self.capacity_factor,
-            self.new_capacity,
-            self.output_cap,
-            self.widths,
+            rl(self.capacity_factor),
+            rl(self.new_capacity),
+            rl(self.output_cap),
+            rl(self.widths),
             self.masks,
             self.varies,
             self._sizes,
@@ -199,25 +211,25 @@ class Market:
             self.capped,
             "producer_floor" in written,
             "min_utilisation" in written,
-            wanted,
-            output,
-            producer_output,
-            produced,
+            rl(wanted),
+            rl(output),
+            rl(producer_output),
+            rl(produced),
         )
 
         # 3. offtake deliveries go straight to their bloc, as far as controls allow; the rest
         #    of refined supply goes where it is scarcest, within what controls allow
-        direct = np.zeros((n, K, B))
-        diverted = np.zeros((n, K, B))
+        direct = layout.zeros(n, K, B)
+        diverted = layout.zeros(n, K, B)
         taken = []
         if effects is not None and effects.direct:
             # agreements on one producer share its output in proportion to what they ask
             asked: dict[tuple[int, int], np.ndarray] = {}
             for k, p, _b, volume, _m in effects.direct:
                 asked[(k, p)] = asked.get((k, p), 0.0) + volume
-            before = produced.copy()
+            before = produced.copy(order="K")
             for k, p, b, volume, to_market in effects.direct:
-                barred = 0.0 if self._home[0, k, S - 1, p, b] else self.stop[:, k, S - 1, p, b]
+                barred = 0.0 if self._home[k, S - 1, p, b] else self.stop[:, k, S - 1, p, b]
                 share = np.divide(volume, asked[(k, p)], out=np.zeros(n), where=asked[(k, p)] > 0)
                 take = np.minimum(volume, before[:, k, p] * share * (1.0 - barred))
                 produced[:, k, p] -= take
@@ -232,23 +244,23 @@ class Market:
         # 4-6. trade, use, stocks, price and the lagged responses. The state arrays are
         #      replaced by updated copies, so arrays handed out earlier keep their values.
         for name in self._state:
-            setattr(self, name, getattr(self, name).copy())
-        self.last_shortfall = np.zeros((n, K, B))
-        recycled = np.zeros((n, K, B))
-        delivered = np.zeros((n, K, B))
-        use = np.zeros((n, K, B))
-        purchased = np.zeros((n, K, B))
-        stock_change = np.zeros((n, K, B))
+            setattr(self, name, getattr(self, name).copy(order="K"))
+        self.last_shortfall = layout.zeros(n, K, B)
+        recycled = layout.zeros(n, K, B)
+        delivered = layout.zeros(n, K, B)
+        use = layout.zeros(n, K, B)
+        purchased = layout.zeros(n, K, B)
+        stock_change = layout.zeros(n, K, B)
         kernels.trade(
             dt,
-            produced,
-            self.widths[:, :, S - 1],
+            rl(produced),
+            rl(self.widths)[:, S - 1],
             self.masks,
-            direct,
-            release,
-            plan,
-            wanted,
-            rec_share,
+            rl(direct),
+            rl(release),
+            rl(plan),
+            rl(wanted),
+            rl(rec_share),
             target_stock,
             w.reference_price,
             w.stock_exponent,
@@ -266,24 +278,24 @@ class Market:
             self._rec_step,
             self.varies,
             self._sizes,
-            self.stock,
-            self.price,
-            self.expected,
-            self.adjusted,
-            self.substituted,
-            self.recycling,
-            self.last_use,
-            self.last_shortfall,
-            recycled,
-            delivered,
-            use,
-            purchased,
-            stock_change,
+            rl(self.stock),
+            rl(self.price),
+            rl(self.expected),
+            rl(self.adjusted),
+            rl(self.substituted),
+            rl(self.recycling),
+            rl(self.last_use),
+            rl(self.last_shortfall),
+            rl(recycled),
+            rl(delivered),
+            rl(use),
+            rl(purchased),
+            rl(stock_change),
         )
         if wedge:
             self.protection = protection
         if "investment_floor" in written:
-            self.investment_floor = effects.investment_floor.copy()
+            self.investment_floor = effects.investment_floor.copy(order="K")
         self.tick += 1
         return Flows(
             wanted=wanted,

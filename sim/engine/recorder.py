@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels
+from . import kernels, layout
 from .diagnostics import DiagnosticRecorder
 from .market import Flows
 from .world import World
@@ -49,6 +49,11 @@ class BatchResult:
     """Their mean over the batch at each tick: hhi [T, K, S], import_reliance [T, K, B]."""
 
 
+def _replication_last(a: np.ndarray) -> np.ndarray:
+    """`layout.kernel(a)`, copied if `a` is not stored replication-last (a policy's array)."""
+    return np.ascontiguousarray(layout.kernel(a))
+
+
 class Recorder:
     def __init__(
         self,
@@ -63,15 +68,16 @@ class Recorder:
         (`Market.varies`, read at every tick); by default all."""
         self.w = world
         self.discount = discount_rate
-        self.fiscal = np.zeros((n, world.shape[0], world.shape[3]))
-        self.fiscal_pv = np.zeros_like(self.fiscal)
-        self.ledger = None
         T, (K, _, _, B) = world.n_ticks, world.shape
-        self.peak = np.ones((n, K, B))
-        self.sum_mult = np.zeros((n, K, B))
-        self.short = np.zeros((n, K, B))
-        self.wanted = np.zeros((n, K, B))
-        self.short_ticks = np.zeros((n, K, B))
+        # the per-replication accumulators are stored replication-last, as the flows
+        self.fiscal = layout.zeros(n, K, B)
+        self.fiscal_pv = layout.zeros(n, K, B)
+        self.ledger = None
+        self.peak = layout.ones(n, K, B)
+        self.sum_mult = layout.zeros(n, K, B)
+        self.short = layout.zeros(n, K, B)
+        self.wanted = layout.zeros(n, K, B)
+        self.short_ticks = layout.zeros(n, K, B)
         self.error = np.zeros(n)
         self._series = np.zeros((len(SERIES), T, len(QUANTILES), K, B))
         self._mean = np.zeros((len(SERIES), T, K, B))
@@ -85,7 +91,7 @@ class Recorder:
         self._hi = np.minimum(self._lo + 1, n - 1)
         self._frac = pos - self._lo
         self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
-        self._zero = np.zeros((n, K, B))
+        self._zero = layout.zeros(n, K, B)
         self.keep = keep_paths
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
@@ -102,42 +108,43 @@ class Recorder:
         dt = self.w.dt
         zero = self._zero
         fiscal = zero if fiscal is None else fiscal
+        rl = _replication_last
         kernels.accumulate(
-            f.user_price,
+            rl(f.user_price),
             self.w.reference_price,
-            f.wanted,
-            f.use,
-            f.shortfall,
-            f.delivered,
-            f.recycled,
-            f.releases,
-            f.stock_change,
-            f.diverted,
-            np.ascontiguousarray(f.output[:, :, -1]),
-            np.ascontiguousarray(fiscal),
+            rl(f.wanted),
+            rl(f.use),
+            rl(f.shortfall),
+            rl(f.delivered),
+            rl(f.recycled),
+            rl(f.releases),
+            rl(f.stock_change),
+            rl(f.diverted),
+            layout.kernel(f.output)[:, -1],
+            rl(fiscal),
             (1 + self.discount) ** (tick * dt),  # the discount divisor
-            self.peak,
-            self.sum_mult,
-            self.short,
-            self.wanted,
-            self.short_ticks,
-            self.fiscal,
-            self.fiscal_pv,
+            rl(self.peak),
+            rl(self.sum_mult),
+            rl(self.short),
+            rl(self.wanted),
+            rl(self.short_ticks),
+            rl(self.fiscal),
+            rl(self.fiscal_pv),
             self.error,
             self.varies,
         )
         values = self._values
         live = kernels.series_values(
             dt,
-            f.user_price,
-            f.delivered,
-            f.recycled,
-            f.releases,
-            f.use,
-            f.shortfall,
-            stock,
-            (state or {}).get("strategic_stock", zero),
-            fiscal,
+            rl(f.user_price),
+            rl(f.delivered),
+            rl(f.recycled),
+            rl(f.releases),
+            rl(f.use),
+            rl(f.shortfall),
+            rl(stock),
+            rl((state or {}).get("strategic_stock", zero)),
+            rl(fiscal),
             self.varies,
             self.keep,
             values,

@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import kernels
+from sim.engine import kernels, layout
 from sim.engine.recorder import QUANTILES
 
 V, K, B, R = 3, 4, 2, 41
+
+
+def rl(a: np.ndarray) -> np.ndarray:
+    """`a` [R, ...] as the kernels take it: replication-last, contiguous (engine/layout.py)."""
+    return np.ascontiguousarray(layout.kernel(a))
 
 
 def _quantiles(values, varies, order):
@@ -79,15 +84,8 @@ def test_series_values_by_their_definitions():
     out = np.empty((7, K, B, R))
     live = kernels.series_values(
         dt,
-        price,
-        delivered,
-        recycled,
-        releases,
-        use,
-        shortfall,
-        stock,
-        strategic,
-        fiscal,
+        *(rl(a) for a in (price, delivered, recycled, releases, use, shortfall, stock, strategic)),
+        rl(fiscal),
         np.ones(K, np.bool_),
         True,
         out,
@@ -126,9 +124,9 @@ def test_flow_layers_equal_the_formula_and_leave_other_rows_alone():
     stop = rng.random((n, K, S, P, Bb)) * (rng.random((n, K, S, P, Bb)) < 0.5)
     home = np.eye(Bb, dtype=bool)[rng.integers(0, Bb, (K, S, P))]
     masks = np.array([[True, False, False], [False, True, True], [True, True, True]])
-    widths = np.full((n, K, S, len(masks), P), -1.0)
+    widths = layout.full(n, (K, S, len(masks), P), -1.0)
     rows = np.array([1, 4])
-    kernels.flow_layers(stop, home, masks, rows, widths)
+    kernels.flow_layers(rl(stop), home, masks, rows, layout.kernel(widths))
     expected = _layers_numpy(stop[rows], home, masks)
     np.testing.assert_array_equal(widths[rows], expected)
     assert (widths[[0, 2, 3, 5]] == -1.0).all()
@@ -137,12 +135,14 @@ def test_flow_layers_equal_the_formula_and_leave_other_rows_alone():
 def test_diagnostics_accumulate_start_sum_peak_and_mean():
     rng = np.random.default_rng(6)
     S = 2
-    state = [np.zeros((R, K, S)) for _ in range(3)] + [np.zeros((R, K, B)) for _ in range(2)]
+    state = [layout.zeros(R, K, S) for _ in range(3)] + [layout.zeros(R, K, B) for _ in range(2)]
     hhi_start, hhi_sum, hhi_peak, ir_sum, ir_peak = state
     ticks = [(rng.random((R, K, S)) * 1e4, rng.random((R, K, B))) for _ in range(3)]
     for i, (h, ir) in enumerate(ticks):
         hhi_mean, ir_mean = np.empty((K, S)), np.empty((K, B))
-        kernels.accumulate_diagnostics(h, ir, i == 0, *state, hhi_mean, ir_mean)
+        kernels.accumulate_diagnostics(
+            rl(h), rl(ir), i == 0, *(layout.kernel(a) for a in state), hhi_mean, ir_mean
+        )
         np.testing.assert_array_equal(hhi_mean, h.mean(0))
         np.testing.assert_array_equal(ir_mean, ir.mean(0))
     np.testing.assert_array_equal(hhi_start, ticks[0][0])

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ...scenario.base import Model
+from .. import layout
 
 
 class SpecBase(Model):
@@ -101,14 +102,15 @@ class Effects:
     def __init__(
         self, n: int, K: int, S: int, P: int, B: int, written: Iterable[str] | None = None
     ):
-        self.release = np.zeros((n, K, B))  # t this tick added to blocs from strategic stocks
-        self.purchase = np.zeros((n, K, B))  # t this tick strategic buyers want from blocs
-        self.producer_floor = np.zeros((n, K, S, P))  # price covered producers are sure of
-        self.min_utilisation = np.zeros((n, K, S, P))  # committed output (offtake)
-        self.tariff = np.ones((n, K, B))  # ad valorem wedges on imports, multiplied together
-        self.reference_price = np.zeros((n, K, B))  # prices tariffs lift the bloc to, at least
-        self.recycling_floor = np.zeros((n, K, B))  # share of use met from scrap at least
-        self.investment_floor = np.zeros((n, K, B))  # price investors in a bloc are sure of
+        # stored replication-last, as the market's arrays (engine/layout.py)
+        self.release = layout.zeros(n, K, B)  # t this tick added to blocs from strategic stocks
+        self.purchase = layout.zeros(n, K, B)  # t this tick strategic buyers want from blocs
+        self.producer_floor = layout.zeros(n, K, S, P)  # price covered producers are sure of
+        self.min_utilisation = layout.zeros(n, K, S, P)  # committed output (offtake)
+        self.tariff = layout.ones(n, K, B)  # ad valorem wedges on imports, multiplied together
+        self.reference_price = layout.zeros(n, K, B)  # prices tariffs lift the bloc to, at least
+        self.recycling_floor = layout.zeros(n, K, B)  # share of use met from scrap at least
+        self.investment_floor = layout.zeros(n, K, B)  # price investors in a bloc are sure of
         # offtake deliveries (k, p, b, t this tick, to_market); the market answers with what
         # each one actually delivered, in `Flows.direct_taken`, in the same order
         self.direct: list[tuple[int, int, int, np.ndarray, bool]] = []
@@ -127,7 +129,7 @@ class Ledger:
     instrument may add to `tick` and `by_policy[name]` itself, in the order `book` would."""
 
     def __init__(self, n: int, K: int, B: int, names: list[str]):
-        self.tick = np.zeros((n, K, B))
+        self.tick = layout.zeros(n, K, B)  # replication-last, as the flows
         self.by_policy = {name: np.zeros(n) for name in names}
 
     def reset_tick(self) -> None:

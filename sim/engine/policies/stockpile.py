@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from ...scenario.base import Model, Share
 from ...scenario.units import Mass, MoneyField, Month
+from .. import layout
 from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
@@ -144,7 +145,7 @@ class Instrument(BaseInstrument):
         self._price = np.zeros((n, C))
         self._buy = np.zeros((n, C))
         self._sell = np.zeros((n, C))
-        self._stock = np.zeros((n, len(w.commodities), len(w.blocs)))  # `state`, [R, K, B]
+        self._stock = layout.zeros(n, len(w.commodities), len(w.blocs))  # `state`, [R, K, B]
         self._partners: list[tuple[np.ndarray, Instrument, np.ndarray]] | None = None
         self._column = {int(k): j for j, k in reversed(list(enumerate(self.k)))}  # first j of k
 
