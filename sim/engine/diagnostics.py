@@ -278,6 +278,10 @@ class DiagnosticRecorder:
         self.sr_peak = np.zeros((n, K, B)) if d.sr_ok.any() else None
         self.series = {"hhi": np.zeros((T, K, S)), "import_reliance": np.zeros((T, K, B))}
         self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
+        self._sums = [  # as the kernel takes them (layout.py), found once
+            layout.kernel(a)
+            for a in (self.hhi_start, self.hhi_sum, self.hhi_peak, self.ir_sum, self.ir_peak)
+        ]
 
     def record(self, tick: int, producer_output: np.ndarray, delivered: np.ndarray) -> None:
         x = indices(producer_output, delivered, self.d, self.varies)
@@ -286,11 +290,7 @@ class DiagnosticRecorder:
             rl(x["hhi"]),
             np.ascontiguousarray(rl(x["import_reliance"][:, :, -1])),
             self.ticks == 0,
-            rl(self.hhi_start),
-            rl(self.hhi_sum),
-            rl(self.hhi_peak),
-            rl(self.ir_sum),
-            rl(self.ir_peak),
+            *self._sums,
             self.series["hhi"][tick],
             self.series["import_reliance"][tick],
         )

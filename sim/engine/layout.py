@@ -33,6 +33,18 @@ def ones(n: int, *shape: int) -> np.ndarray:
     return full(n, shape, 1.0)
 
 
+def new(n: int, *shape: int) -> tuple[np.ndarray, np.ndarray]:
+    """A new array of zeros as a pair: its view [n, *shape] and its store [*shape, n], the
+    array the kernels take (so that a caller making arrays every tick transposes once)."""
+    store = np.zeros((*shape, n))
+    return store.transpose(_TO_FIRST[store.ndim]), store
+
+
+def view(store: np.ndarray) -> np.ndarray:
+    """The view [R, ...] of a replication-last store [..., R]: the inverse of `kernel`."""
+    return store.transpose(_TO_FIRST[store.ndim])
+
+
 def kernel(a: np.ndarray) -> np.ndarray:
     """The array [..., R] the kernels take for `a` [R, ...]: a view, contiguous when `a` is
     stored replication-last."""

@@ -138,6 +138,23 @@ class Market:
         self.widths = layout.zeros(n, K, S, len(sets), P)
         self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
         self._sizes = kernels.sizes(B, S, P, len(sets))
+        # What the kernels take (layout.py): the replication-last stores of the arrays that
+        # are written in place between ticks, found once, and of the state arrays, which each
+        # tick replaces (`clear`).
+        self._fixed = {
+            name: layout.kernel(getattr(self, name))
+            for name in (
+                "capacity_factor",
+                "output_cap",
+                "new_capacity",
+                "demand_factor",
+                "widths",
+                "_zeros_kb",
+                "_ones_kb",
+                "_zeros_ksp",
+            )
+        }
+        self._stores = {name: layout.kernel(getattr(self, name)) for name in self._state}
 
     # -- set-up between ticks ------------------------------------------------------------------
     def refresh(self, rows: np.ndarray) -> None:
@@ -160,9 +177,15 @@ class Market:
         deliveries take their tonnes from the producers they name."""
         w, dt = self.w, self.dt
         n, K, S, B = self.n, self.K, self.S, self.B
+        fixed, state, rl = self._fixed, self._stores, layout.kernel
         zeros = self._zeros_kb
         release = zeros if effects is None else effects.release
         plan = zeros if effects is None else effects.purchase
+        # the kernels' views of the policies' arrays, made once (Effects.kernel)
+        given = {"release": fixed["_zeros_kb"], "purchase": fixed["_zeros_kb"]}
+        given |= {f: fixed["_zeros_ksp"] for f in ("producer_floor", "min_utilisation")}
+        if effects is not None:
+            given |= effects.kernel
         # fields no policy in force writes keep their neutral values: skip them
         written = () if effects is None else effects.written
         wedge = "tariff" in written or "reference_price" in written
@@ -176,18 +199,17 @@ class Market:
         target_stock = trend * w.stock_days / 365.0  # [K,B] t
 
         # 1-2. demand wanted, producers' offers, and each stage feeding the next
-        wanted = layout.zeros(n, K, B)
-        output = layout.zeros(n, K, S)
-        producer_output = layout.zeros(n, K, S, self.P)
-        produced = layout.zeros(n, K, self.P)
-        rl = layout.kernel
+        wanted, wanted_k = layout.new(n, K, B)
+        output, output_k = layout.new(n, K, S)
+        producer_output, producer_output_k = layout.new(n, K, S, self.P)
+        produced, produced_k = layout.new(n, K, self.P)
         kernels.supply(
             dt,
-            rl(self.price),
-            rl(self.adjusted),
-            rl(self._ones_kb if protection is None else protection),
-            rl(self.demand_factor),
-            rl(self.substituted),
+            state["price"],
+            state["adjusted"],
+            fixed["_ones_kb"] if protection is None else rl(protection),
+            fixed["demand_factor"],
+            state["substituted"],
             trend,
             w.elasticity_short,
             w.elasticity_long,
@@ -196,14 +218,14 @@ class Market:
             self._eps,
             w.unit_cost,
             w.producer_bloc,
-            rl(self._zeros_ksp if effects is None else effects.producer_floor),
-            rl(self._zeros_ksp if effects is None else effects.min_utilisation),
+            given["producer_floor"],
+            given["min_utilisation"],
             w.capacity,
             growth_cap,
-            rl(self.capacity_factor),
-            rl(self.new_capacity),
-            rl(self.output_cap),
-            rl(self.widths),
+            fixed["capacity_factor"],
+            fixed["new_capacity"],
+            fixed["output_cap"],
+            fixed["widths"],
             self.masks,
             self.varies,
             self._sizes,
@@ -211,15 +233,15 @@ class Market:
             self.capped,
             "producer_floor" in written,
             "min_utilisation" in written,
-            rl(wanted),
-            rl(output),
-            rl(producer_output),
-            rl(produced),
+            wanted_k,
+            output_k,
+            producer_output_k,
+            produced_k,
         )
 
         # 3. offtake deliveries go straight to their bloc, as far as controls allow; the rest
         #    of refined supply goes where it is scarcest, within what controls allow
-        direct = layout.zeros(n, K, B)
+        direct, direct_k = layout.new(n, K, B)
         diverted = layout.zeros(n, K, B)
         taken = []
         if effects is not None and effects.direct:
@@ -236,31 +258,32 @@ class Market:
                 (direct if to_market else diverted)[:, k, b] += take
                 taken.append(take)
         rec_share = (
-            self.recycling
+            state["recycling"]
             if "recycling_floor" not in written
-            else np.maximum(self.recycling, effects.recycling_floor)
+            else rl(np.maximum(self.recycling, effects.recycling_floor))
         )
 
         # 4-6. trade, use, stocks, price and the lagged responses. The state arrays are
         #      replaced by updated copies, so arrays handed out earlier keep their values.
         for name in self._state:
-            setattr(self, name, getattr(self, name).copy(order="K"))
-        self.last_shortfall = layout.zeros(n, K, B)
-        recycled = layout.zeros(n, K, B)
-        delivered = layout.zeros(n, K, B)
-        use = layout.zeros(n, K, B)
-        purchased = layout.zeros(n, K, B)
-        stock_change = layout.zeros(n, K, B)
+            state[name] = state[name].copy()
+            setattr(self, name, layout.view(state[name]))
+        self.last_shortfall, shortfall_k = layout.new(n, K, B)
+        recycled, recycled_k = layout.new(n, K, B)
+        delivered, delivered_k = layout.new(n, K, B)
+        use, use_k = layout.new(n, K, B)
+        purchased, purchased_k = layout.new(n, K, B)
+        stock_change, stock_change_k = layout.new(n, K, B)
         kernels.trade(
             dt,
-            rl(produced),
-            rl(self.widths)[:, S - 1],
+            produced_k,
+            fixed["widths"][:, S - 1],
             self.masks,
-            rl(direct),
-            rl(release),
-            rl(plan),
-            rl(wanted),
-            rl(rec_share),
+            direct_k,
+            given["release"],
+            given["purchase"],
+            wanted_k,
+            rec_share,
             target_stock,
             w.reference_price,
             w.stock_exponent,
@@ -278,19 +301,19 @@ class Market:
             self._rec_step,
             self.varies,
             self._sizes,
-            rl(self.stock),
-            rl(self.price),
-            rl(self.expected),
-            rl(self.adjusted),
-            rl(self.substituted),
-            rl(self.recycling),
-            rl(self.last_use),
-            rl(self.last_shortfall),
-            rl(recycled),
-            rl(delivered),
-            rl(use),
-            rl(purchased),
-            rl(stock_change),
+            state["stock"],
+            state["price"],
+            state["expected"],
+            state["adjusted"],
+            state["substituted"],
+            state["recycling"],
+            state["last_use"],
+            shortfall_k,
+            recycled_k,
+            delivered_k,
+            use_k,
+            purchased_k,
+            stock_change_k,
         )
         if wedge:
             self.protection = protection

@@ -49,11 +49,6 @@ class BatchResult:
     """Their mean over the batch at each tick: hhi [T, K, S], import_reliance [T, K, B]."""
 
 
-def _replication_last(a: np.ndarray) -> np.ndarray:
-    """`layout.kernel(a)`, copied if `a` is not stored replication-last (a policy's array)."""
-    return np.ascontiguousarray(layout.kernel(a))
-
-
 class Recorder:
     def __init__(
         self,
@@ -96,6 +91,19 @@ class Recorder:
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
         self.diag = DiagnosticRecorder(world, n, self.varies)
+        rl = layout.kernel  # the accumulators as the kernels take them, found once
+        self._sums = [
+            rl(a)
+            for a in (
+                self.peak,
+                self.sum_mult,
+                self.short,
+                self.wanted,
+                self.short_ticks,
+                self.fiscal,
+                self.fiscal_pv,
+            )
+        ]
 
     def record(
         self,
@@ -108,7 +116,7 @@ class Recorder:
         dt = self.w.dt
         zero = self._zero
         fiscal = zero if fiscal is None else fiscal
-        rl = _replication_last
+        rl = layout.kernel
         kernels.accumulate(
             rl(f.user_price),
             self.w.reference_price,
@@ -123,13 +131,7 @@ class Recorder:
             layout.kernel(f.output)[:, -1],
             rl(fiscal),
             (1 + self.discount) ** (tick * dt),  # the discount divisor
-            rl(self.peak),
-            rl(self.sum_mult),
-            rl(self.short),
-            rl(self.wanted),
-            rl(self.short_ticks),
-            rl(self.fiscal),
-            rl(self.fiscal_pv),
+            *self._sums,
             self.error,
             self.varies,
         )

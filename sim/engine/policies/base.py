@@ -115,6 +115,9 @@ class Effects:
         # each one actually delivered, in `Flows.direct_taken`, in the same order
         self.direct: list[tuple[int, int, int, np.ndarray, bool]] = []
         self.written = tuple(f for f in self.FIELDS if written is None or f in written)
+        self.kernel = {f: layout.kernel(getattr(self, f)) for f in self.FIELDS}
+        """The replication-last arrays the market's kernels take, made once: the fields are
+        written in place, never replaced."""
         self._reset = [(getattr(self, f), self.NEUTRAL.get(f, 0.0)) for f in self.written]
 
     def reset(self) -> None:
