@@ -546,6 +546,16 @@ def accumulate_diagnostics(
             ir_mean[k, b] = total / R
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _column(x, k, b, varies, scratch):
+    """x[k, b, :] (replication-last), or, for a commodity that does not vary, its first
+    value repeated in `scratch` [R]: so that the loops reading it run on vectors either way."""
+    if varies[k]:
+        return x[k, b]
+    scratch[:] = x[k, b, 0]
+    return scratch
+
+
 @njit(cache=True, error_model="numpy")
 def accumulate(
     user_price,
@@ -579,46 +589,51 @@ def accumulate(
     per market: sum over blocs of delivered and diverted = output of the last stage
 
     Arrays are replication-last ([K,B,R], output_last [K,R]); a commodity that does not vary
-    has its values in the first replication."""
+    has its values in the first replication. Each loop touches a few arrays only, so that
+    the compiler can check them for overlap and run it on vectors."""
     K, B, R = wanted.shape
     total = np.empty(R)
+    scratch = np.empty((10, R))
     for k in range(K):
-        step = 1 if varies[k] else 0  # the replication that holds k's values: r * step
         for r in range(R):
             total[r] = 0.0
         for b in range(B):
+            up = _column(user_price, k, b, varies, scratch[0])
+            wd = _column(wanted, k, b, varies, scratch[1])
+            us = _column(use, k, b, varies, scratch[2])
+            sf = _column(shortfall, k, b, varies, scratch[3])
+            dl = _column(delivered, k, b, varies, scratch[4])
+            rc = _column(recycled, k, b, varies, scratch[5])
+            rl = _column(releases, k, b, varies, scratch[6])
+            sc = _column(stock_change, k, b, varies, scratch[7])
+            dv = _column(diverted, k, b, varies, scratch[8])
+            fs = _column(fiscal, k, b, varies, scratch[9])
             for r in range(R):
-                i = r * step
-                mult = user_price[k, b, i] / p0[k]
+                mult = up[r] / p0[k]
                 peak[k, b, r] = mult if mult > peak[k, b, r] else peak[k, b, r]
                 sum_mult[k, b, r] += mult
-                short[k, b, r] += shortfall[k, b, i]
-                wanted_sum[k, b, r] += wanted[k, b, i]
-                hit = shortfall[k, b, i] > 1e-9 * max(wanted[k, b, i], 1e-300)
+            for r in range(R):
+                short[k, b, r] += sf[r]
+                wanted_sum[k, b, r] += wd[r]
+                hit = sf[r] > 1e-9 * max(wd[r], 1e-300)
                 short_ticks[k, b, r] += 1.0 if hit else 0.0
-                fiscal_sum[k, b, r] += fiscal[k, b, i]
-                fiscal_pv[k, b, r] += fiscal[k, b, i] / discount
-                scale = max(
-                    abs(use[k, b, i])
-                    + abs(delivered[k, b, i])
-                    + abs(stock_change[k, b, i])
-                    + abs(recycled[k, b, i]),
-                    1e-12,
-                )
-                gap = (
-                    delivered[k, b, i]
-                    + recycled[k, b, i]
-                    + releases[k, b, i]
-                    - use[k, b, i]
-                    - stock_change[k, b, i]
-                )
-                worst = max(error[r], abs(gap) / scale)
-                gap = wanted[k, b, i] - use[k, b, i] - shortfall[k, b, i]
-                error[r] = max(worst, abs(gap) / max(wanted[k, b, i], 1e-12))
-                total[r] += delivered[k, b, i] + diverted[k, b, i]
+            for r in range(R):
+                fiscal_sum[k, b, r] += fs[r]
+                fiscal_pv[k, b, r] += fs[r] / discount
+            for r in range(R):
+                scale = max(abs(us[r]) + abs(dl[r]) + abs(sc[r]) + abs(rc[r]), 1e-12)
+                gap = dl[r] + rc[r] + rl[r] - us[r] - sc[r]
+                error[r] = max(error[r], abs(gap) / scale)
+            for r in range(R):
+                gap = wd[r] - us[r] - sf[r]
+                error[r] = max(error[r], abs(gap) / max(wd[r], 1e-12))
+            for r in range(R):
+                total[r] += dl[r] + dv[r]
+        out = output_last[k] if varies[k] else scratch[0]
+        if not varies[k]:
+            out[:] = output_last[k, 0]
         for r in range(R):
-            out = output_last[k, r * step]
-            error[r] = max(error[r], abs(total[r] - out) / max(out, 1e-12))
+            error[r] = max(error[r], abs(total[r] - out[r]) / max(out[r], 1e-12))
 
 
 @njit(cache=True, error_model="numpy")
@@ -645,23 +660,36 @@ def series_values(
     first. Returns which series are not all zero."""
     K, B, R = use.shape
     live = np.zeros(out.shape[0], dtype=np.bool_)
+    scratch = np.empty((9, R))
     for k in range(K):
-        step = 1 if varies[k] else 0  # the replication that holds k's values: r * step
         nr = R if varies[k] or every_row else 1
         for b in range(B):
+            up = _column(user_price, k, b, varies, scratch[0])
+            dl = _column(delivered, k, b, varies, scratch[1])
+            rc = _column(recycled, k, b, varies, scratch[2])
+            rl = _column(releases, k, b, varies, scratch[3])
+            us = _column(use, k, b, varies, scratch[4])
+            sf = _column(shortfall, k, b, varies, scratch[5])
+            st = _column(stock, k, b, varies, scratch[6])
+            sg = _column(strategic, k, b, varies, scratch[7])
+            fs = _column(fiscal, k, b, varies, scratch[8])
             for r in range(nr):
-                i = r * step
-                u = use[k, b, i]
-                out[0, k, b, r] = user_price[k, b, i]
-                out[1, k, b, r] = (delivered[k, b, i] + recycled[k, b, i] + releases[k, b, i]) / dt
-                out[2, k, b, r] = u / dt
-                out[3, k, b, r] = shortfall[k, b, i] / dt
-                out[4, k, b, r] = stock[k, b, i] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
-                out[5, k, b, r] = strategic[k, b, i]
-                out[6, k, b, r] = fiscal[k, b, i] / dt
-            for v in (5, 6):
-                for r in range(nr):
-                    live[v] |= out[v, k, b, r] != 0.0
+                out[0, k, b, r] = up[r]
+            for r in range(nr):
+                out[1, k, b, r] = (dl[r] + rc[r] + rl[r]) / dt
+            for r in range(nr):
+                out[2, k, b, r] = us[r] / dt
+            for r in range(nr):
+                out[3, k, b, r] = sf[r] / dt
+            for r in range(nr):
+                u = us[r]
+                out[4, k, b, r] = st[r] / max(u / dt, TINY) * 365.0 if u > 0 else 0.0
+            for r in range(nr):
+                out[5, k, b, r] = sg[r]
+                live[5] |= sg[r] != 0.0
+            for r in range(nr):
+                out[6, k, b, r] = fs[r] / dt
+                live[6] |= fs[r] != 0.0
     live[:5] = True
     return live
 
