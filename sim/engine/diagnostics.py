@@ -217,6 +217,13 @@ def indices(
         layout.kernel(ir_last),
     )
     out = {"hhi": hhi_}
+    if (d.sr_ok.any() or d.dp_ok.any()) and varies is not None and not varies.all():
+        # the array expressions below read every replication: a commodity that does not vary
+        # has its values in the first only (Market.varies), so give them to the others
+        y = y.copy(order="K")
+        y[:, ~varies] = y[:1, ~varies]
+        delivered = delivered.copy(order="K")
+        delivered[:, ~varies] = delivered[:1, ~varies]
     if d.sr_ok.any():  # the supply risk needs every stage's reliance
         home = _by_bloc(y, d.onehot)
         consumption = np.empty_like(home)

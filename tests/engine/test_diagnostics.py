@@ -147,6 +147,19 @@ def test_recorded_diagnostics_start_at_the_baseline(governed):
     assert r.diagnostic_series["hhi"].shape == (12, 1, 2)
 
 
+def test_every_replication_of_an_undisturbed_commodity_has_its_indices(governed):
+    """Nothing random touches x, so the market clears it in the first replication only
+    (Market.varies); the supply risk, disruption potential and import reliance, computed by
+    array expressions over every replication, must still be the same in all (they were 0
+    outside the first)."""
+    w = compile_world(governed.scenario)
+    r = run_batch(governed.scenario, np.arange(3), 1, world=w)
+    for name in ("jrc_sr_mean", "jrc_sr_stage_mean", "usgs_dp_mean", "import_reliance_mean"):
+        x = r.diagnostics[name]
+        assert (x[0] > 0).any(), name
+        np.testing.assert_array_equal(x[1:], np.broadcast_to(x[:1], x[1:].shape), err_msg=name)
+
+
 def test_production_hhi_does_not_rise_under_an_export_control(small):
     """HHI measures world production; a control moves flows between blocs, not who produces.
     China's home price falls, so its share (and the HHI) fall a little; the exposure of the
