@@ -13,10 +13,10 @@ replications in separate processes (sim/experiment/executors.py).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
+
+from .vmath import exp_lanes, log_lanes
 
 TINY = 1e-300
 """Guard against dividing by a zero need."""
@@ -220,6 +220,8 @@ def supply(
     seen = np.empty((B, R))
     log_rel = np.empty((B, R))
     arg = np.empty(R)
+    arg2 = np.empty(R)
+    scratch = np.empty((2, R))  # for vmath
     util_b = np.empty((B, R))
     power_b = np.empty((B, R))  # (price / reference) ** elasticity at each bloc's price
     desired = np.empty((S, P, R))
@@ -236,16 +238,13 @@ def supply(
             for r in range(nr):
                 seen[b, r] = price[k, b, r] * protection[k, b, r]
                 arg[r] = seen[b, r] / ref[k]
-            for r in range(nr):
-                log_rel[b, r] = math.log(arg[r])
+            log_lanes(nr, arg, log_rel[b], scratch)
             for r in range(nr):
                 arg[r] = adjusted[k, b, r] * protection[k, b, r] / ref[k]
+            log_lanes(nr, arg, arg2, scratch)
             for r in range(nr):
-                arg[r] = math.log(arg[r])
-            for r in range(nr):
-                arg[r] = es[k] * log_rel[b, r] + (el[k] - es[k]) * arg[r]
-            for r in range(nr):
-                arg[r] = math.exp(arg[r])
+                arg2[r] = es[k] * log_rel[b, r] + (el[k] - es[k]) * arg2[r]
+            exp_lanes(nr, arg2, arg, scratch)
             for r in range(nr):
                 wanted[k, b, r] = (
                     trend[k, b]
@@ -264,7 +263,8 @@ def supply(
                 else:
                     if not same:
                         for r in range(nr):
-                            power_b[b, r] = math.exp(eps[k, s] * log_rel[b, r])
+                            arg[r] = eps[k, s] * log_rel[b, r]
+                        exp_lanes(nr, arg, power_b[b], scratch)
                     for r in range(nr):
                         util_b[b, r] = min(1.0, u0[k, s] * power_b[b, r])
             for p in range(P):
@@ -285,6 +285,12 @@ def supply(
                     # an empty slot: padding, or new capacity not yet built
                     desired[s, p, r] = 0.0 if cap == 0.0 else offer
                 if floors:  # a guaranteed price above the market: those offers again
+                    for r in range(nr):  # the utilisation at the floor, in every lane
+                        arg[r] = producer_floor[k, s, p, r] / ref[k]
+                    log_lanes(nr, arg, arg2, scratch)
+                    for r in range(nr):
+                        arg2[r] = eps[k, s] * arg2[r]
+                    exp_lanes(nr, arg2, arg, scratch)
                     for r in range(nr):
                         floor = producer_floor[k, s, p, r]
                         factor = capacity_factor[k, s, p, r] if outaged[k] else 1.0
@@ -292,7 +298,7 @@ def supply(
                         if floor <= seen[b, r] or cap == 0.0:
                             continue
                         home = floor
-                        util = min(1.0, u0[k, s] * math.exp(eps[k, s] * math.log(home / ref[k])))
+                        util = min(1.0, u0[k, s] * arg[r])
                         if cost > 0.0 and home < cost:
                             c = home / cost
                             util *= c * c * c
