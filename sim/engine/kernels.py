@@ -36,7 +36,7 @@ POOL, USED = range(2)
 """Rows of its array `layer` [2, M, R]."""
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def pour_layers(nr, work, layer, masks, clip, sizes):
     """Pour the flow layers one after another into the blocs, each layer m
     (`layer[POOL, m]` tonnes) among the blocs its mask allows, so that the levels
@@ -56,10 +56,9 @@ def pour_layers(nr, work, layer, masks, clip, sizes):
     Each step is a loop over the first `nr` replications (the last axis), which compiles to
     vector instructions; the choices a replication makes (which blocs are at most j's level)
     are selections, not branches. The masks are the same for every replication, so the loops
-    over blocs and layers are branches on constants. Inlined where it is called, with
-    `sizes` (as in `supply`) making the numbers of blocs and layers constants; pass it whole
-    arrays made once per kernel call, not views made in the loop, or the compiled code counts
-    references at every call (docs/performance.md)."""
+    over blocs and layers are branches on constants, with `sizes` (as in `supply`) making
+    their numbers constants. It is called once per commodity and stage, not per replication,
+    so it is not inlined: inlining it made the kernels twice as slow to compile for no gain."""
     B, M = len(sizes[0]), len(sizes[3])
     offset, start, need, poured = work[OFFSET], work[START], work[NEED], work[POURED]
     base, x, guard, level = work[BASE], work[X], work[GUARD], work[LEVEL]

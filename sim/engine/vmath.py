@@ -48,7 +48,7 @@ ROUNDER = 6755399441055744.0  # 1.5 * 2**52: x + ROUNDER holds the integer x in 
 ROUNDER_BITS = 0x4338000000000000
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def exp_lanes(n, x, out, scratch):
     """out[:n] = exp(x[:n]); `out` must not be `x`; scratch: float64 [2, >= n].
 
@@ -82,7 +82,7 @@ def exp_lanes(n, x, out, scratch):
         out[r] = v if v != v else e  # NaN stays NaN
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def log_lanes(n, x, out, scratch):
     """out[:n] = log(x[:n]); `out` must not be `x`; scratch: float64 [2, >= n].
 
