@@ -58,7 +58,7 @@ def pour_layers(nr, work, layer, masks, clip, sizes):
     are selections, not branches. The masks are the same for every replication, so the loops
     over blocs and layers are branches on constants, with `sizes` (as in `supply`) making
     their numbers constants. It is called once per commodity and stage, not per replication,
-    so it is not inlined: inlining it made the kernels twice as slow to compile for no gain."""
+    so it is not inlined: inlined, it made the kernels slower to compile for no gain."""
     B, M = len(sizes[0]), len(sizes[3])
     offset, start, need, poured = work[OFFSET], work[START], work[NEED], work[POURED]
     base, x, guard, level = work[BASE], work[X], work[GUARD], work[LEVEL]
