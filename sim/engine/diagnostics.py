@@ -82,6 +82,16 @@ class DiagnosticInputs:
         return lo, hi, np.ascontiguousarray(src[order]), np.ascontiguousarray(dst[order])
 
     @cached_property
+    def has_sr(self) -> bool:
+        """Whether any commodity has the JRC supply risk's inputs (asked at every tick)."""
+        return bool(self.sr_ok.any())
+
+    @cached_property
+    def has_dp(self) -> bool:
+        """Whether any commodity has the disruption potential's inputs."""
+        return bool(self.dp_ok.any())
+
+    @cached_property
     def last_bloc(self) -> np.ndarray:
         """[K, P] bloc index of each slot of the last stage."""
         return np.ascontiguousarray(self.onehot[:, -1].argmax(-1))
@@ -217,14 +227,14 @@ def indices(
         layout.kernel(ir_last),
     )
     out = {"hhi": hhi_}
-    if (d.sr_ok.any() or d.dp_ok.any()) and varies is not None and not varies.all():
+    if (d.has_sr or d.has_dp) and varies is not None and not varies.all():
         # the array expressions below read every replication: a commodity that does not vary
         # has its values in the first only (Market.varies), so give them to the others
         y = y.copy(order="K")
         y[:, ~varies] = y[:1, ~varies]
         delivered = delivered.copy(order="K")
         delivered[:, ~varies] = delivered[:1, ~varies]
-    if d.sr_ok.any():  # the supply risk needs every stage's reliance
+    if d.has_sr:  # the supply risk needs every stage's reliance
         home = _by_bloc(y, d.onehot)
         consumption = np.empty_like(home)
         consumption[:, :, :-1] = home[:, :, 1:]  # refiners' intake: one tonne in, one out
@@ -233,13 +243,13 @@ def indices(
     else:  # only the last stage's reliance is recorded
         ir = ir_last[:, :, None, :]
     out["import_reliance"] = ir
-    if d.dp_ok.any() or d.sr_ok.any():
+    if d.has_dp or d.has_sr:
         yc = country_output(y, d)
         total = y.sum(-1)  # [R,K,S], atomised output included
-    if d.dp_ok.any():
+    if d.has_dp:
         share = _div(yc, total[..., None])
         out["dp"] = np.einsum("rksp,ksp->rks", share * share, d.dp_weight)
-    if d.sr_ok.any():
+    if d.has_sr:
         a = yc * yc * d.sr_weight  # [R,K,S,P]
         a_tot = a.sum(-1)
         a_home = _by_bloc(a, d.onehot)

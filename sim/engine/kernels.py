@@ -22,12 +22,20 @@ TINY = 1e-300
 """Guard against dividing by a zero need."""
 
 
-def sizes(B: int, S: int, P: int, M: int) -> tuple:
+def sizes(B: int, S: int, P: int, M: int, R: int) -> tuple:
     """The numbers of blocs, stages, producer slots and flow layers as the lengths of tuples,
-    for `supply` and `trade`. Numba compiles a kernel for each tuple type, so these counts
-    are constants in the compiled loops, which can then be unrolled: the short loops over
-    blocs, stages, producers and layers are most of a clearing (docs/performance.md)."""
-    return ((0,) * B, (0,) * S, (0,) * P, (0,) * M)
+    for `supply` and `trade`, and whether the batch has one replication (R = 1). Numba
+    compiles a kernel for each tuple type, so these are constants in the compiled code: the
+    short loops over blocs, stages, producers and layers can be unrolled, and a batch of one
+    replication gets loops of one step, without the checks and remainders that vector loops
+    start with (a run with `--block-size 1` would otherwise pay them at every tick)."""
+    return ((0,) * B, (0,) * S, (0,) * P, (0,) * M, (0,) * (R == 1))
+
+
+@njit(cache=True, inline="always")
+def replications(n, sizes):
+    """`n`, the number of replications a loop runs over, as a constant 1 in a batch of one."""
+    return 1 if len(sizes[4]) == 1 else n
 
 
 OFFSET, START, NEED, POURED, BASE, X, GUARD, LEVEL = range(8)
@@ -60,6 +68,7 @@ def pour_layers(nr, work, layer, masks, clip, sizes):
     their numbers constants. It is called once per commodity and stage, not per replication,
     so it is not inlined: inlined, it made the kernels slower to compile for no gain."""
     B, M = len(sizes[0]), len(sizes[3])
+    nr = replications(nr, sizes)
     offset, start, need, poured = work[OFFSET], work[START], work[NEED], work[POURED]
     base, x, guard, level = work[BASE], work[X], work[GUARD], work[LEVEL]
     for m in range(M):
@@ -126,7 +135,7 @@ def pour_layers(nr, work, layer, masks, clip, sizes):
 def water_fill_rows(avail, need, amount, allowed, out, sizes):
     """Share amount[i] among the allowed blocs so that (avail + x) / need is as equal as
     possible, for each column i of [B, rows] arrays: `pour_layers` with one layer
-    (`sizes(B, 1, 1, 1)`), the rows as its replications."""
+    (`sizes(B, 1, 1, 1, rows)`), the rows as its replications."""
     B, n = avail.shape
     masks = allowed.reshape(1, -1)
     work = np.zeros((8, B, n))
@@ -215,6 +224,7 @@ def supply(
     replication's values equal the first's: only the first is computed, and readers of the
     others read the first instead (`Market.varies`)."""
     K, B, R = price.shape
+    R = replications(R, sizes)
     S, P, M = len(sizes[1]), len(sizes[2]), len(sizes[3])
     seen = np.empty((B, R))
     log_rel = np.empty((B, R))
@@ -398,6 +408,7 @@ def trade(
     innermost, as in `supply`. Updates the market state arrays in place; of a commodity that
     does not vary between replications (`varies[k]` false) only the first is computed."""
     K, B, R = stock.shape
+    R = replications(R, sizes)
     P, M = len(sizes[2]), len(sizes[3])
     work = np.empty((8, B, R))  # for `pour_layers`
     avail = work[OFFSET]

@@ -36,7 +36,7 @@ def water_fill(
         np.ascontiguousarray(amounts),
         np.asarray(allowed, dtype=np.bool_),
         out,
-        kernels.sizes(B, 1, 1, 1),
+        kernels.sizes(B, 1, 1, 1, len(rows)),
     )
     return out.T.reshape(avail.shape)
 
@@ -137,7 +137,7 @@ class Market:
         # share of each producer's flow in each layer [R, K, S, layer, P]
         self.widths = layout.zeros(n, K, S, len(sets), P)
         self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
-        self._sizes = kernels.sizes(B, S, P, len(sets))
+        self._sizes = kernels.sizes(B, S, P, len(sets), n)
         # What the kernels take (layout.py): the replication-last stores of the arrays that
         # are written in place between ticks, found once, and of the state arrays, which each
         # tick replaces (`clear`).
