@@ -363,7 +363,7 @@ def supply(
 def trade(
     dt,
     produced,
-    widths_last,
+    widths,
     masks,
     direct,
     release,
@@ -404,12 +404,14 @@ def trade(
     """Trade of the last stage's output where it is scarcest (section 4), use, strategic
     purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
     substitution and recycling (section 7). Arrays are replication-last ([K,B,R], `produced`
-    [K,P,R], `widths_last` [K,layer,P,R]) and every step loops over the replications
+    [K,P,R], the flow layers' `widths` [K,S,layer,P,R], of which the last stage's are read)
+    and every step loops over the replications
     innermost, as in `supply`. Updates the market state arrays in place; of a commodity that
     does not vary between replications (`varies[k]` false) only the first is computed."""
     K, B, R = stock.shape
     R = replications(R, sizes)
     P, M = len(sizes[2]), len(sizes[3])
+    last = len(sizes[1]) - 1  # the last stage
     work = np.empty((8, B, R))  # for `pour_layers`
     avail = work[OFFSET]
     need = work[NEED]
@@ -435,7 +437,7 @@ def trade(
                 pools[m, r] = 0.0
             for p in range(P):
                 for r in range(nr):
-                    pools[m, r] += widths_last[k, m, p, r] * produced[k, p, r]
+                    pools[m, r] += widths[k, last, m, p, r] * produced[k, p, r]
         pour_layers(nr, work, layer, masks, False, sizes)
         for b in range(B):
             for r in range(nr):
@@ -584,7 +586,7 @@ def accumulate(
     releases,
     stock_change,
     diverted,
-    output_last,
+    output,
     fiscal,
     discount,
     peak,
@@ -604,7 +606,7 @@ def accumulate(
     per bloc:   wanted = use + shortfall
     per market: sum over blocs of delivered and diverted = output of the last stage
 
-    Arrays are replication-last ([K,B,R], output_last [K,R]); a commodity that does not vary
+    Arrays are replication-last ([K,B,R], output [K,S,R]); a commodity that does not vary
     has its values in the first replication. Each loop touches a few arrays only, so that
     the compiler can check them for overlap and run it on vectors."""
     K, B, R = wanted.shape
@@ -645,9 +647,10 @@ def accumulate(
                 error[r] = max(error[r], abs(gap) / max(wd[r], 1e-12))
             for r in range(R):
                 total[r] += dl[r] + dv[r]
-        out = output_last[k] if varies[k] else scratch[0]
+        last = output.shape[1] - 1  # the last stage
+        out = output[k, last] if varies[k] else scratch[0]
         if not varies[k]:
-            out[:] = output_last[k, 0]
+            out[:] = output[k, last, 0]
         for r in range(R):
             error[r] = max(error[r], abs(total[r] - out[r]) / max(out[r], 1e-12))
 

@@ -277,7 +277,7 @@ class Market:
         kernels.trade(
             dt,
             produced_k,
-            fixed["widths"][:, S - 1],
+            fixed["widths"],
             self.masks,
             direct_k,
             given["release"],

@@ -128,7 +128,7 @@ class Recorder:
             rl(f.releases),
             rl(f.stock_change),
             rl(f.diverted),
-            layout.kernel(f.output)[:, -1],
+            rl(f.output),
             rl(fiscal),
             (1 + self.discount) ** (tick * dt),  # the discount divisor
             *self._sums,
