@@ -214,8 +214,7 @@ def supply(
     Arrays are replication-last (layout.py): writes `wanted` [K,B,R] (t this tick), `output`
     [K,S,R], `producer_output` [K,S,P,R] and `produced_last` [K,P,R], the last stage's output
     before offtake deliveries. Every step is a loop over the replications, innermost, so
-    that it runs on vectors (the logarithms and exponentials stay calls, each in a loop of
-    its own so as not to hold the rest back).
+    that it runs on vectors, the logarithms and exponentials too (vmath.py).
     Arrays that hold their neutral value are not read, to spare memory traffic: capacity
     factors where no outage may hit the commodity (`outaged[k]` false), output caps where no
     quota may (`capped[k]`), price floors and committed output where no policy in force sets
