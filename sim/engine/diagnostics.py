@@ -288,11 +288,11 @@ class DiagnosticRecorder:
         self.hhi_peak = layout.zeros(n, K, S)
         self.ir_sum = layout.zeros(n, K, B)
         self.ir_peak = layout.zeros(n, K, B)
-        self.dp_sum = np.zeros((n, K, S)) if d.dp_ok.any() else None
-        self.dp_peak = np.zeros((n, K, S)) if d.dp_ok.any() else None
-        self.sr_stage_sum = np.zeros((n, K, S, B)) if d.sr_ok.any() else None
-        self.sr_sum = np.zeros((n, K, B)) if d.sr_ok.any() else None
-        self.sr_peak = np.zeros((n, K, B)) if d.sr_ok.any() else None
+        self.dp_sum = np.zeros((n, K, S)) if d.has_dp else None
+        self.dp_peak = np.zeros((n, K, S)) if d.has_dp else None
+        self.sr_stage_sum = np.zeros((n, K, S, B)) if d.has_sr else None
+        self.sr_sum = np.zeros((n, K, B)) if d.has_sr else None
+        self.sr_peak = np.zeros((n, K, B)) if d.has_sr else None
         self.series = {"hhi": np.zeros((T, K, S)), "import_reliance": np.zeros((T, K, B))}
         self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
         self._sums = [  # as the kernel takes them (layout.py), found once
