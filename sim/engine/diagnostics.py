@@ -307,6 +307,7 @@ class DiagnosticRecorder:
             rl(x["hhi"]),
             np.ascontiguousarray(rl(x["import_reliance"][:, :, -1])),
             self.ticks == 0,
+            self.varies,
             *self._sums,
             self.series["hhi"][tick],
             self.series["import_reliance"][tick],
@@ -325,6 +326,9 @@ class DiagnosticRecorder:
         """Per-replication metrics (see STAGE_METRICS, BLOC_METRICS, STAGE_BLOC_METRICS); NaN
         at padded stages and for commodities without the inputs of an index."""
         d, n = self.d, max(self.ticks, 1)
+        same = ~self.varies  # the kernel kept only their first replication
+        for a in (self.hhi_start, self.hhi_sum, self.hhi_peak, self.ir_sum, self.ir_peak):
+            a[:, same] = a[:1, same]
         pad = np.where(d.stage_valid, 1.0, np.nan)[None]
         out = {
             "hhi_start": self.hhi_start * pad,

@@ -285,16 +285,26 @@ class Disruptions:
         self.base_output = world.capacity * world.utilisation  # [K,S,P] t/yr
         self.base_share = baseline_flow_shares(world)  # [K,S,B]
 
-    def process(self, env, j: int):
-        """SimPy process: at each tick where disruption j starts, ends or is licensed, update."""
-        occ = self.plan[self.specs[j].name]
-        for tick, rows, level in occ.timeline(self.specs[j].kind == "demand_shock"):
-            if tick >= self.world.n_ticks:
-                break
+    def process(self, env):
+        """SimPy process: at each tick where any disruption starts, ends or is licensed, set the
+        levels of the rows concerned, then rebuild those rows once (`apply` reads every
+        disruption's level, so the members of a group that change together cost one
+        rebuild, not one each)."""
+        changes: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        for j, sp in enumerate(self.specs):
+            for tick, rows, level in self.plan[sp.name].timeline(sp.kind == "demand_shock"):
+                if tick < self.world.n_ticks:
+                    changes.setdefault(tick, []).append((j, rows, level))
+        for tick in sorted(changes):
             if tick > env.now:
                 yield env.timeout(tick - env.now)
-            self.level[rows, j] = level
-            self.apply(rows)
+            now = changes[tick]
+            for j, rows, level in now:
+                self.level[rows, j] = level
+            if len(now) == 1:
+                self.apply(now[0][1])
+            else:
+                self.apply(np.unique(np.concatenate([rows for _, rows, _ in now])))
 
     def apply(self, rows: np.ndarray) -> None:
         """Rebuild the market's disruption arrays for `rows` from every disruption's level."""

@@ -533,19 +533,21 @@ def concentration(
 
 @njit(cache=True, error_model="numpy")
 def accumulate_diagnostics(
-    hhi, ir, first, hhi_start, hhi_sum, hhi_peak, ir_sum, ir_peak, hhi_mean, ir_mean
+    hhi, ir, first, varies, hhi_start, hhi_sum, hhi_peak, ir_sum, ir_peak, hhi_mean, ir_mean
 ):
     """One tick's HHI [K,S,R] and import reliance [K,B,R] into the per-replication start, sum
     and peak (replication-last, as they), and their means over the batch (hhi_mean [K,S],
-    ir_mean [K,B])."""
+    ir_mean [K,B]). Of a commodity that does not vary (`varies[k]` false) only the first
+    replication is accumulated: `DiagnosticRecorder.metrics` gives it to the others."""
     K, S, R = hhi.shape
     B = ir.shape[1]
     for k in range(K):
+        nr = R if varies[k] else 1
         for s in range(S):
             if first:
                 hhi_start[k, s] = hhi[k, s]
             total = 0.0
-            for r in range(R):
+            for r in range(nr):
                 h = hhi[k, s, r]
                 hhi_sum[k, s, r] += h
                 hhi_peak[k, s, r] = max(hhi_peak[k, s, r], h)
@@ -554,7 +556,7 @@ def accumulate_diagnostics(
             hhi_mean[k, s] = total / R
         for b in range(B):
             total = 0.0
-            for r in range(R):
+            for r in range(nr):
                 x = ir[k, b, r]
                 ir_sum[k, b, r] += x
                 ir_peak[k, b, r] = max(ir_peak[k, b, r], x)
@@ -596,6 +598,7 @@ def accumulate(
     fiscal_sum,
     fiscal_pv,
     error,
+    error_first,
     varies,
 ):
     """One tick into the per-replication metrics of the recorder (docs/model.md section 11),
@@ -605,53 +608,53 @@ def accumulate(
     per bloc:   wanted = use + shortfall
     per market: sum over blocs of delivered and diverted = output of the last stage
 
-    Arrays are replication-last ([K,B,R], output [K,S,R]); a commodity that does not vary
-    has its values in the first replication. Each loop touches a few arrays only, so that
-    the compiler can check them for overlap and run it on vectors."""
+    Arrays are replication-last ([K,B,R], output [K,S,R]). A commodity that does not vary
+    has its values in the first replication: only the first replication's metrics are
+    accumulated (`Recorder.result` gives them to the others), and its residuals go into
+    `error_first` [1], which holds for every replication. Each loop touches a few arrays
+    only, so that the compiler can check them for overlap and run it on vectors."""
     K, B, R = wanted.shape
     total = np.empty(R)
-    scratch = np.empty((10, R))
     for k in range(K):
-        for r in range(R):
+        nr = R if varies[k] else 1
+        err = error if varies[k] else error_first
+        for r in range(nr):
             total[r] = 0.0
         for b in range(B):
-            up = _column(user_price, k, b, varies, scratch[0])
-            wd = _column(wanted, k, b, varies, scratch[1])
-            us = _column(use, k, b, varies, scratch[2])
-            sf = _column(shortfall, k, b, varies, scratch[3])
-            dl = _column(delivered, k, b, varies, scratch[4])
-            rc = _column(recycled, k, b, varies, scratch[5])
-            rl = _column(releases, k, b, varies, scratch[6])
-            sc = _column(stock_change, k, b, varies, scratch[7])
-            dv = _column(diverted, k, b, varies, scratch[8])
-            fs = _column(fiscal, k, b, varies, scratch[9])
-            for r in range(R):
+            up = user_price[k, b]
+            wd = wanted[k, b]
+            us = use[k, b]
+            sf = shortfall[k, b]
+            dl = delivered[k, b]
+            rc = recycled[k, b]
+            rl = releases[k, b]
+            sc = stock_change[k, b]
+            dv = diverted[k, b]
+            fs = fiscal[k, b]
+            for r in range(nr):
                 mult = up[r] / p0[k]
                 peak[k, b, r] = mult if mult > peak[k, b, r] else peak[k, b, r]
                 sum_mult[k, b, r] += mult
-            for r in range(R):
+            for r in range(nr):
                 short[k, b, r] += sf[r]
                 wanted_sum[k, b, r] += wd[r]
                 hit = sf[r] > 1e-9 * max(wd[r], 1e-300)
                 short_ticks[k, b, r] += 1.0 if hit else 0.0
-            for r in range(R):
+            for r in range(nr):
                 fiscal_sum[k, b, r] += fs[r]
                 fiscal_pv[k, b, r] += fs[r] / discount
-            for r in range(R):
+            for r in range(nr):
                 scale = max(abs(us[r]) + abs(dl[r]) + abs(sc[r]) + abs(rc[r]), 1e-12)
                 gap = dl[r] + rc[r] + rl[r] - us[r] - sc[r]
-                error[r] = max(error[r], abs(gap) / scale)
-            for r in range(R):
+                err[r] = max(err[r], abs(gap) / scale)
+            for r in range(nr):
                 gap = wd[r] - us[r] - sf[r]
-                error[r] = max(error[r], abs(gap) / max(wd[r], 1e-12))
-            for r in range(R):
+                err[r] = max(err[r], abs(gap) / max(wd[r], 1e-12))
+            for r in range(nr):
                 total[r] += dl[r] + dv[r]
-        last = output.shape[1] - 1  # the last stage
-        out = output[k, last] if varies[k] else scratch[0]
-        if not varies[k]:
-            out[:] = output[k, last, 0]
-        for r in range(R):
-            error[r] = max(error[r], abs(total[r] - out[r]) / max(out[r], 1e-12))
+        out = output[k, output.shape[1] - 1]  # the last stage
+        for r in range(nr):
+            err[r] = max(err[r], abs(total[r] - out[r]) / max(out[r], 1e-12))
 
 
 @njit(cache=True, error_model="numpy")
@@ -746,8 +749,11 @@ def tick_quantiles(values, live, varies, order, lo, hi, frac, q_out, mean_out):
                     total += row[r]
                     x[r] = row[perm[r]]
                 mean_out[v, k, b] = total / R
+                ordered = True  # still in last tick's order: nothing to move (most ticks)
+                for r in range(1, R):
+                    ordered &= x[r - 1] <= x[r]
                 shifts = 0
-                for i in range(1, R):
+                for i in range(1, 0 if ordered else R):
                     key = x[i]
                     idx = perm[i]
                     j = i - 1

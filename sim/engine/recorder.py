@@ -74,6 +74,7 @@ class Recorder:
         self.wanted = layout.zeros(n, K, B)
         self.short_ticks = layout.zeros(n, K, B)
         self.error = np.zeros(n)
+        self._error_first = np.zeros(1)  # residuals of the commodities that do not vary
         self._series = np.zeros((len(SERIES), T, len(QUANTILES), K, B))
         self._mean = np.zeros((len(SERIES), T, K, B))
         self.series = {v: self._series[i] for i, v in enumerate(SERIES)}
@@ -133,6 +134,7 @@ class Recorder:
             (1 + self.discount) ** (tick * dt),  # the discount divisor
             *self._sums,
             self.error,
+            self._error_first,
             self.varies,
         )
         values = self._values
@@ -173,6 +175,13 @@ class Recorder:
 
     def result(self, replications: np.ndarray) -> BatchResult:
         weeks_per_tick = 52.0 / self.w.ticks_per_year
+        # `accumulate` kept only the first replication of a commodity that does not vary
+        same = ~self.varies
+        for a in (self.peak, self.sum_mult, self.short, self.wanted, self.short_ticks):
+            a[:, same] = a[:1, same]
+        self.fiscal[:, same] = self.fiscal[:1, same]
+        self.fiscal_pv[:, same] = self.fiscal_pv[:1, same]
+        np.maximum(self.error, self._error_first, out=self.error)
         metrics = {
             "peak_price_multiple": self.peak,
             "mean_price_multiple": self.sum_mult / max(self.ticks, 1),

@@ -148,8 +148,7 @@ def run_batch(
     ledger = Ledger(n, K, B, names)
     recorder.ledger = ledger
     disruptions = Disruptions(specs, plan, market, world)
-    for j in range(len(specs)):
-        env.process(disruptions.process(env, j))
+    env.process(disruptions.process(env))
     for k in range(len(world.commodities)):
         if world.investment_response[k] > 0:
             env.process(_investment(env, market, k, world.n_ticks))

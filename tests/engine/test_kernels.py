@@ -141,7 +141,13 @@ def test_diagnostics_accumulate_start_sum_peak_and_mean():
     for i, (h, ir) in enumerate(ticks):
         hhi_mean, ir_mean = np.empty((K, S)), np.empty((K, B))
         kernels.accumulate_diagnostics(
-            rl(h), rl(ir), i == 0, *(layout.kernel(a) for a in state), hhi_mean, ir_mean
+            rl(h),
+            rl(ir),
+            i == 0,
+            np.ones(K, dtype=np.bool_),
+            *(layout.kernel(a) for a in state),
+            hhi_mean,
+            ir_mean,
         )
         np.testing.assert_array_equal(hhi_mean, h.mean(0))
         np.testing.assert_array_equal(ir_mean, ir.mean(0))
@@ -150,3 +156,22 @@ def test_diagnostics_accumulate_start_sum_peak_and_mean():
     np.testing.assert_array_equal(hhi_peak, np.max([h for h, _ in ticks], 0))
     np.testing.assert_array_equal(ir_peak, np.max([ir for _, ir in ticks], 0))
     np.testing.assert_allclose(ir_sum, sum(ir for _, ir in ticks), rtol=1e-15)
+
+
+def test_diagnostics_accumulate_only_the_first_row_of_a_commodity_that_does_not_vary():
+    S = 2
+    varies = np.ones(K, dtype=np.bool_)
+    varies[1] = False
+    state = [layout.zeros(R, K, S) for _ in range(3)] + [layout.zeros(R, K, B) for _ in range(2)]
+    h = np.full((R, K, S), 2500.0)
+    ir = np.full((R, K, B), 0.5)
+    hhi_mean, ir_mean = np.empty((K, S)), np.empty((K, B))
+    kernels.accumulate_diagnostics(
+        rl(h), rl(ir), True, varies, *(layout.kernel(a) for a in state), hhi_mean, ir_mean
+    )
+    hhi_start, hhi_sum, hhi_peak, ir_sum, ir_peak = state
+    assert (hhi_start == 2500.0).all()  # copied whole
+    for a, x in ((hhi_sum, 2500.0), (hhi_peak, 2500.0), (ir_sum, 0.5), (ir_peak, 0.5)):
+        assert (a[0] == x).all() and (a[1:, 0] == x).all()  # every row of a varying one
+        assert (a[1:, 1] == 0.0).all()  # the others are left to DiagnosticRecorder.metrics
+    np.testing.assert_array_equal(hhi_mean, h.mean(0))  # the mean still over every row

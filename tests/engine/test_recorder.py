@@ -63,3 +63,23 @@ def test_peak_and_shortfall_weeks_accumulate(tick):
     weeks = recorder2.result(np.arange(3)).metrics["weeks_in_shortfall"]
     assert weeks[2, 1, 1] == pytest.approx(52.0 / world.ticks_per_year)
     assert weeks[0].sum() == 0.0
+
+
+def test_a_commodity_that_does_not_vary_is_accumulated_once_for_every_row(tick):
+    """Of a commodity the market clears once (varies false), only the first row is
+    accumulated; the result gives it to every row, and its residual counts in every row."""
+    world, market, flows, _ = tick
+    varies = np.ones(len(world.commodities), dtype=np.bool_)
+    varies[0] = False
+    recorder = Recorder(world, 3, varies=varies)
+    price = flows.user_price.copy()
+    price[0, 0] *= 3.0  # the first row of the fixed commodity: every row's value
+    price[1:, 0] = 0.0  # the market leaves the other rows of a fixed commodity unwritten
+    use = flows.use.copy()
+    use[0, 0, 0] *= 0.9  # an imbalance in the first row of the fixed commodity
+    recorder.record(0, dataclasses.replace(flows, user_price=price, use=use), market.stock)
+    result = recorder.result(np.arange(3))
+    peak = result.metrics["peak_price_multiple"][:, 0]
+    np.testing.assert_array_equal(peak, np.broadcast_to(peak[0], peak.shape))
+    np.testing.assert_allclose(peak[0], 3 * flows.user_price[0, 0] / world.reference_price[0])
+    assert (result.balance_error > 1e-3).all()
