@@ -38,12 +38,14 @@ def test_years_must_be_whole():
 
 
 def test_engine_benchmark_prints_the_speed_up_of_batching():
-    out = run(SCRIPT.with_name("engine.py"), "--reps", "4", "--repeat", "1", "--singles", "1")
+    out = run(SCRIPT.with_name("engine.py"), "--reps", "4", "--repeat", "2", "--singles", "1")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
+    assert lines[0].startswith("flagship: 10 commodities, 2 stages, 20 producing countries ")
     assert lines[1].startswith("4 replications in blocks of 500: median ")
     assert lines[2].startswith("one at a time (--block-size 1, 1 replications): median ")
-    assert lines[3].startswith("speed-up of batching: ") and lines[3].endswith("x")
+    assert lines[3].startswith("speed-up of batching, paired by round: median ")
+    assert lines[3].endswith("over 2 rounds)")
 
 
 def test_memory_on_processes_shows_the_workers_too():
