@@ -177,10 +177,9 @@ class Recorder:
         weeks_per_tick = 52.0 / self.w.ticks_per_year
         # `accumulate` kept only the first replication of a commodity that does not vary
         same = ~self.varies
-        for a in (self.peak, self.sum_mult, self.short, self.wanted, self.short_ticks):
+        kept = (self.peak, self.sum_mult, self.short, self.wanted, self.short_ticks)
+        for a in (*kept, self.fiscal, self.fiscal_pv):
             a[:, same] = a[:1, same]
-        self.fiscal[:, same] = self.fiscal[:1, same]
-        self.fiscal_pv[:, same] = self.fiscal_pv[:1, same]
         np.maximum(self.error, self._error_first, out=self.error)
         metrics = {
             "peak_price_multiple": self.peak,
