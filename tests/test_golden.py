@@ -1,0 +1,62 @@
+"""Golden hashes of summary.csv for every shipped scenario, episode and option (60 replications,
+seed 7): any change of the model's numbers shows here, and the commit that makes it says so.
+
+After a change that is meant to move numbers, rewrite the hashes with
+`MINSIM_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py` and name the change in the
+commit message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.experiment.compare import compare_options
+from sim.results.io import summary_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+    (ROOT / "scenarios" / "history").glob("*.yaml")
+)
+HASHES = Path(__file__).with_name("golden") / "summary-hashes.json"
+REPS, SEED = 60, 7
+
+
+def key(path: Path) -> str:
+    return str(path.relative_to(ROOT / "scenarios"))
+
+
+def digest(path: Path) -> dict[str, str]:
+    """sha256 of each option's summary.csv rows, keyed by option."""
+    comparison = compare_options(sim.load(path), REPS, SEED, executor="inline")
+    return {
+        option: hashlib.sha256(summary_csv([results]).encode()).hexdigest()
+        for option, results in comparison.results.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def pinned() -> dict:
+    return json.loads(HASHES.read_text()) if HASHES.exists() else {}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=key)
+def test_summary_matches_its_golden_hash(path, pinned):
+    got = digest(path)
+    if os.environ.get("MINSIM_UPDATE_GOLDEN"):
+        pinned[key(path)] = got
+        HASHES.write_text(json.dumps(dict(sorted(pinned.items())), indent=2) + "\n")
+        return
+    name = key(path)
+    assert name in pinned, f"no golden hash for {name}: run with MINSIM_UPDATE_GOLDEN=1"
+    changed = sorted(o for o in {*got, *pinned[name]} if got.get(o) != pinned[name].get(o))
+    assert not changed, f"{name}: summary.csv changed for {changed}"
+
+
+def test_every_shipped_scenario_has_a_hash(pinned):
+    assert sorted(pinned) == sorted(key(p) for p in SCENARIOS)
