@@ -20,6 +20,9 @@ from .vmath import exp_lanes, log_lanes
 
 TINY = 1e-300
 """Guard against dividing by a zero need."""
+SHORT_WEEK = 0.01
+"""A tick counts towards `weeks_in_shortfall` when more than this share of the use wanted
+at the reference price goes unmet (use priced away by a small rise does not count)."""
 
 
 def sizes(B: int, S: int, P: int, M: int, R: int) -> tuple:
@@ -229,6 +232,7 @@ def supply(
     log_rel = np.empty((B, R))
     arg = np.empty(R)
     arg2 = np.empty(R)
+    wedge_log = np.empty(R)
     scratch = np.empty((2, R))  # for vmath
     util_b = np.empty((B, R))
     power_b = np.empty((B, R))  # (price / reference) ** elasticity at each bloc's price
@@ -247,11 +251,16 @@ def supply(
                 seen[b, r] = price[k, b, r] * protection[k, b, r]
                 arg[r] = seen[b, r] / ref[k]
             log_lanes(nr, arg, log_rel[b], scratch)
+            # use at the reference price, given how users have adjusted (the spot price acts
+            # within the clearing, `trade`); a tariff's wedge moves it along the short run
             for r in range(nr):
                 arg[r] = adjusted[k, b, r] * protection[k, b, r] / ref[k]
             log_lanes(nr, arg, arg2, scratch)
             for r in range(nr):
-                arg2[r] = es[k] * log_rel[b, r] + (el[k] - es[k]) * arg2[r]
+                arg[r] = protection[k, b, r]
+            log_lanes(nr, arg, wedge_log, scratch)
+            for r in range(nr):
+                arg2[r] = es[k] * wedge_log[r] + (el[k] - es[k]) * arg2[r]
             exp_lanes(nr, arg2, arg, scratch)
             for r in range(nr):
                 wanted[k, b, r] = (
@@ -371,7 +380,13 @@ def trade(
     rec_share,
     target_stock,
     ref,
-    stock_exponent,
+    log_price,
+    use_share,
+    log_a0,
+    log_step,
+    inflow_step,
+    building,
+    learn,
     floor_multiple,
     choke_multiple,
     smooth,
@@ -393,6 +408,7 @@ def trade(
     substituted,
     recycling,
     last_use,
+    inflow,
     last_shortfall,
     recycled,
     delivered,
@@ -416,12 +432,34 @@ def trade(
     need = work[NEED]
     start = work[START]
     got = work[POURED]
-    ratio = work[X]  # scratch once the layers are poured
-    mult = work[LEVEL]
+    mult = work[LEVEL]  # scratch once the layers are poured
+    n_f, n_a = log_price.shape[2], log_price.shape[3]
     layer = np.empty((2, M, R))
     pools = layer[POOL]
     for k in range(K):
         nr = R if varies[k] else 1  # every replication is the first: see the docstring
+        for m in range(M):
+            for r in range(nr):
+                pools[m, r] = 0.0
+            for p in range(P):
+                for r in range(nr):
+                    pools[m, r] += widths[k, last, m, p, r] * produced[k, p, r]
+        # the inflow each bloc can count on: this tick's output shared in proportion to use
+        # alone, as far as controls allow (not to refill stocks, which would make a bloc
+        # refilling look oversupplied); stockholders read it (model.md section 5)
+        for b in range(B):
+            for r in range(nr):
+                avail[b, r] = direct[k, b, r]
+                start[b, r] = 0.0
+                got[b, r] = 0.0
+                need[b, r] = wanted[k, b, r]
+        pour_layers(nr, work, layer, masks, False, sizes)
+        for b in range(B):
+            for r in range(nr):
+                extra = rec_share[k, b, r] * last_use[k, b, r] * dt + release[k, b, r]
+                flow = got[b, r] + direct[k, b, r] + extra - plan[k, b, r]
+                seen = max(flow, 0.0) / max(wanted[k, b, r], TINY) - building[k, b]
+                inflow[k, b, r] += learn[k] * (seen - inflow[k, b, r])
         for b in range(B):
             for r in range(nr):
                 recycled[k, b, r] = rec_share[k, b, r] * last_use[k, b, r] * dt
@@ -442,26 +480,37 @@ def trade(
             for r in range(nr):
                 delivered[k, b, r] = got[b, r]
                 have = avail[b, r] + delivered[k, b, r] - direct[k, b, r]
-                asked = wanted[k, b, r] + plan[k, b, r]
-                frac = 1.0
-                if asked > have:  # users and strategic buyers share what there is
-                    frac = have / asked if asked > 0 else 1.0
-                u = wanted[k, b, r] * frac
+                # strategic buyers first take their plan, or their pro-rata part of it when
+                # the bloc has less than users' reference use and that plan
+                reference = wanted[k, b, r]
+                asked = reference + plan[k, b, r]
+                frac = have / asked if asked > have and asked > 0 else 1.0
                 bought = plan[k, b, r] * frac
-                new_stock = have - u - bought
-                use[k, b, r] = u
                 purchased[k, b, r] = bought
-                last_shortfall[k, b, r] = wanted[k, b, r] - u
+                market = have - bought
+                scale = max(reference, TINY)
+                # the storage equilibrium at this availability and inflow (storage.py)
+                x = (np.log(max(market * dt / scale, TINY)) - log_a0) / log_step
+                x = min(max(x, 0.0), n_a - 1.000001)
+                i = int(x)
+                wx = x - i
+                y = min(max(inflow[k, b, r] / inflow_step, 0.0), n_f - 1.000001)
+                j = int(y)
+                wy = y - j
+                lp = (1 - wy) * (
+                    (1 - wx) * log_price[k, b, j, i] + wx * log_price[k, b, j, i + 1]
+                ) + wy * ((1 - wx) * log_price[k, b, j + 1, i] + wx * log_price[k, b, j + 1, i + 1])
+                q = (1 - wy) * (
+                    (1 - wx) * use_share[k, b, j, i] + wx * use_share[k, b, j, i + 1]
+                ) + wy * ((1 - wx) * use_share[k, b, j + 1, i] + wx * use_share[k, b, j + 1, i + 1])
+                u = min(q * scale / dt, market) if reference > 0 else 0.0
+                new_stock = market - u
+                use[k, b, r] = u
+                wanted[k, b, r] = max(reference, u)
+                last_shortfall[k, b, r] = max(reference - u, 0.0)
                 stock_change[k, b, r] = new_stock - stock[k, b, r]
                 stock[k, b, r] = new_stock
-                ratio[b, r] = new_stock / max(target_stock[k, b], TINY)
-            # price from stocks against use (WORLD7 form); a power is a call, in its own loop
-            if stock_exponent[k] == 1.0:
-                for r in range(nr):
-                    mult[b, r] = np.inf if ratio[b, r] <= 0 else 1.0 / ratio[b, r]
-            else:
-                for r in range(nr):
-                    mult[b, r] = np.inf if ratio[b, r] <= 0 else ratio[b, r] ** (-stock_exponent[k])
+                mult[b, r] = np.exp(lp) if reference > 0 else price[k, b, r] / ref[k]
             for r in range(nr):
                 p_new = ref[k] * min(max(mult[b, r], floor_multiple[k]), choke_multiple[k])
                 price[k, b, r] = p_new
@@ -638,7 +687,7 @@ def accumulate(
             for r in range(nr):
                 short[k, b, r] += sf[r]
                 wanted_sum[k, b, r] += wd[r]
-                hit = sf[r] > 1e-9 * max(wd[r], 1e-300)
+                hit = sf[r] > SHORT_WEEK * wd[r]
                 short_ticks[k, b, r] += 1.0 if hit else 0.0
             for r in range(nr):
                 fiscal_sum[k, b, r] += fs[r]

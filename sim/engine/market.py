@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels, layout
+from . import kernels, layout, storage
 from .world import World
 
 
@@ -69,7 +69,16 @@ class Market:
     """State of every market in a batch of `n` replications, and the clearing rule. Its arrays
     are indexed [R, ...] and stored replication-last for the kernels (layout.py)."""
 
-    _state = ("stock", "price", "expected", "adjusted", "substituted", "recycling", "last_use")
+    _state = (
+        "stock",
+        "price",
+        "expected",
+        "adjusted",
+        "substituted",
+        "recycling",
+        "last_use",
+        "inflow",
+    )
     """Arrays the clearing updates; each tick replaces them with new arrays."""
 
     def __init__(self, world: World, n: int, stop_sets: tuple[tuple[int, ...], ...] = ()):
@@ -103,6 +112,7 @@ class Market:
         self.recycling[:] = world.rec_share[None, :, None]
         self.last_use = layout.zeros(n, K, B)
         self.last_use[:] = world.demand[None]
+        self.inflow = layout.ones(n, K, B)  # the inflow stockholders read, share of use
         self.last_shortfall = layout.zeros(n, K, B)
         self.protection = layout.ones(n, K, B)  # the wedge of the tick last cleared
         self.tariff_factor = layout.ones(n, K, B)  # the ad valorem part of it
@@ -120,6 +130,9 @@ class Market:
         self._adjust = 1 - np.exp(-self.dt / world.adjustment)
         self._sub_decay = np.exp(-self.dt / world.sub_reversal)
         self._rec_step = 1 - np.exp(-self.dt / world.rec_lag)
+        self._learn = 1 - np.exp(-self.dt / world.learning)
+        self._log_price = np.ascontiguousarray(np.log(world.storage_price))
+        self._use_share = np.ascontiguousarray(world.storage_use)
         self.varies = np.ones(K, dtype=np.bool_)
         """Commodities whose replications may differ (set by `run_batch` from the disruptions
         and policies). The others are cleared in the first row only: their other rows in the
@@ -286,7 +299,13 @@ class Market:
             rec_share,
             target_stock,
             w.reference_price,
-            w.stock_exponent,
+            self._log_price,
+            self._use_share,
+            storage.LOG_A0,
+            storage.LOG_STEP,
+            storage.INFLOW_STEP,
+            w.stock_building,
+            self._learn,
             w.floor_multiple,
             w.choke_multiple,
             self._smooth,
@@ -308,6 +327,7 @@ class Market:
             state["substituted"],
             state["recycling"],
             state["last_use"],
+            state["inflow"],
             shortfall_k,
             recycled_k,
             delivered_k,

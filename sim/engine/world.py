@@ -14,6 +14,7 @@ import numpy as np
 
 from ..scenario.checks import bloc_of_countries
 from ..scenario.schema import Scenario
+from . import storage
 from .diagnostics import DiagnosticInputs, compile_inputs
 
 OTHER = "other"
@@ -46,7 +47,6 @@ class World:
     # [k]
     reference_price: np.ndarray  # currency/t
     capacity_growth: np.ndarray
-    stock_exponent: np.ndarray
     floor_multiple: np.ndarray
     choke_multiple: np.ndarray
     smoothing: np.ndarray  # years
@@ -69,7 +69,11 @@ class World:
     # [k, b]
     demand: np.ndarray  # t/yr of use at the start
     demand_growth: np.ndarray
-    stock_days: np.ndarray
+    stock_days: np.ndarray  # calm stocks (competitive storage, section 5), days of use
+    storage_price: np.ndarray  # [k, b, inflow, availability] storage.py's tables
+    storage_use: np.ndarray
+    stock_building: np.ndarray  # [k, b] inflow a year that growing stocks take, share of use
+    learning: np.ndarray  # [k] time constant of the inflow stockholders read, years
     diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
 
     @property
@@ -124,6 +128,9 @@ def compile_world(s: Scenario) -> World:
     demand = np.zeros((K, n_b))
     growth = np.zeros((K, n_b))
     stock_days = np.zeros((K, n_b))
+    table_shape = (K, n_b, round(storage.INFLOW_MAX / storage.INFLOW_STEP) + 1, storage.A_POINTS)
+    tables_p = np.ones(table_shape)
+    tables_u = np.ones(table_shape)
     rest_ix = bloc_ix[rest] if rest is not None else 0
 
     for k, (_cname, c) in enumerate(s.commodities.items()):
@@ -168,6 +175,12 @@ def compile_world(s: Scenario) -> World:
             demand[k, b] = d.share * world_use if d.share is not None else d.quantity
             growth[k, b] = d.growth
             stock_days[k, b] = d.stock_days if d.stock_days is not None else c.stock_days
+        # competitive storage of each bloc, solved before the run (storage.py)
+        for bname in blocs:
+            b = bloc_ix[bname]
+            table = storage.solve(storage_parameters(s, k, b, c, stock_days[k, b]))
+            tables_p[k, b], tables_u[k, b] = table.price, table.use
+            stock_days[k, b] = table.steady_stock * 365.0
         # Growing use raises the stocks users want to hold; the output of the reference
         # state covers that build-up too, so an undisturbed market stays at its reference price.
         building = (demand[k] * np.log1p(growth[k]) * stock_days[k] / 365.0).sum()
@@ -198,7 +211,6 @@ def compile_world(s: Scenario) -> World:
         new_slot=new_slot,
         reference_price=ref,
         capacity_growth=per(lambda c: c.capacity_growth),
-        stock_exponent=per(lambda c: c.price.stock_exponent),
         floor_multiple=per(lambda c: c.price.floor_multiple),
         choke_multiple=per(lambda c: c.price.choke_multiple),
         smoothing=per(lambda c: c.price.smoothing),
@@ -228,5 +240,50 @@ def compile_world(s: Scenario) -> World:
         demand=demand,
         demand_growth=growth,
         stock_days=stock_days,
+        storage_price=tables_p,
+        storage_use=tables_u,
+        stock_building=stock_days / 365.0 * np.log1p(growth),
+        learning=per(lambda c: c.storage.learning),
     )
     return replace(world, diagnostics=compile_inputs(s, world))
+
+
+def fear_hazard(s: Scenario, commodity: str, bloc: str, owner: dict, rest: str | None) -> float:
+    """Disruptions a year that bloc's stockholders see coming: the rates of the scenario's
+    random onsets of that commodity that would cut its inflow (docs/model.md section 5)."""
+    total = 0.0
+    for d in s.disruptions.values():
+        if getattr(d, "commodity", None) != commodity or d.stochastic is None:
+            continue
+        kind = d.type
+        if kind == "export_control":
+            hit = bloc in d.to
+        elif kind == "quota":
+            hit = d.applies_to == "output" or owner.get(d.country, rest) != bloc
+        elif kind == "outage":
+            hit = True
+        else:
+            hit = False
+        if hit:
+            total += d.stochastic.rate
+    return total
+
+
+def storage_parameters(s: Scenario, k: int, b: int, c, days: float) -> storage.StorageParameters:
+    """What bloc b's storage equilibrium of commodity k depends on (storage.py)."""
+    owner, rest = bloc_of_countries(s)
+    name, bloc = list(s.commodities)[k], list(s.blocs)[b]
+    return storage.StorageParameters(
+        dt=1.0 / TICKS_PER_YEAR[s.horizon.step],
+        short_run=c.elasticity.short_run,
+        backstop=c.elasticity.backstop,
+        backstop_spread=c.elasticity.backstop_spread,
+        target=days / 365.0,
+        carry=c.storage.carry_cost,
+        stock_elasticity=c.storage.stock_elasticity,
+        capacity=c.storage.capacity,
+        persistence=c.storage.expected_duration,
+        hazard=fear_hazard(s, name, bloc, owner, rest),
+        feared_inflow=c.storage.feared_inflow,
+        ceiling=c.price.choke_multiple,
+    )

@@ -96,6 +96,7 @@ class Simulated:
     months_to_peak: float
     split_ratio: float  # nan without an observed split
     fall_back: float  # share of the peak left `fall_back.months` later; nan if past the end
+    at_bound: float = 0.0  # share of ticks with the bloc's price at a model bound (floor, cap)
     per_rep: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -139,7 +140,12 @@ def measure(results: Results, target: BacktestTarget) -> Simulated:
         x = x[np.isfinite(x)]
         return float(np.median(x)) if x.size else float("nan")
 
-    return Simulated(median(peak), median(months), median(ratio), median(left), per_rep)
+    bounds = price[:, :, b]
+    at = (bounds >= w.choke_multiple[k] * (1 - 1e-9)) | (bounds <= w.floor_multiple[k] * (1 + 1e-9))
+    per_rep["at_bound"] = at.mean(axis=0)
+    return Simulated(
+        median(peak), median(months), median(ratio), median(left), median(at.mean(axis=0)), per_rep
+    )
 
 
 @dataclass
@@ -214,7 +220,7 @@ def table(episodes: list[EpisodeResult]) -> str:
 
     head = (
         f"{'episode/target':<26} {'peak x obs/sim':>15} {'months obs/sim':>15} "
-        f"{'split obs/sim':>15} {'left after fall obs/sim':>24}  result"
+        f"{'split obs/sim':>15} {'left after fall obs/sim':>24} {'at bound':>8}  result"
     )
     lines = [head]
     for e in episodes:
@@ -236,6 +242,6 @@ def table(episodes: list[EpisodeResult]) -> str:
                 f"{e.name + '/' + t.name:<26} "
                 f"{o.peak_multiple:>6.2f}/{f(s.peak_multiple, '<8.2f')} "
                 f"{o.months_to_peak:>6.1f}/{f(s.months_to_peak, '<8.1f')} "
-                f"{split:>15} {fall:>24}  {verdict}"
+                f"{split:>15} {fall:>24} {s.at_bound:>8.0%}  {verdict}"
             )
     return "\n".join(lines)

@@ -99,8 +99,9 @@ def frontier_panel(ax, c: Comparison, b: int, ks: Sequence[int] | None = None):
         short = r.metrics["shortfall_t"][:, ks, b].sum(1)
         cost = r.metrics["fiscal_cost_discounted"][:, ks].sum((1, 2)) / 1e6
         x, y = cost.mean(), short.mean()
-        xerr = [[x - np.quantile(cost, 0.05)], [np.quantile(cost, 0.95) - x]]
-        yerr = [[y - np.quantile(short, 0.05)], [np.quantile(short, 0.95) - y]]
+        # a skewed spread can leave the mean outside its own 5-95% band: no bar below zero
+        xerr = [[max(x - np.quantile(cost, 0.05), 0.0)], [max(np.quantile(cost, 0.95) - x, 0.0)]]
+        yerr = [[max(y - np.quantile(short, 0.05), 0.0)], [max(np.quantile(short, 0.95) - y, 0.0)]]
         ax.errorbar(
             x,
             y,

@@ -104,6 +104,11 @@ class Elasticity(Model):
     """Elasticity once users have adjusted; must be <= 0."""
     adjustment: Duration = 3.0
     """Time constant of the move from short- to long-run response."""
+    backstop: float = Field(12.0, gt=1)
+    """Median price multiple at which users give the mineral up (a substitute's cost, or the
+    value of the output it makes): above it use falls away, so the price stays finite."""
+    backstop_spread: float = Field(1.0, gt=0, le=5)
+    """Log spread of those prices across users (lognormal): smaller is a sharper backstop."""
 
 
 class Substitution(Model):
@@ -133,16 +138,31 @@ class Recycling(Model):
 
 
 class PriceFormation(Model):
-    """How price follows stocks against use (WORLD7: P = k·M^n; a Working curve)."""
+    """Numerical bounds on the price; the market sets it (`storage`, `elasticity.backstop`)."""
 
-    stock_exponent: float = Field(1.0, gt=0)
-    """Exponent m in P = P_ref·(S/S*)^-m: how steeply price rises as stocks fall."""
     floor_multiple: float = Field(0.3, gt=0, le=1)
-    """Lowest price as a multiple of the reference price."""
-    choke_multiple: float = Field(30.0, ge=1)
-    """Highest price as a multiple of the reference price (demand destruction)."""
+    """Lowest price as a multiple of the reference price (a guard; flagged when it binds)."""
+    choke_multiple: float = Field(100.0, ge=2)
+    """Highest price as a multiple of the reference price (a guard; flagged when it binds)."""
     smoothing: Duration = 0.25
     """Time constant of the expected price that investors and users watch."""
+
+
+class Storage(Model):
+    """Competitive storage by users and traders (docs/model.md section 5)."""
+
+    carry_cost: float = Field(0.10, gt=0, le=1)
+    """Cost of carrying a tonne a year as a share of its value: interest, storage, insurance."""
+    stock_elasticity: float = Field(1.0, gt=0, le=5)
+    """Elasticity of the stocks held to the convenience yield (Working's curve)."""
+    capacity: float = Field(4.0, gt=1, le=20)
+    """Most stock held, as a multiple of the calm stock (`stock_days`)."""
+    expected_duration: Duration = 1.0
+    """How long stockholders expect a disturbed inflow to last."""
+    feared_inflow: float = Field(0.5, ge=0, le=1)
+    """Inflow (share of use) that a calm market fears from a disruption it sees coming."""
+    learning: Duration = 0.25
+    """Time constant of stockholders' reading of the inflow they are getting."""
 
 
 class Investment(Model):
@@ -199,7 +219,9 @@ class Commodity(Model):
     recycling: Recycling = Recycling()
     """Secondary supply."""
     price: PriceFormation = PriceFormation()
-    """Price formation from stocks."""
+    """Bounds of the price."""
+    storage: Storage = Storage()
+    """Stockholding by users and traders, which sets the price with use."""
     investment: Investment = Investment()
     """New capacity."""
     capacity_growth: float = Field(0.0, gt=-1, le=1)

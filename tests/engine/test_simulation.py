@@ -50,8 +50,10 @@ def test_without_disruptions_prices_stay_at_reference(calm):
     r = run_batch(calm.scenario, np.arange(4), seed=1, keep_paths=True)
     world = compile_world(calm.scenario)
     mult = r.paths["price"] / world.reference_price[None, None, :, None]
-    assert np.abs(mult - 1).max() < 1e-9
-    assert r.metrics["shortfall_t"].max() == 0
+    # the calm state of the storage tables holds to their interpolation error
+    assert np.abs(mult - 1).max() < 1e-5
+    assert r.metrics["shortfall_share"].max() < 1e-5
+    assert r.metrics["weeks_in_shortfall"].max() == 0
 
 
 def test_export_control_splits_prices(small):

@@ -87,7 +87,7 @@ def test_allied_offtake_lowers_the_buyers_shortfall_under_a_chinese_control(tmp_
         for k, r in (("none", none), ("allied", allied), ("chinese", chinese))
     }
     assert (short["none"] > 0).all()
-    assert (short["allied"] < 0.97 * short["none"]).all()  # JP's spare capacity is used
+    assert (short["allied"] < 0.99 * short["none"]).all()  # JP's spare capacity is used
     assert (short["chinese"] > short["allied"]).all()  # CN's offtake is barred when it matters
     assert (report(allied, "delivered_t") > 0).all()
 
