@@ -456,25 +456,21 @@ def trade(
         pour_layers(nr, work, layer, masks, False, sizes)
         for b in range(B):
             for r in range(nr):
-                extra = rec_share[k, b, r] * last_use[k, b, r] * dt + release[k, b, r]
+                recycled[k, b, r] = rec_share[k, b, r] * last_use[k, b, r] * dt
+                extra = recycled[k, b, r] + release[k, b, r]
                 flow = got[b, r] + direct[k, b, r] + extra - plan[k, b, r]
                 seen = max(flow, 0.0) / max(wanted[k, b, r], TINY) - building[k, b]
                 inflow[k, b, r] += learn[k] * (seen - inflow[k, b, r])
+        # then the deliveries, by cover against use and stock targets (section 4); the
+        # layers' pools are as above (pour_layers does not change them)
         for b in range(B):
             for r in range(nr):
-                recycled[k, b, r] = rec_share[k, b, r] * last_use[k, b, r] * dt
                 avail[b, r] = (
                     stock[k, b, r] + recycled[k, b, r] + release[k, b, r] + direct[k, b, r]
                 )
                 need[b, r] = wanted[k, b, r] + target_stock[k, b] + plan[k, b, r]
                 start[b, r] = direct[k, b, r]
                 got[b, r] = direct[k, b, r]
-        for m in range(M):
-            for r in range(nr):
-                pools[m, r] = 0.0
-            for p in range(P):
-                for r in range(nr):
-                    pools[m, r] += widths[k, last, m, p, r] * produced[k, p, r]
         pour_layers(nr, work, layer, masks, False, sizes)
         for b in range(B):
             for r in range(nr):

@@ -178,7 +178,8 @@ def compile_world(s: Scenario) -> World:
         # competitive storage of each bloc, solved before the run (storage.py)
         for bname in blocs:
             b = bloc_ix[bname]
-            table = storage.solve(storage_parameters(s, k, b, c, stock_days[k, b]))
+            par = storage_parameters(s, k, b, c, stock_days[k, b], owner, rest)
+            table = storage.solve(par)
             tables_p[k, b], tables_u[k, b] = table.price, table.use
             stock_days[k, b] = table.steady_stock * 365.0
         # Growing use raises the stocks users want to hold; the output of the reference
@@ -269,9 +270,11 @@ def fear_hazard(s: Scenario, commodity: str, bloc: str, owner: dict, rest: str |
     return total
 
 
-def storage_parameters(s: Scenario, k: int, b: int, c, days: float) -> storage.StorageParameters:
-    """What bloc b's storage equilibrium of commodity k depends on (storage.py)."""
-    owner, rest = bloc_of_countries(s)
+def storage_parameters(
+    s: Scenario, k: int, b: int, c, days: float, owner: dict, rest: str | None
+) -> storage.StorageParameters:
+    """What bloc b's storage equilibrium of commodity k depends on (storage.py); `owner` and
+    `rest` are the scenario's countries by bloc (`bloc_of_countries`)."""
     name, bloc = list(s.commodities)[k], list(s.blocs)[b]
     return storage.StorageParameters(
         dt=1.0 / TICKS_PER_YEAR[s.horizon.step],
