@@ -94,23 +94,40 @@ class Spec:
 
 @dataclass
 class Occurrences:
-    """Every occurrence of one disruption in a batch: row, ticks and severities."""
+    """Every occurrence of one disruption in a batch: row, ticks and severities, and the
+    later changes of each occurrence's level (licences granted, metal leaking through third
+    countries) as steps."""
 
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
-    licence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     severity: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    after_licence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # steps, sorted by occurrence then tick: from `step_tick` on, occurrence `step_of` has
+    # level `step_level` (until its next step or its end)
+    step_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    step_tick: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    step_level: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def level_at(self, occ: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Level of occurrences `occ` at ticks `t` (whether or not they are active then):
+        the last step at or before `t`, or the severity before the first."""
+        span = np.int64(1) << 32
+        keys = self.step_of.astype(np.int64) * span + self.step_tick
+        at = np.searchsorted(keys, occ.astype(np.int64) * span + t, side="right") - 1
+        has = at >= 0
+        has[has] = self.step_of[at[has]] == occ[has]
+        if not len(keys):
+            return self.severity[occ]
+        return np.where(has, self.step_level[np.maximum(at, 0)], self.severity[occ])
 
     def timeline(self, additive: bool) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """(tick, rows, level) at every tick where a row's level changes: the rows where an
-        occurrence starts, ends or is licensed then, in increasing order, and each one's
-        level from that tick on. The level of a row is the largest severity of its active
+        occurrence starts, ends or steps then, in increasing order, and each one's level
+        from that tick on. The level of a row is the largest level of its active
         occurrences, or their sum if `additive` (demand shocks): 0 with none active. Worked
         out for the whole run at once, so that a tick costs only its own rows."""
-        ticks = np.concatenate([self.start, self.end, self.licence])
-        rows = np.tile(self.rows, 3)
+        ticks = np.concatenate([self.start, self.end, self.step_tick])
+        rows = np.concatenate([self.rows, self.rows, self.rows[self.step_of]])
         events = np.unique(np.stack([ticks, rows]), axis=1)  # sorted by tick, then row
         if events.shape[1] == 0:
             return []
@@ -125,7 +142,7 @@ class Occurrences:
         occ = by_row[np.repeat(lo, count) + np.arange(count.sum()) - first]
         t = t_ev[event]
         active = (self.start[occ] <= t) & (t < self.end[occ])
-        now = np.where(t < self.licence[occ], self.severity[occ], self.after_licence[occ])
+        now = self.level_at(occ, t)
         level = np.zeros(len(t_ev))  # summed in occurrence order, from 0 (as np.add.at does)
         (np.add if additive else np.maximum).at(level, event[active], now[active])
         cuts = np.flatnonzero(np.diff(t_ev)) + 1
@@ -211,12 +228,8 @@ def sample_plan(
             sev = 1.0 - sev  # a cap of 60% stops 40%
         start = int(np.floor(onset * tpy + 1e-9))
         end = max(start + 1, start + round(duration * tpy))
-        lic = end
-        after = sev
-        if isinstance(d, ExportControl) and d.licensing is not None:
-            lic = min(end, start + max(1, round(d.licensing.delay * tpy)))
-            after = sev * (1 - d.licensing.resumed_share)
-        return (row, start, end, lic, sev, after)
+        steps = export_steps(d, sev, start, end, tpy) if isinstance(d, ExportControl) else []
+        return (row, start, end, sev, steps)
 
     for row, rep in enumerate(replications):
         for name, d in s.disruptions.items():
@@ -241,19 +254,43 @@ def sample_plan(
                     by_spec[m].append(occurrence(row, onset, duration, rng, d))
     plan = {}
     for name, occ in by_spec.items():
-        if occ:
-            a = np.array(occ, dtype=float)
-            plan[name] = Occurrences(
-                rows=a[:, 0].astype(np.intp),
-                start=a[:, 1].astype(np.intp),
-                end=a[:, 2].astype(np.intp),
-                licence=a[:, 3].astype(np.intp),
-                severity=a[:, 4],
-                after_licence=a[:, 5],
-            )
-        else:
-            plan[name] = Occurrences()
+        steps = [(i, tick, level) for i, o in enumerate(occ) for tick, level in o[4]]
+        st = np.array(steps, dtype=float).reshape(-1, 3)
+        plan[name] = Occurrences(
+            rows=np.array([o[0] for o in occ], dtype=np.intp),
+            start=np.array([o[1] for o in occ], dtype=np.intp),
+            end=np.array([o[2] for o in occ], dtype=np.intp),
+            severity=np.array([o[3] for o in occ], dtype=float),
+            step_of=st[:, 0].astype(np.intp),
+            step_tick=st[:, 1].astype(np.intp),
+            step_level=st[:, 2],
+        )
     return plan
+
+
+def export_steps(
+    d: ExportControl, severity: float, start: int, end: int, tpy: int
+) -> list[tuple[int, float]]:
+    """The changes of an export control's level after its start, in tick order: licences
+    resume shares of the stopped flow (a delay and one share, or a schedule), and from
+    `leakage.lag` on a share of what is still stopped reaches the targets through third
+    countries (docs/model.md section 6). Steps at or after the end are dropped."""
+    resumed: list[tuple[int, float]] = []
+    if d.licensing is not None:
+        for after, share in d.licensing.steps():
+            resumed.append((start + max(1, round(after * tpy)), share))
+    leak_tick, leak = end, 0.0
+    if d.leakage is not None:
+        leak_tick, leak = start + max(1, round(d.leakage.lag * tpy)), d.leakage.share
+    out: list[tuple[int, float]] = []
+    resumed.sort(key=lambda step: step[0])  # stable: the later of two steps on a tick wins
+    for tick in sorted({t for t, _ in resumed} | {leak_tick}):
+        if tick >= end:
+            break
+        share = ([0.0] + [r for t, r in resumed if t <= tick])[-1]  # the latest licence step
+        leaked = leak if tick >= leak_tick else 0.0
+        out.append((tick, severity * (1 - share) * (1 - leaked)))
+    return out
 
 
 def baseline_flow_shares(world: World) -> np.ndarray:

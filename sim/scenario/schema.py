@@ -7,6 +7,7 @@ references to blocs and countries) live in `checks.py`, run after these models v
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -196,6 +197,19 @@ class Criticality(Model):
     assessment); not used in any calculation."""
 
 
+class CalibrationRecord(Model):
+    """Where this commodity's market parameters came from, written by `minsim calibrate`
+    (docs/validation.md): the values themselves are in their keys; this keeps the fit that
+    gave them and their uncertainty."""
+
+    fit: str
+    """The market class whose episodes were fitted, or '(pooled)' for a class with none."""
+    episodes: list[str] = Field(default_factory=list)
+    """The back-test episodes the fit saw."""
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """5-95% range of each fitted key's posterior (durations in years)."""
+
+
 class Commodity(Model):
     """A mineral: its supply chain, its users and how its market behaves."""
 
@@ -228,6 +242,15 @@ class Commodity(Model):
     """Growth of existing capacity a year (committed projects), e.g. to match use growth."""
     criticality: Criticality = Criticality()
     """Inputs of the EU JRC supply-risk diagnostic."""
+    market_class: Name | None = None
+    """Commodities of one class share one set of calibrated market parameters
+    (`minsim calibrate`); default: a class of its own, named after the commodity."""
+    calibration: CalibrationRecord | None = None
+    """Written by `minsim calibrate`: the fit behind the market parameters."""
+
+    def class_name(self, name: str) -> str:
+        """The market class of this commodity, which is called `name`."""
+        return self.market_class or name
 
 
 class Stochastic(Model):
@@ -243,13 +266,55 @@ class Stochastic(Model):
     """At most this many events per replication."""
 
 
-class Licensing(Model):
-    """Licences granted after a delay let part of the stopped flow resume."""
+class ResumedStep(Model):
+    """From `after` the onset on, licences let `resumed_share` of the stopped flow through."""
 
-    delay: Duration
-    """Time before the first licences are granted (Ga 2023: ~45 working days)."""
+    after: Duration
+    """Time since the onset."""
     resumed_share: Share
-    """Share of the stopped flow that licences let through afterwards."""
+    """Share of the stopped flow let through from then on."""
+
+
+class Licensing(Model):
+    """Licences let part of the stopped flow resume: one share after a delay, or a schedule
+    of shares as recorded (Ge 2023: almost nothing for two months, then a rising share)."""
+
+    delay: Duration | None = None
+    """Time before the first licences are granted (Ga 2023: ~45 working days)."""
+    resumed_share: Share | None = None
+    """Share of the stopped flow that licences let through after `delay`."""
+    schedule: list[ResumedStep] = Field(default_factory=list)
+    """Instead of `delay` and `resumed_share`: the share resumed at each later time."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Licensing:
+        single = (self.delay is not None, self.resumed_share is not None)
+        if self.schedule:
+            if any(single):
+                raise ValueError("give either 'delay' and 'resumed_share', or 'schedule'")
+            after = [step.after for step in self.schedule]
+            if any(b <= a for a, b in pairwise(after)):
+                raise ValueError("'schedule' steps must come in increasing 'after' order")
+        elif not all(single):
+            missing = "resumed_share" if single[0] else "delay"
+            raise ValueError(f"'{missing}' is missing: give 'delay' and 'resumed_share'")
+        return self
+
+    def steps(self) -> list[tuple[float, float]]:
+        """(years after the onset, share resumed from then on), in time order."""
+        if self.schedule:
+            return [(step.after, step.resumed_share) for step in self.schedule]
+        return [(self.delay, self.resumed_share)]
+
+
+class Leakage(Model):
+    """Controlled metal that reaches the targets anyway, through third countries (re-export,
+    relabelling: Sb, Ga and nickel ore are recorded doing so)."""
+
+    share: Share
+    """Share of the still-stopped flow that gets through."""
+    lag: Duration
+    """Time after the onset before the detour works."""
 
 
 class _Timing(Model):
@@ -281,7 +346,9 @@ class ExportControl(_Timing):
     severity: Share | Distribution = 1.0
     """Share of the exports to those blocs that is stopped."""
     licensing: Licensing | None = None
-    """Partial resumption after a licensing delay."""
+    """Partial resumption after a licensing delay, or on a schedule."""
+    leakage: Leakage | None = None
+    """Part of the stopped flow that gets through third countries after a lag."""
 
 
 class Outage(_Timing):

@@ -2,21 +2,29 @@
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from sim.engine.disruptions import Occurrences
+from sim.engine.disruptions import Occurrences, export_steps
+from sim.scenario.schema import ExportControl
 
 
 def scan(occ: Occurrences, additive: bool) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """The rule stated plainly: at each change tick, for the rows that change, aggregate the
-    occurrences active then (largest severity, or the sum if additive; 0 with none)."""
+    occurrences active then (largest level, or the sum if additive; 0 with none), where an
+    occurrence's level is that of its last step at or before the tick, else its severity."""
     out = []
-    for tick in np.unique(np.concatenate([occ.start, occ.end, occ.licence])):
-        hit = (occ.start == tick) | (occ.end == tick) | (occ.licence == tick)
-        rows = np.unique(occ.rows[hit])
+    step_rows = occ.rows[occ.step_of]
+    for tick in np.unique(np.concatenate([occ.start, occ.end, occ.step_tick])):
+        hit = np.concatenate(
+            [occ.rows[(occ.start == tick) | (occ.end == tick)], step_rows[occ.step_tick == tick]]
+        )
+        rows = np.unique(hit)
         level = []
         for r in rows:
-            mine = (occ.rows == r) & (occ.start <= tick) & (tick < occ.end)
-            now = np.where(tick < occ.licence, occ.severity, occ.after_licence)[mine]
+            now = []
+            for i in np.flatnonzero((occ.rows == r) & (occ.start <= tick) & (tick < occ.end)):
+                mine = (occ.step_of == i) & (occ.step_tick <= tick)
+                now.append(occ.step_level[mine][-1] if mine.any() else occ.severity[i])
             level.append(sum(now, 0.0) if additive else max([0.0, *now]))
         out.append((int(tick), rows, np.array(level)))
     return out
@@ -25,15 +33,21 @@ def scan(occ: Occurrences, additive: bool) -> list[tuple[int, np.ndarray, np.nda
 def random_occurrences(rng: np.random.Generator, n: int) -> Occurrences:
     start = rng.integers(0, 60, n)
     end = start + rng.integers(1, 30, n)
-    licence = np.minimum(end, start + rng.integers(1, 40, n))
     severity = rng.uniform(0, 1, n)
+    steps = [
+        (i, tick, severity[i] * rng.uniform(0, 1))
+        for i in range(n)
+        for tick in sorted(set(start[i] + rng.integers(1, 40, rng.integers(0, 4))))
+    ]
+    st = np.array(steps, dtype=float).reshape(-1, 3)
     return Occurrences(
         rows=rng.integers(0, 12, n).astype(np.intp),  # several occurrences per row, overlapping
         start=start.astype(np.intp),
         end=end.astype(np.intp),
-        licence=licence.astype(np.intp),
         severity=severity,
-        after_licence=severity * rng.uniform(0, 1, n),
+        step_of=st[:, 0].astype(np.intp),
+        step_tick=st[:, 1].astype(np.intp),
+        step_level=st[:, 2],
     )
 
 
@@ -54,9 +68,7 @@ def test_a_row_with_nothing_active_goes_back_to_zero():
         rows=np.array([3, 3]),
         start=np.array([2, 4]),
         end=np.array([6, 5]),
-        licence=np.array([6, 5]),
         severity=np.array([0.4, 0.9]),
-        after_licence=np.array([0.4, 0.9]),
     )
     timeline = [(t, rows.tolist(), level.tolist()) for t, rows, level in occ.timeline(False)]
     assert timeline == [(2, [3], [0.4]), (4, [3], [0.9]), (5, [3], [0.4]), (6, [3], [0.0])]
@@ -64,3 +76,73 @@ def test_a_row_with_nothing_active_goes_back_to_zero():
 
 def test_no_occurrence_no_change():
     assert Occurrences().timeline(False) == []
+
+
+def control(**extra) -> ExportControl:
+    return ExportControl.model_validate(
+        {
+            "type": "export_control",
+            "country": "CN",
+            "commodity": "gallium",
+            "to": ["alliance"],
+            "start": "2026-01",
+            "duration": "1 year",
+            **extra,
+        }
+    )
+
+
+def test_single_licence_is_one_step_at_the_delay():
+    d = control(licensing={"delay": "3 months", "resumed_share": 0.2})
+    assert export_steps(d, 1.0, 10, 62, 52) == [(23, 0.8)]
+
+
+def test_a_schedule_steps_to_each_share_in_turn_and_stops_at_the_end():
+    d = control(
+        licensing={
+            "schedule": [
+                {"after": "3 months", "resumed_share": 0.3},
+                {"after": "6 months", "resumed_share": 0.1},  # licences can be withdrawn again
+                {"after": "2 years", "resumed_share": 1.0},  # after the end: dropped
+            ]
+        }
+    )
+    assert export_steps(d, 0.5, 0, 52, 52) == [(13, 0.35), (26, 0.45)]
+
+
+def test_leakage_lets_a_share_of_what_is_still_stopped_through_after_its_lag():
+    d = control(
+        licensing={"delay": "6 months", "resumed_share": 0.5},
+        leakage={"share": 0.4, "lag": "3 months"},
+    )
+    steps = export_steps(d, 1.0, 0, 52, 52)
+    assert steps == [(13, pytest.approx(0.6)), (26, pytest.approx(0.3))]
+
+
+@pytest.mark.parametrize(
+    "licensing, message",
+    [
+        ({"delay": "2 months"}, "'resumed_share' is missing"),
+        ({"resumed_share": 0.2}, "'delay' is missing"),
+        (
+            {
+                "delay": "2 months",
+                "resumed_share": 0.1,
+                "schedule": [{"after": "1 month", "resumed_share": 0.1}],
+            },
+            "give either 'delay' and 'resumed_share', or 'schedule'",
+        ),
+        (
+            {
+                "schedule": [
+                    {"after": "6 months", "resumed_share": 0.1},
+                    {"after": "2 months", "resumed_share": 0.3},
+                ]
+            },
+            "'schedule' steps must come in increasing 'after' order",
+        ),
+    ],
+)
+def test_licensing_takes_one_form_in_order(licensing, message):
+    with pytest.raises(ValidationError, match=message):
+        control(licensing=licensing)

@@ -181,3 +181,22 @@ def test_a_batch_pauses_the_cyclic_gc_and_leaves_it_as_it_found_it(small, monkey
     finally:
         (gc.enable if was else gc.disable)()
     assert seen and not any(seen)
+
+
+def test_more_leakage_never_raises_the_peak_and_a_schedule_equals_its_single_licence(small_path):
+    def peak(*sets):
+        loaded = sim.load(small_path, sets=("~disruptions.ga-control.licensing", *sets))
+        r = run_batch(loaded.scenario, np.arange(2), seed=1)
+        return r.metrics["peak_price_multiple"][0, GALLIUM, ALLIANCE]
+
+    peaks = [
+        peak(f"+disruptions.ga-control.leakage={{share: {share}, lag: 1 month}}")
+        for share in (0.0, 0.3, 0.6, 0.9)
+    ]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(peaks)), peaks
+    assert peaks[-1] < peaks[0]
+    single = peak("+disruptions.ga-control.licensing={delay: 2 months, resumed_share: 0.4}")
+    schedule = peak(
+        "+disruptions.ga-control.licensing={schedule: [{after: 2 months, resumed_share: 0.4}]}"
+    )
+    assert single == schedule
