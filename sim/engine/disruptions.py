@@ -83,7 +83,9 @@ class Spec:
     """One disruption compiled against the world's indices."""
 
     name: str
-    kind: str  # export_control | outage | quota_output | quota_exports | demand_shock
+    kind: (
+        str  # export_control | outage | quota_output | quota_exports | demand_shock | announcement
+    )
     k: int
     s: int = 0
     producers: tuple[int, ...] = ()
@@ -167,17 +169,27 @@ def compile_specs(s: Scenario, world: World) -> list[Spec]:
         si = world.stage_index(k, d.stage)
         countries = d.countries if isinstance(d, Outage) else [d.country]
         ps = tuple(world.producer_index(k, d.stage, c) for c in countries)
+        everyone = tuple(range(len(world.blocs)))
         if isinstance(d, ExportControl):
             blocs = tuple(world.blocs.index(b) for b in d.to)
             specs.append(Spec(name, "export_control", k, si, ps, blocs, d, g))
         elif isinstance(d, Outage):
+            blocs = everyone
             specs.append(Spec(name, "outage", k, si, ps, (), d, g))
         elif isinstance(d, Quota):
             home = world.producer_bloc[k, si, ps[0]]
-            foreign = tuple(b for b in range(len(world.blocs)) if b != home)
+            foreign = tuple(b for b in everyone if b != home)
             kind = "quota_output" if d.applies_to == "output" else "quota_exports"
+            blocs = everyone if d.applies_to == "output" else foreign
             specs.append(Spec(name, kind, k, si, ps, foreign, d, g))
+        if d.announced is not None:
+            # from the announcement to the start, the blocs it will hit hoard (section 5.4)
+            specs.append(Spec(ANNOUNCED + name, "announcement", k, blocs=blocs, source=d, group=g))
     return specs
+
+
+ANNOUNCED = "announced:"
+"""Prefix of the spec that holds a disruption's announcement window."""
 
 
 def _severity_field(d) -> float | Distribution:
@@ -239,6 +251,11 @@ def sample_plan(
             for onset, dur in _onsets(d.start, d.probability, d.stochastic, s, rng, horizon):
                 duration = draw(d.duration, rng, years=True) if d.duration is not None else dur
                 by_spec[name].append(occurrence(row, onset, duration, rng, d))
+                if d.announced is not None:  # a fixed onset: the window before it
+                    start = int(np.floor(onset * tpy + 1e-9))
+                    told = d.announced.years_since(s.horizon.start) * tpy
+                    told = min(max(int(np.floor(told + 1e-9)), 0), start)
+                    by_spec[ANNOUNCED + name].append((row, told, start, 1.0, []))
         for gname, g in s.groups.items():
             grng = LazyStream(seed, int(rep), "group:" + gname)
             onsets = _onsets(g.start, g.probability, g.stochastic, s, grng, horizon)
@@ -350,6 +367,8 @@ class Disruptions:
         m.output_cap[rows] = np.inf
         m.stop[rows] = 0.0
         m.demand_factor[rows] = 1.0
+        was = m.announced[rows].copy()
+        m.announced[rows] = 0.0
         for j, sp in enumerate(self.specs):
             lv = self.level[rows, j]
             if not lv.any():
@@ -375,10 +394,21 @@ class Disruptions:
             elif sp.kind == "demand_shock":
                 for b in sp.blocs:
                     m.demand_factor[rows, sp.k, b] *= 1 + lv
+            elif sp.kind == "announcement":
+                for b in sp.blocs:
+                    m.announced[rows, sp.k, b] = np.maximum(m.announced[rows, sp.k, b], lv)
+        # when an announced disruption takes effect, its blocs' stockholders know the inflow
+        # it leaves them at once: they need not learn it from the deliveries (section 5.4)
+        began = (was > 0.5) & (m.announced[rows] < 0.5)  # [rows, K, B]
+        if began.any():
+            r, k, b = np.nonzero(began)
+            known = self.world.announced_inflow[k, b]
+            m.inflow[rows[r], k, b] = np.minimum(m.inflow[rows[r], k, b], known)
         m.refresh(rows)
 
 
 __all__ = [
+    "ANNOUNCED",
     "Disruptions",
     "Group",
     "LazyStream",

@@ -379,6 +379,8 @@ def trade(
     wanted,
     rec_share,
     target_stock,
+    ahead,
+    announced,
     ref,
     log_price,
     use_share,
@@ -433,7 +435,7 @@ def trade(
     start = work[START]
     got = work[POURED]
     mult = work[LEVEL]  # scratch once the layers are poured
-    n_f, n_a = log_price.shape[2], log_price.shape[3]
+    n_f, n_a = log_price.shape[3], log_price.shape[4]
     layer = np.empty((2, M, R))
     pools = layer[POOL]
     for k in range(K):
@@ -468,7 +470,10 @@ def trade(
                 avail[b, r] = (
                     stock[k, b, r] + recycled[k, b, r] + release[k, b, r] + direct[k, b, r]
                 )
-                need[b, r] = wanted[k, b, r] + target_stock[k, b] + plan[k, b, r]
+                # an announced disruption raises the stocks wanted (front-loading)
+                told = announced[k, b, r] > 0.5
+                want_stock = target_stock[k, b] * (ahead[k, b] if told else 1.0)
+                need[b, r] = wanted[k, b, r] + want_stock + plan[k, b, r]
                 start[b, r] = direct[k, b, r]
                 got[b, r] = direct[k, b, r]
         pour_layers(nr, work, layer, masks, False, sizes)
@@ -493,12 +498,17 @@ def trade(
                 y = min(max(inflow[k, b, r] / inflow_step, 0.0), n_f - 1.000001)
                 j = int(y)
                 wy = y - j
+                g = 1 if announced[k, b, r] > 0.5 else 0  # the regime's table
                 lp = (1 - wy) * (
-                    (1 - wx) * log_price[k, b, j, i] + wx * log_price[k, b, j, i + 1]
-                ) + wy * ((1 - wx) * log_price[k, b, j + 1, i] + wx * log_price[k, b, j + 1, i + 1])
+                    (1 - wx) * log_price[k, b, g, j, i] + wx * log_price[k, b, g, j, i + 1]
+                ) + wy * (
+                    (1 - wx) * log_price[k, b, g, j + 1, i] + wx * log_price[k, b, g, j + 1, i + 1]
+                )
                 q = (1 - wy) * (
-                    (1 - wx) * use_share[k, b, j, i] + wx * use_share[k, b, j, i + 1]
-                ) + wy * ((1 - wx) * use_share[k, b, j + 1, i] + wx * use_share[k, b, j + 1, i + 1])
+                    (1 - wx) * use_share[k, b, g, j, i] + wx * use_share[k, b, g, j, i + 1]
+                ) + wy * (
+                    (1 - wx) * use_share[k, b, g, j + 1, i] + wx * use_share[k, b, g, j + 1, i + 1]
+                )
                 u = min(q * scale / dt, market) if reference > 0 else 0.0
                 new_stock = market - u
                 use[k, b, r] = u

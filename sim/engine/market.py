@@ -98,6 +98,7 @@ class Market:
         self.capped = np.ones(K, dtype=np.bool_)
         self.stop = layout.zeros(n, K, S, P, B)  # share of p's flow barred from bloc b
         self.demand_factor = layout.ones(n, K, B)
+        self.announced = layout.zeros(n, K, B)  # 1 while a disruption that will hit b is known
         self.new_capacity = layout.zeros(n, K, S, P)  # t/yr built during the run
         self.committed = np.zeros((n, K, B))  # t/yr decided (built or on its way) per bloc
         # market state
@@ -133,6 +134,16 @@ class Market:
         self._learn = 1 - np.exp(-self.dt / world.learning)
         self._log_price = np.ascontiguousarray(np.log(world.storage_price))
         self._use_share = np.ascontiguousarray(world.storage_use)
+        # the stocks a bloc's stockholders want once a disruption is announced, relative to
+        # the calm ones (1 where nothing is announced: the two tables are the same)
+        self._ahead = np.ascontiguousarray(
+            np.divide(
+                world.announced_days,
+                world.stock_days,
+                out=np.ones_like(world.stock_days),
+                where=world.stock_days > 0,
+            )
+        )
         self.varies = np.ones(K, dtype=np.bool_)
         """Commodities whose replications may differ (set by `run_batch` from the disruptions
         and policies). The others are cleared in the first row only: their other rows in the
@@ -298,6 +309,8 @@ class Market:
             wanted_k,
             rec_share,
             target_stock,
+            self._ahead,
+            layout.kernel(self.announced),
             w.reference_price,
             self._log_price,
             self._use_share,

@@ -110,13 +110,21 @@ def solve(par: StorageParameters) -> StorageTable:
     """Price and use on the grid, by time iteration on the endogenous grid. A table depends
     only on its parameters and on this module, so it is solved once per machine and kept
     (`cache_folder`); a table that cannot be read or written is solved again."""
-    return _cached(par)
+    return _cached(par, None)
+
+
+def solve_announced(par: StorageParameters, lead: float, inflow: float) -> StorageTable:
+    """The market of `par` once a disruption is announced to begin in `lead` years (on
+    average) and to leave an inflow of `inflow` (share of use): each tick it begins with
+    hazard 1/lead, and from then the market is `solve(par)`'s at that inflow, whose own
+    expectations (a return to calm) take over. Solved and kept like `solve`."""
+    return _cached(par, (float(lead), float(inflow)))
 
 
 @lru_cache(maxsize=512)
-def _cached(par: StorageParameters) -> StorageTable:
+def _cached(par: StorageParameters, announced: tuple[float, float] | None) -> StorageTable:
     source = Path(__file__).read_bytes()
-    key = hashlib.sha256(source + repr(astuple(par)).encode()).hexdigest()[:32]
+    key = hashlib.sha256(source + repr((astuple(par), announced)).encode()).hexdigest()[:32]
     path = cache_folder() / f"{key}.npz"
     try:
         with np.load(path) as f:
@@ -125,7 +133,8 @@ def _cached(par: StorageParameters) -> StorageTable:
             )
     except (OSError, KeyError, ValueError):
         pass
-    table = _solve(par)
+    after = None if announced is None else _cached(par, None)
+    table = _solve(par) if after is None else _solve(par, after, *announced)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
@@ -142,7 +151,15 @@ def _cached(par: StorageParameters) -> StorageTable:
     return table
 
 
-def _solve(par: StorageParameters) -> StorageTable:
+def _solve(
+    par: StorageParameters,
+    after: StorageTable | None = None,
+    lead: float = 0.0,
+    announced_inflow: float = 1.0,
+) -> StorageTable:
+    """The equilibrium of `par`'s regime chain; with `after`, of an announced disruption
+    instead: every row stays announced with probability exp(-dt/lead) a tick, else moves
+    to `after`'s row of the lower of its own inflow and the announced one."""
     dt, target = par.dt, par.target
     decay = np.exp(-par.carry * dt)  # value of a tonne next tick, discounted and carried
     yield_unit = 1.0 - decay  # convenience yield a tick at the target stock
@@ -174,6 +191,14 @@ def _solve(par: StorageParameters) -> StorageTable:
     flat = rows[:, None] * A_POINTS + cell
     stay = np.where(rows == calm, stay_calm, stay_off)[:, None]
     switch_to = np.where(rows == calm, feared, calm)
+    p_after = None
+    if after is not None:  # the announced regime: where each row goes, and its price there
+        told = round(min(max(announced_inflow, 0.0), INFLOW_MAX) / INFLOW_STEP)
+        stay = np.full((F, 1), np.exp(-dt / max(lead, dt)))
+        to = np.minimum(rows, told)
+        la = np.log(after.price).ravel()
+        at = to[:, None] * A_POINTS + cell
+        p_after = np.exp(la[at] * (1 - weight) + la[at + 1] * weight)  # [F, S], fixed
     # log demand on a fine uniform grid of log prices, read by index arithmetic
     grid_lp = np.linspace(np.log(1e-3), np.log(max(par.ceiling, 1.0)), 8001)
     grid_ld = np.log(np.maximum(demand(np.exp(grid_lp), par), 1e-300))
@@ -185,7 +210,10 @@ def _solve(par: StorageParameters) -> StorageTable:
     for it in range(1, MAX_ITERATIONS + 1):  # noqa: B007 (reported in the table)
         lp = logp.ravel()
         p_next = np.exp(lp[flat] * (1 - weight) + lp[flat + 1] * weight)  # [F, S]
-        expected = stay * p_next + (1 - stay) * p_next[switch_to]
+        if p_after is None:
+            expected = stay * p_next + (1 - stay) * p_next[switch_to]
+        else:
+            expected = stay * p_next + (1 - stay) * p_after
         log_pn = np.minimum(np.log(decay * expected / wedge[None, :]), log_cap)
         x = np.clip((log_pn - grid_lp[0]) / lp_step, 0.0, len(grid_lp) - 1.000001)
         j = x.astype(int)

@@ -9,11 +9,14 @@ new capacity built during the run), b bloc.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 
+from ..scenario.base import Distribution
 from ..scenario.checks import bloc_of_countries
 from ..scenario.schema import Scenario
+from ..scenario.units import DURATION_UNITS
 from . import storage
 from .diagnostics import DiagnosticInputs, compile_inputs
 
@@ -70,8 +73,12 @@ class World:
     demand: np.ndarray  # t/yr of use at the start
     demand_growth: np.ndarray
     stock_days: np.ndarray  # calm stocks (competitive storage, section 5), days of use
-    storage_price: np.ndarray  # [k, b, inflow, availability] storage.py's tables
+    # [k, b, regime, inflow, availability] storage.py's tables; regime 0 is the market as it
+    # is, 1 the market that knows an announced disruption is coming (section 5.4)
+    storage_price: np.ndarray
     storage_use: np.ndarray
+    announced_days: np.ndarray  # [k, b] stocks held in regime 1 at the reference price, days
+    announced_inflow: np.ndarray  # [k, b] inflow the announced disruption will leave, share
     stock_building: np.ndarray  # [k, b] inflow a year that growing stocks take, share of use
     learning: np.ndarray  # [k] time constant of the inflow stockholders read, years
     diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
@@ -128,7 +135,10 @@ def compile_world(s: Scenario) -> World:
     demand = np.zeros((K, n_b))
     growth = np.zeros((K, n_b))
     stock_days = np.zeros((K, n_b))
-    table_shape = (K, n_b, round(storage.INFLOW_MAX / storage.INFLOW_STEP) + 1, storage.A_POINTS)
+    announced_days = np.zeros((K, n_b))
+    announced_inflow = np.ones((K, n_b))
+    F = round(storage.INFLOW_MAX / storage.INFLOW_STEP) + 1
+    table_shape = (K, n_b, 2, F, storage.A_POINTS)
     tables_p = np.ones(table_shape)
     tables_u = np.ones(table_shape)
     rest_ix = bloc_ix[rest] if rest is not None else 0
@@ -180,8 +190,17 @@ def compile_world(s: Scenario) -> World:
             b = bloc_ix[bname]
             par = storage_parameters(s, k, b, c, stock_days[k, b], owner, rest)
             table = storage.solve(par)
-            tables_p[k, b], tables_u[k, b] = table.price, table.use
+            tables_p[k, b, 0], tables_u[k, b, 0] = table.price, table.use
+            known = announcement(s, k, b, owner, rest)
+            if known is not None:
+                lead, inflow = known
+                table_ahead = storage.solve_announced(par, lead, inflow)
+                announced_inflow[k, b] = inflow
+            else:
+                table_ahead = table
+            tables_p[k, b, 1], tables_u[k, b, 1] = table_ahead.price, table_ahead.use
             stock_days[k, b] = table.steady_stock * 365.0
+            announced_days[k, b] = table_ahead.steady_stock * 365.0
         # Growing use raises the stocks users want to hold; the output of the reference
         # state covers that build-up too, so an undisturbed market stays at its reference price.
         building = (demand[k] * np.log1p(growth[k]) * stock_days[k] / 365.0).sum()
@@ -243,6 +262,8 @@ def compile_world(s: Scenario) -> World:
         stock_days=stock_days,
         storage_price=tables_p,
         storage_use=tables_u,
+        announced_days=announced_days,
+        announced_inflow=announced_inflow,
         stock_building=stock_days / 365.0 * np.log1p(growth),
         learning=per(lambda c: c.storage.learning),
     )
@@ -268,6 +289,87 @@ def fear_hazard(s: Scenario, commodity: str, bloc: str, owner: dict, rest: str |
         if hit:
             total += d.stochastic.rate
     return total
+
+
+def announcement(
+    s: Scenario, k: int, b: int, owner: dict, rest: str | None
+) -> tuple[float, float] | None:
+    """What bloc b's stockholders of commodity k know once a disruption that will hit them
+    is announced: its lead (years from the announcement to the start) and the inflow it will
+    leave them (share of use: one less the severity, averaged over its duration after
+    licences and leakage, times the share of the stage's output it stops). Of several, the
+    one leaving the least inflow. None if no announced disruption hits the bloc (docs/model.md
+    section 5.4)."""
+    name, bloc = list(s.commodities)[k], list(s.blocs)[b]
+    best = None
+    for d in s.disruptions.values():
+        if d.announced is None or getattr(d, "commodity", None) != name:
+            continue
+        kind = d.type
+        if kind == "export_control":
+            hit, countries, cut = bloc in d.to, [d.country], d.severity
+        elif kind == "quota":
+            foreign = owner.get(d.country, rest) != bloc
+            hit, countries, cut = d.applies_to == "output" or foreign, [d.country], _mean(d.cap)
+            cut = 1.0 - cut
+        elif kind == "outage":
+            hit, countries, cut = True, d.countries, d.severity
+        else:
+            continue
+        if not hit:
+            continue
+        stage = s.commodities[name].stages[d.stage]
+        out = stage.world_output or s.commodities[name].world_output
+        share = 0.0
+        for code in countries:
+            p = stage.producers.get(code)
+            if p is not None:
+                share += p.share if p.share is not None else (p.capacity or 0.0) / out
+        lead = max(d.start.years_since(d.announced), 1.0 / TICKS_PER_YEAR[s.horizon.step])
+        lasts = _mean(d.duration) if d.duration is not None else None
+        if isinstance(d.duration, Distribution) and d.duration.unit is not None:
+            lasts *= DURATION_UNITS[d.duration.unit.removesuffix("s")]
+        persistence = lasts or s.commodities[name].storage.expected_duration
+        level = _mean(cut)
+        if kind == "export_control":  # licences and leakage, as announced, are known too
+            level *= _average_open(d, persistence)
+        inflow = max(0.0, 1.0 - level * min(share, 1.0))
+        if best is None or inflow < best[1]:
+            best = (lead, inflow)
+    return best
+
+
+def _average_open(d, duration: float) -> float:
+    """Share of an export control's severity that holds on average over `duration` years,
+    after its licences resume shares of the flow and its leakage lets some through."""
+    if duration <= 0:
+        return 1.0
+    cuts = sorted({0.0, duration} | {a for a, _ in (d.licensing.steps() if d.licensing else [])})
+    if d.leakage is not None:
+        cuts = sorted(set(cuts) | {min(d.leakage.lag, duration)})
+    total = 0.0
+    for a, b in pairwise(cuts):
+        if a >= duration:
+            break
+        resumed = [r for t, r in (d.licensing.steps() if d.licensing else []) if t <= a]
+        leak = d.leakage.share if d.leakage is not None and a >= d.leakage.lag else 0.0
+        total += (min(b, duration) - a) * (1 - (resumed[-1] if resumed else 0.0)) * (1 - leak)
+    return total / duration
+
+
+def _mean(value) -> float:
+    """A fixed value, or a distribution's central value (median or mode; mean of a beta)."""
+    if not isinstance(value, Distribution):
+        return float(value)
+    if value.dist == "fixed":
+        return float(value.value)
+    if value.dist == "lognormal":
+        return float(value.median)
+    if value.dist == "triangular":
+        return float(value.mode)
+    if value.dist == "uniform":
+        return 0.5 * (value.low + value.high)
+    return value.a / (value.a + value.b)
 
 
 def storage_parameters(

@@ -10,11 +10,11 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..engine.policies import PolicySpec
 from .base import Distribution, Model, Name, Share, StageName
-from .units import Duration, Mass, Month, PriceField
+from .units import Duration, Mass, Month, PriceField, YearMonth
 
 __all__ = ["Distribution", "Model", "Name", "Share", "StageName"]
 
@@ -206,7 +206,9 @@ class CalibrationRecord(Model):
     """The market class whose episodes were fitted, or '(pooled)' for a class with none."""
     episodes: list[str] = Field(default_factory=list)
     """The back-test episodes the fit saw."""
-    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    ranges: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict
+    )
     """5-95% range of each fitted key's posterior (durations in years)."""
 
 
@@ -328,6 +330,21 @@ class _Timing(Model):
     """Random onsets instead of a fixed `start`."""
     description: str = ""
     """Free text shown in reports."""
+    announced: Month | None = None
+    """Month the disruption was made known, before `start`: from then until it takes effect
+    the stockholders of the blocs it will hit hoard against it (docs/model.md section 5.4)."""
+
+    @field_validator("announced")
+    @classmethod
+    def _announced_before_start(cls, announced: YearMonth | None, info: ValidationInfo):
+        if announced is None:
+            return announced
+        start = info.data.get("start")
+        if start is None:
+            raise ValueError("'announced' needs a fixed 'start' (random onsets come unannounced)")
+        if not announced < start:
+            raise ValueError(f"'announced' ({announced}) must come before 'start' ({start})")
+        return announced
 
 
 class ExportControl(_Timing):
@@ -395,6 +412,12 @@ class DemandShock(_Timing):
     """Blocs affected (all when empty)."""
     change: float | Distribution = Field(gt=-1)
     """Relative change of use (+0.3 = 30% more)."""
+
+    @model_validator(mode="after")
+    def _no_announcement(self) -> DemandShock:
+        if self.announced is not None:
+            raise ValueError("'announced' applies to supply disruptions, not demand shocks")
+        return self
 
 
 Disruption = Annotated[ExportControl | Outage | Quota | DemandShock, Field(discriminator="type")]
@@ -470,8 +493,9 @@ class BacktestTarget(Model):
     """Month the recorded shock began; time to peak is counted from here."""
     peak_multiple: float = Field(gt=0)
     """Highest price divided by the pre-shock price."""
-    months_to_peak: float = Field(gt=0)
-    """Months from `onset` to the peak."""
+    months_to_peak: float | None = Field(gt=0)
+    """Months from `onset` to the peak; null where no rise was recorded (the price fell
+    from the onset on): then only the peak is judged."""
     fall_back: ObservedFallBack | None = None
     """The fall from the peak (reported, not a pass criterion)."""
     split: ObservedSplit | None = None

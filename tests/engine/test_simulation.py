@@ -200,3 +200,30 @@ def test_more_leakage_never_raises_the_peak_and_a_schedule_equals_its_single_lic
         "+disruptions.ga-control.licensing={schedule: [{after: 2 months, resumed_share: 0.4}]}"
     )
     assert single == schedule
+
+
+def test_an_announcement_raises_the_hit_blocs_price_and_stocks_before_the_start(small_path):
+    def run(*sets):
+        loaded = sim.load(small_path, sets=sets)
+        world = compile_world(loaded.scenario)
+        r = run_batch(loaded.scenario, np.arange(2), seed=1, keep_paths=True)
+        return world, r
+
+    world, plain = run()
+    _, told = run("+disruptions.ga-control.announced=2026-05")
+    start, announced = 26, 17  # 2026-07 and 2026-05, in weeks from 2026-01
+    ref = world.reference_price[GALLIUM]
+    before = slice(announced, start)
+    p_plain = plain.paths["price"][before, 0, GALLIUM, ALLIANCE] / ref
+    p_told = told.paths["price"][before, 0, GALLIUM, ALLIANCE] / ref
+    assert np.abs(p_plain - 1).max() < 0.01  # nothing known, nothing happens
+    assert (p_told > 1.05).all()  # stockholders hoard from the announcement on
+    # more metal reaches the alliance before the start (front-loading)
+    got_plain = plain.paths["supply"][before, 0, GALLIUM, ALLIANCE].sum()
+    got_told = told.paths["supply"][before, 0, GALLIUM, ALLIANCE].sum()
+    assert got_told > 1.05 * got_plain
+    assert told.balance_error.max() < 1e-9  # hoarding moves metal; it makes none
+    # before the announcement the two runs are the same
+    np.testing.assert_array_equal(
+        plain.paths["price"][:announced, 0, GALLIUM], told.paths["price"][:announced, 0, GALLIUM]
+    )

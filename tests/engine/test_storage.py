@@ -75,7 +75,34 @@ def test_a_longer_expected_disruption_raises_the_price_now(calm):
 def test_tables_come_back_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("MINSIM_CACHE", str(tmp_path))
     par = dataclasses.replace(CALM, carry=0.123)
-    first = storage._cached.__wrapped__(par)
+    first = storage._cached.__wrapped__(par, None)
     assert list((tmp_path / "storage").glob("*.npz"))
-    again = storage._cached.__wrapped__(par)
+    again = storage._cached.__wrapped__(par, None)
     np.testing.assert_array_equal(first.price, again.price)
+
+
+@pytest.fixture(scope="module")
+def announced():
+    return storage.solve_announced(CALM, lead=1 / 12, inflow=0.2)
+
+
+def test_an_announced_cut_never_lowers_the_price_and_raises_the_stocks_held(calm, announced):
+    # knowing that a cut is coming, every state up to the most stock held is worth at least
+    # what it is in calm (beyond, a glut prices at the demand grid's floor either way)
+    held = DAY & (np.exp(LOG_A) <= CALM.capacity * CALM.target)
+    assert (np.log(announced.price[:, held]) >= np.log(calm.price[:, held]) - 1e-6).all()
+    assert price(announced, CALM_ROW, 60 / 365) > 1.05 * price(calm, CALM_ROW, 60 / 365)
+    assert announced.steady_stock > 1.5 * calm.steady_stock
+
+
+def test_a_nearer_or_deeper_cut_is_priced_higher(calm):
+    def p(lead, inflow):
+        return price(storage.solve_announced(CALM, lead, inflow), CALM_ROW, 60 / 365)
+
+    assert p(1 / 12, 0.2) > p(6 / 12, 0.2) > price(calm, CALM_ROW, 60 / 365)
+    assert p(1 / 12, 0.2) > p(1 / 12, 0.6) > p(1 / 12, 1.0)
+
+
+def test_an_announcement_that_changes_nothing_is_the_calm_market(calm):
+    same = storage.solve_announced(CALM, lead=1 / 12, inflow=1.0)
+    np.testing.assert_allclose(same.price[CALM_ROW, DAY], calm.price[CALM_ROW, DAY], rtol=1e-4)

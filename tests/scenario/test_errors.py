@@ -425,6 +425,22 @@ CASES = [
         id="duration-negative",
     ),
     pytest.param(
+        lambda t: t.replace("    start: 2026-08\n", "    announced: 2026-09\n    start: 2026-08\n"),
+        [
+            "{file}:38:16: disruptions.ga_ban.announced: 'announced' (2026-09) must come "
+            "before 'start' (2026-08)"
+        ],
+        id="announced-after-start",
+    ),
+    pytest.param(
+        lambda t: t.replace("    start: 2026-08\n", "    announced: 2026-06\n"),
+        [
+            "{file}:38:16: disruptions.ga_ban.announced: 'announced' needs a fixed 'start' "
+            "(random onsets come unannounced)"
+        ],
+        id="announced-without-start",
+    ),
+    pytest.param(
         at(40, "2 months", "2"),
         [
             "{file}:40:24: disruptions.ga_ban.licensing.delay: a duration needs a unit: "
