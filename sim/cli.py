@@ -6,6 +6,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -348,7 +349,20 @@ def run(
             )
     err = float(results.balance_error.max())
     click.echo(f"\nmass balance: largest relative residual {err:.1e}")
+    _warn_bounds([results])
     click.echo(f"wrote {out}")
+
+
+def _warn_bounds(results: list) -> None:
+    """Say where a price reached the numerical guard: its peak is not a market price."""
+    for r in results:
+        for commodity, bloc, share in r.at_bound():
+            guard = r.world.choke_multiple[r.world.commodities.index(commodity)]
+            click.echo(
+                f"warning: {r.option}: the {commodity} price in {bloc} reached the {guard:g}x "
+                f"guard in {share:.0%} of replications: nothing was left to sell, so its peak "
+                "there is a lower bound, not a market price"
+            )
 
 
 @cli.command()
@@ -416,6 +430,7 @@ def compare(
 
     write_run(list(comparison.results.values()), out, command=sys.argv, extra=extra)
     click.echo(_comparison_table(comparison))
+    _warn_bounds(list(comparison.results.values()))
     click.echo(f"wrote {out}")
 
 
@@ -749,6 +764,109 @@ def backtest(
         click.echo(f"failed: {', '.join(failed)}")
         sys.exit(EXIT_BACKTEST_FAILED)
     click.echo("all episodes pass")
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "--reps",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Replications per episode and grid point [50].",
+)
+@click.option("--seed", default=None, type=click.IntRange(min=0), help="Seed [20100701].")
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Processes running grid points at once (the numbers do not depend on it).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the tables [runs/calibrate-<time>].",
+)
+@click.option(
+    "--grid",
+    "grid_options",
+    multiple=True,
+    metavar="KEY=V1,V2,...",
+    help="Values to try for a commodity key (repeat per key); replaces the default grid "
+    "(elasticity.backstop, elasticity.backstop_spread, stock_days, storage.learning).",
+)
+@click.option(
+    "--write",
+    "world",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="WORLD",
+    help="Write the fitted values and ranges into this world file (e.g. "
+    "scenarios/base/world-2025.yaml).",
+)
+@_report
+def calibrate(
+    names: tuple[str, ...],
+    reps: int | None,
+    seed: int | None,
+    workers: int,
+    out: Path | None,
+    grid_options: tuple[str, ...],
+    world: Path | None,
+) -> None:
+    """Fit the market parameters of each market class to the historical episodes under
+    scenarios/history/ (all, or the NAMEs given) on a grid, and print each class's fit with
+    its 5-95% range and each episode's verdict in sample and left out (docs/validation.md).
+
+    Writes calibration tables (grid.csv, fits.csv, loo.csv) to a run folder, and with
+    --write the fitted values into a world file."""
+    from .experiment.backtest import DEFAULT_BACKTEST_SEED, select
+    from .experiment.calibrate import (
+        DEFAULT_CALIBRATION_REPS,
+        GRID,
+        fits_csv,
+        grid_csv,
+        loo_csv,
+        parse_grid,
+        points,
+        run_grid,
+        table,
+        updates,
+    )
+    from .experiment.calibrate import (
+        calibrate as fit_all,
+    )
+    from .results.io import default_out, write_calibration, write_tables
+
+    chosen = select(names)
+    grid = parse_grid(grid_options) if grid_options else GRID
+    reps = reps or DEFAULT_CALIBRATION_REPS
+    seed = DEFAULT_BACKTEST_SEED if seed is None else seed
+    out = out or default_out(Path("calibrate"))
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
+    target = None
+    if world is not None:
+        target = load(world).scenario
+    n = len(points(grid))
+    click.echo(
+        f"calibrating on {', '.join(chosen)}: {n} grid points x {reps} replications each "
+        f"(seed {seed}) ...",
+        err=True,
+    )
+    runs = run_grid(chosen, grid, reps, seed, workers=workers, progress=_ProgressBar("calibrating"))
+    c = fit_all(runs, grid)
+    click.echo(table(c))
+    files = {"grid.csv": grid_csv(c), "fits.csv": fits_csv(c), "loo.csv": loo_csv(c)}
+    info = {"episodes": list(chosen), "reps": reps, "seed": seed, "grid": GRID, "command": sys.argv}
+    write_tables(out, files, info)
+    click.echo(f"wrote {out}")
+    if target is not None:
+        classes = {name: com.class_name(name) for name, com in target.commodities.items()}
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+        changed = write_calibration(world, updates(c, classes), stamp)
+        click.echo(f"wrote {len(changed)} calibrated values into {world}")
 
 
 def main() -> None:

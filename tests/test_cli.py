@@ -195,7 +195,6 @@ def test_keep_replications_writes_every_path(runner, small_path, tmp_path):
     ds.close()
 
 
-@pytest.mark.xfail(strict=True, reason="no episode passes under the uncalibrated v2 market")
 def test_backtest_exits_0_when_every_episode_passes(runner, tmp_path):
     result = runner.invoke(
         cli, ["backtest", "ree-2010", "lithium-2021", "--reps", "3", "--out", str(tmp_path)]
@@ -210,7 +209,7 @@ def test_backtest_exits_0_when_every_episode_passes(runner, tmp_path):
 def test_backtest_exits_1_when_an_episode_fails(runner, tmp_path):
     result = runner.invoke(cli, ["backtest", "gallium-2023", "--reps", "3", "--no-plots"])
     assert result.exit_code == 1
-    assert "FAIL (peak)" in result.stdout
+    assert "FAIL (time)" in result.stdout
     assert result.stdout.rstrip().endswith("failed: gallium-2023")
     assert "Traceback" not in result.output
 
@@ -219,6 +218,32 @@ def test_backtest_unknown_episode_exits_2_listing_the_available_ones(runner):
     result = runner.invoke(cli, ["backtest", "ree-2010", "ree-2011"])
     assert result.exit_code == 2
     assert result.stderr == (
-        "minsim: error: unknown episode 'ree-2011'; available: gallium-2023, lithium-2021, "
-        "ree-2010\n"
+        "minsim: error: unknown episode 'ree-2011'; available: gallium-2023, germanium-2023, "
+        "graphite-2023, lithium-2021, nickel-2014, ree-2010\n"
     )
+
+
+def test_run_says_where_a_price_reached_the_guard(runner, small_path, tmp_path):
+    # a guard of 2x is reached by the gallium control; nothing else comes near it
+    result = runner.invoke(
+        cli,
+        [
+            "run",
+            str(small_path),
+            "--reps",
+            "4",
+            "--no-plots",
+            "--out",
+            str(tmp_path / "r"),
+            "--set",
+            "+commodities.gallium.price.choke_multiple=2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warned and all("the gallium price in alliance reached the 2x guard" in w for w in warned)
+    assert "lower bound, not a market price" in warned[0]
+    quiet = runner.invoke(
+        cli, ["run", str(small_path), "--reps", "4", "--no-plots", "--out", str(tmp_path / "q")]
+    )
+    assert "warning:" not in quiet.output

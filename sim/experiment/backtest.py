@@ -9,7 +9,8 @@ some months later (the fall-back), and takes medians across replications.
 
 Pass criteria (issue 5, docs/validation.md): the median peak multiple within a factor of
 `PEAK_FACTOR` of the observed, the median time to peak within `TIME_TOLERANCE` (relative)
-of the observed, and a split of the observed sign. The fall-back is reported, not judged.
+of the observed (where a rise was recorded), and a split of the observed sign. The
+fall-back is reported, not judged.
 """
 
 from __future__ import annotations
@@ -180,10 +181,9 @@ class EpisodeResult:
 
 def judge(episode: str, name: str, target: BacktestTarget, sim: Simulated) -> TargetResult:
     """Apply the pass criteria to one target."""
-    checks = {
-        "peak": peak_ok(target.peak_multiple, sim.peak_multiple),
-        "time": time_ok(target.months_to_peak, sim.months_to_peak),
-    }
+    checks = {"peak": peak_ok(target.peak_multiple, sim.peak_multiple)}
+    if target.months_to_peak is not None:
+        checks["time"] = time_ok(target.months_to_peak, sim.months_to_peak)
     if target.split is not None:
         checks["split"] = split_ok(target.split.sign, sim.split_ratio)
     return TargetResult(episode, name, target, sim, checks)
@@ -241,7 +241,7 @@ def table(episodes: list[EpisodeResult]) -> str:
             lines.append(
                 f"{e.name + '/' + t.name:<26} "
                 f"{o.peak_multiple:>6.2f}/{f(s.peak_multiple, '<8.2f')} "
-                f"{o.months_to_peak:>6.1f}/{f(s.months_to_peak, '<8.1f')} "
+                f"{f(o.months_to_peak or np.nan, '>6.1f')}/{f(s.months_to_peak, '<8.1f')} "
                 f"{split:>15} {fall:>24} {s.at_bound:>8.0%}  {verdict}"
             )
     return "\n".join(lines)

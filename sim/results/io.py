@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .results import SUMMARY_COLUMNS, Results
 
@@ -154,3 +155,77 @@ def default_out(scenario_path: Path, root: Path = Path("runs")) -> Path:
         i += 1
         out = base.with_name(f"{base.name}-{i}")
     return out
+
+
+def _duration_text(years: float) -> str:
+    months = years * 12
+    if abs(months - round(months)) < 1e-9:
+        return f"{round(months)} month{'s' if round(months) != 1 else ''}"
+    return f"{years:g} years"
+
+
+def _number(x: float) -> float | int:
+    """A value as the file would write it: integers without '.0', others to 4 digits."""
+    return int(x) if float(x).is_integer() else float(f"{x:.4g}")
+
+
+def _insert_at(node) -> int:
+    """Where a new key goes in a commodity's mapping: after `market_class` if it has one,
+    else before its last key, so that the comment trailing the mapping stays at its end."""
+    keys = list(node)
+    return keys.index("market_class") + 1 if "market_class" in keys else max(len(keys) - 1, 0)
+
+
+def write_calibration(world: Path, updates: dict[str, dict], stamp: str) -> list[str]:
+    """Write fitted market parameters into a world file in place, keeping its comments and
+    layout (ruamel round-trip): each key's value with a comment naming the fit and its
+    5-95% range, and a `calibration:` record per commodity. Returns the keys changed. The
+    file is replaced in one rename, so it is never half-written."""
+    yaml = YAML()  # round-trip: comments, order and quoting kept
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap the file's long lines
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    path = Path(world)
+    doc = yaml.load(path.read_text())
+    changed = []
+    for commodity, u in updates.items():
+        node = doc["commodities"][commodity]
+        ranges = CommentedMap()
+        for key, p in u["parameters"].items():
+            *parents, last = key.split(".")
+            here = node
+            for part in parents:
+                if part not in here:
+                    here.insert(
+                        _insert_at(here) if here is node else len(here), part, CommentedMap()
+                    )
+                here = here[part]
+            value = p["value"]
+            lo, hi = p["range"]
+            if isinstance(value, str):  # a duration: the range is in years
+                text = f"{_duration_text(lo)}-{_duration_text(hi)}"
+            else:
+                value = _number(value)
+                text = f"{lo:g}-{hi:g}"
+            if last in here:
+                here[last] = value
+            else:
+                here.insert(_insert_at(here) if here is node else len(here), last, value)
+            ranges[key] = CommentedSeq([_number(lo), _number(hi)])
+            ranges[key].fa.set_flow_style()
+            here.yaml_add_eol_comment(
+                f"⚠ calibrated ({u['fit']}, {stamp}): 5-95% {text}, docs/validation.md", last
+            )
+            changed.append(f"commodities.{commodity}.{key}")
+        episodes = CommentedSeq(u["episodes"])
+        episodes.fa.set_flow_style()
+        record = CommentedMap([("fit", u["fit"]), ("episodes", episodes), ("ranges", ranges)])
+        if "calibration" in node:
+            node["calibration"] = record
+        else:
+            node.insert(_insert_at(node), "calibration", record)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w") as f:
+        yaml.dump(doc, f)
+    tmp.replace(path)
+    return changed

@@ -182,6 +182,33 @@ class BlockMerger:
         )
 
 
+def flat_peaks(
+    multiple: np.ndarray,
+    ticks_per_year: int,
+    rise: float = 1.5,
+    weeks: float = 4.0,
+    tolerance: float = 1e-4,
+) -> tuple[int, int]:
+    """Of the price paths (`multiple`, [T, N] price over its reference) that rise `rise`
+    times or more, how many, and how many of them stay within `tolerance` of their peak for
+    `weeks` weeks or longer in a row: a flat top is the mark of a price held by a bound
+    rather than set by the market (issue 13). The default tolerance (0.01%) tells a held
+    price from the broad, rounded top of a slow market, which moves by more than that in
+    four weeks."""
+    peak = multiple.max(axis=0)
+    rising = np.flatnonzero(peak >= rise)
+    need = max(1, round(weeks * ticks_per_year / 52))
+    flat = 0
+    for n in rising:
+        near = multiple[:, n] >= peak[n] * (1 - tolerance)
+        at = int(np.argmax(multiple[:, n]))
+        lo = at - (np.flatnonzero(~near[:at][::-1])[:1].tolist() or [at])[0]
+        after = np.flatnonzero(~near[at:])
+        hi = at + (int(after[0]) if after.size else len(near) - at)
+        flat += (hi - lo) >= need
+    return len(rising), int(flat)
+
+
 @dataclass
 class Results:
     """What a run produced, in memory; `sim.results.io` writes it to a run folder."""
@@ -301,6 +328,20 @@ class Results:
             f"seed {self.seed}. First {REPR_ROWS} rows of <code>.summary()</code>; "
             f"<code>.plot()</code> draws the price fans.</p>{head}"
         )
+
+    def at_bound(self) -> list[tuple[str, str, float]]:
+        """(commodity, bloc, share of replications) where the price reached the numerical
+        guard (`price.choke_multiple`): there the market had nothing left to sell, and the
+        peak is a lower bound, not a market price (docs/model.md section 5)."""
+        peak = self.metrics["peak_price_multiple"]  # [R, K, B]
+        hit = peak >= self.world.choke_multiple[None, :, None] * (1 - 1e-9)
+        share = hit.mean(axis=0)
+        return [
+            (c, b, float(share[k, j]))
+            for k, c in enumerate(self.world.commodities)
+            for j, b in enumerate(self.world.blocs)
+            if share[k, j] > 0
+        ]
 
     def times(self) -> np.ndarray:
         """Dates of the ticks (start of each period)."""

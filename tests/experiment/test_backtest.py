@@ -25,11 +25,12 @@ from sim.scenario import load
 # give the same medians as many; the CLI runs 200.
 REPS = 8
 
-UNCALIBRATED = (
-    "market model v2 (competitive storage, demand backstop) runs on uncalibrated defaults: "
-    "no price at a bound, but peaks and times miss (Ga 18x for 2.1x: no leakage or licence "
-    "recovery yet; REE peaks at ~6 months for 12-13; Li 3.7x for 10.7x); the calibration "
-    "step of issue 13 is next (docs/validation.md)"
+GALLIUM_LATE = (
+    "gallium peaks at the end of its 12-month control (11.9 months) where Rotterdam peaked at "
+    "5: with the fitted by-product set the announced licences pull stocks in and the price "
+    "climbs until the control ends; the recorded path (+114% by Dec 2023, no reversal) "
+    "needs what the model lacks: licences that flowed faster than the -80% of Mar 2024 "
+    "suggests, and re-routing with a lag (docs/validation.md)"
 )
 
 
@@ -38,8 +39,9 @@ def ran() -> dict:
     return {name: run_episode(path, REPS) for name, path in episodes().items()}
 
 
-def test_the_three_episodes_of_the_issue_are_shipped():
-    assert set(episodes()) >= {"ree-2010", "gallium-2023", "lithium-2021"}
+def test_the_episodes_of_the_issues_are_shipped():
+    assert set(episodes()) >= {"ree-2010", "gallium-2023", "lithium-2021"}  # issue 5
+    assert len(set(episodes()) - {"ree-2010", "gallium-2023", "lithium-2021"}) >= 3  # issue 13
     for path in episodes().values():
         assert load(path).scenario.backtest is not None
 
@@ -47,8 +49,12 @@ def test_the_three_episodes_of_the_issue_are_shipped():
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=UNCALIBRATED))
-        for n in ("ree-2010", "lithium-2021", "gallium-2023")
+        "ree-2010",
+        "lithium-2021",
+        "germanium-2023",
+        "graphite-2023",
+        "nickel-2014",
+        pytest.param("gallium-2023", marks=pytest.mark.xfail(strict=True, reason=GALLIUM_LATE)),
     ],
 )
 def test_episode_passes_its_criteria(ran, name):
@@ -95,7 +101,8 @@ def test_unknown_episode_names_the_available_ones():
     with pytest.raises(ValueError) as info:
         select(["ree-2010", "nope"])
     assert str(info.value) == (
-        "unknown episode 'nope'; available: gallium-2023, lithium-2021, ree-2010"
+        "unknown episode 'nope'; available: gallium-2023, germanium-2023, graphite-2023, "
+        "lithium-2021, nickel-2014, ree-2010"
     )
     with pytest.raises(ValueError, match="unknown episodes 'a', 'b'; available: "):
         select(["a", "b"])
@@ -173,5 +180,21 @@ def test_judge_fails_a_drifted_episode():
 def test_table_lists_every_target_with_its_verdict(ran):
     text = table(list(ran.values()))
     assert "ree-2010/dy-oxide" in text and "ree-2010/nd-oxide" in text
-    assert "gallium-2023/ga-rotterdam" in text and "FAIL (peak, time)" in text
+    assert "gallium-2023/ga-rotterdam" in text and "FAIL (time)" in text
     assert "lithium-2021/li-carbonate" in text
+    # an episode without a recorded rise judges the peak only, and says so
+    line = next(x for x in text.splitlines() if x.startswith("graphite-2023/"))
+    assert "n/a/" in line and "PASS" in line
+
+
+def test_the_gallium_peak_rises_smoothly_with_severity():
+    """Issue 13: at severities 0.1, 0.2, ..., 1.0 no step multiplies the peak by more than 2,
+    and a deeper cut never lowers it."""
+    peaks = []
+    for tenths in range(1, 11):
+        sets = (f"disruptions.gallium-licensing.severity={tenths / 10}",)
+        e = run_episode(HISTORY / "gallium-2023.yaml", reps=2, sets=sets)
+        peaks.append(e.targets[0].simulated.peak_multiple)
+    steps = np.array(peaks[1:]) / np.array(peaks[:-1])
+    assert (steps <= 2.0).all(), np.round(peaks, 2)
+    assert (steps >= 1 - 1e-9).all(), np.round(peaks, 2)
