@@ -9,7 +9,6 @@ new capacity built during the run), b bloc.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
 import numpy as np
 
@@ -19,6 +18,8 @@ from ..scenario.schema import Scenario
 from ..scenario.units import DURATION_UNITS
 from . import storage
 from .diagnostics import DiagnosticInputs, compile_inputs
+from .disruptions.base import mean
+from .disruptions.registry import TYPES, stopped
 
 OTHER = "other"
 TICKS_PER_YEAR = {"week": 52, "month": 12}
@@ -275,18 +276,9 @@ def fear_hazard(s: Scenario, commodity: str, bloc: str, owner: dict, rest: str |
     random onsets of that commodity that would cut its inflow (docs/model.md section 5)."""
     total = 0.0
     for d in s.disruptions.values():
-        if getattr(d, "commodity", None) != commodity or d.stochastic is None:
+        if d.commodity != commodity or d.stochastic is None:
             continue
-        kind = d.type
-        if kind == "export_control":
-            hit = bloc in d.to
-        elif kind == "quota":
-            hit = d.applies_to == "output" or owner.get(d.country, rest) != bloc
-        elif kind == "outage":
-            hit = True
-        else:
-            hit = False
-        if hit:
+        if TYPES[d.type].hits(d, bloc, owner, rest):
             total += d.stochastic.rate
     return total
 
@@ -303,21 +295,19 @@ def announcement(
     name, bloc = list(s.commodities)[k], list(s.blocs)[b]
     best = None
     for d in s.disruptions.values():
-        if d.announced is None or getattr(d, "commodity", None) != name:
+        if d.announced is None or d.commodity != name:
             continue
-        kind = d.type
-        if kind == "export_control":
-            hit, countries, cut = bloc in d.to, [d.country], d.severity
-        elif kind == "quota":
-            foreign = owner.get(d.country, rest) != bloc
-            hit, countries, cut = d.applies_to == "output" or foreign, [d.country], _mean(d.cap)
-            cut = 1.0 - cut
-        elif kind == "outage":
-            hit, countries, cut = True, d.countries, d.severity
-        else:
+        if not TYPES[d.type].hits(d, bloc, owner, rest):
             continue
-        if not hit:
+        lead = max(d.start.years_since(d.announced), 1.0 / TICKS_PER_YEAR[s.horizon.step])
+        lasts = mean(d.duration) if d.duration is not None else None
+        if isinstance(d.duration, Distribution) and d.duration.unit is not None:
+            lasts *= DURATION_UNITS[d.duration.unit.removesuffix("s")]
+        persistence = lasts or s.commodities[name].storage.expected_duration
+        known = stopped(d, persistence)
+        if known is None:
             continue
+        countries, level = known
         stage = s.commodities[name].stages[d.stage]
         out = stage.world_output or s.commodities[name].world_output
         share = 0.0
@@ -325,51 +315,10 @@ def announcement(
             p = stage.producers.get(code)
             if p is not None:
                 share += p.share if p.share is not None else (p.capacity or 0.0) / out
-        lead = max(d.start.years_since(d.announced), 1.0 / TICKS_PER_YEAR[s.horizon.step])
-        lasts = _mean(d.duration) if d.duration is not None else None
-        if isinstance(d.duration, Distribution) and d.duration.unit is not None:
-            lasts *= DURATION_UNITS[d.duration.unit.removesuffix("s")]
-        persistence = lasts or s.commodities[name].storage.expected_duration
-        level = _mean(cut)
-        if kind == "export_control":  # licences and leakage, as announced, are known too
-            level *= _average_open(d, persistence)
         inflow = max(0.0, 1.0 - level * min(share, 1.0))
         if best is None or inflow < best[1]:
             best = (lead, inflow)
     return best
-
-
-def _average_open(d, duration: float) -> float:
-    """Share of an export control's severity that holds on average over `duration` years,
-    after its licences resume shares of the flow and its leakage lets some through."""
-    if duration <= 0:
-        return 1.0
-    cuts = sorted({0.0, duration} | {a for a, _ in (d.licensing.steps() if d.licensing else [])})
-    if d.leakage is not None:
-        cuts = sorted(set(cuts) | {min(d.leakage.lag, duration)})
-    total = 0.0
-    for a, b in pairwise(cuts):
-        if a >= duration:
-            break
-        resumed = [r for t, r in (d.licensing.steps() if d.licensing else []) if t <= a]
-        leak = d.leakage.share if d.leakage is not None and a >= d.leakage.lag else 0.0
-        total += (min(b, duration) - a) * (1 - (resumed[-1] if resumed else 0.0)) * (1 - leak)
-    return total / duration
-
-
-def _mean(value) -> float:
-    """A fixed value, or a distribution's central value (median or mode; mean of a beta)."""
-    if not isinstance(value, Distribution):
-        return float(value)
-    if value.dist == "fixed":
-        return float(value.value)
-    if value.dist == "lognormal":
-        return float(value.median)
-    if value.dist == "triangular":
-        return float(value.mode)
-    if value.dist == "uniform":
-        return 0.5 * (value.low + value.high)
-    return value.a / (value.a + value.b)
 
 
 def storage_parameters(

@@ -8,10 +8,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from ..engine.disruptions.export_control import ExportControl
+from ..engine.disruptions.outage import Outage
+from ..engine.disruptions.quota import Quota
 from .countries import COUNTRIES, GROUPS, expand_members, suggest
 from .errors import Problem, dotted
 from .loader import Located
-from .schema import Distribution, ExportControl, Outage, Quota, Scenario
+from .schema import Distribution, Scenario
 from .units import DURATION_UNITS, Price, YearMonth
 
 SHARE_TOLERANCE = 1e-9

@@ -7,14 +7,14 @@ references to blocs and countries) live in `checks.py`, run after these models v
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
+from ..engine.disruptions import DisruptionSpec, Stochastic
 from ..engine.policies import PolicySpec
 from .base import Distribution, Model, Name, Share, StageName
-from .units import Duration, Mass, Month, PriceField, YearMonth
+from .units import Duration, Mass, Month, PriceField
 
 __all__ = ["Distribution", "Model", "Name", "Share", "StageName"]
 
@@ -255,172 +255,8 @@ class Commodity(Model):
         return self.market_class or name
 
 
-class Stochastic(Model):
-    """Random onsets: a Poisson process of events, each with a random duration and severity."""
-
-    rate: float = Field(ge=0)
-    """Expected number of events a year."""
-    duration: Duration | Distribution
-    """How long each event lasts: a duration or a distribution with a `unit`."""
-    earliest: Month | None = None
-    """No event starts before this month (default: the horizon's start)."""
-    max_events: int = Field(5, ge=1, le=100)
-    """At most this many events per replication."""
-
-
-class ResumedStep(Model):
-    """From `after` the onset on, licences let `resumed_share` of the stopped flow through."""
-
-    after: Duration
-    """Time since the onset."""
-    resumed_share: Share
-    """Share of the stopped flow let through from then on."""
-
-
-class Licensing(Model):
-    """Licences let part of the stopped flow resume: one share after a delay, or a schedule
-    of shares as recorded (Ge 2023: almost nothing for two months, then a rising share)."""
-
-    delay: Duration | None = None
-    """Time before the first licences are granted (Ga 2023: ~45 working days)."""
-    resumed_share: Share | None = None
-    """Share of the stopped flow that licences let through after `delay`."""
-    schedule: list[ResumedStep] = Field(default_factory=list)
-    """Instead of `delay` and `resumed_share`: the share resumed at each later time."""
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Licensing:
-        single = (self.delay is not None, self.resumed_share is not None)
-        if self.schedule:
-            if any(single):
-                raise ValueError("give either 'delay' and 'resumed_share', or 'schedule'")
-            after = [step.after for step in self.schedule]
-            if any(b <= a for a, b in pairwise(after)):
-                raise ValueError("'schedule' steps must come in increasing 'after' order")
-        elif not all(single):
-            missing = "resumed_share" if single[0] else "delay"
-            raise ValueError(f"'{missing}' is missing: give 'delay' and 'resumed_share'")
-        return self
-
-    def steps(self) -> list[tuple[float, float]]:
-        """(years after the onset, share resumed from then on), in time order."""
-        if self.schedule:
-            return [(step.after, step.resumed_share) for step in self.schedule]
-        return [(self.delay, self.resumed_share)]
-
-
-class Leakage(Model):
-    """Controlled metal that reaches the targets anyway, through third countries (re-export,
-    relabelling: Sb, Ga and nickel ore are recorded doing so)."""
-
-    share: Share
-    """Share of the still-stopped flow that gets through."""
-    lag: Duration
-    """Time after the onset before the detour works."""
-
-
-class _Timing(Model):
-    start: Month | None = None
-    """Fixed onset month (YYYY-MM)."""
-    duration: Duration | Distribution | None = None
-    """How long it lasts (a fixed onset needs one; default for stochastic ones: theirs)."""
-    probability: Share = 1.0
-    """Chance that a fixed-onset disruption happens at all in a replication."""
-    stochastic: Stochastic | None = None
-    """Random onsets instead of a fixed `start`."""
-    description: str = ""
-    """Free text shown in reports."""
-    announced: Month | None = None
-    """Month the disruption was made known, before `start`: from then until it takes effect
-    the stockholders of the blocs it will hit hoard against it (docs/model.md section 5.4)."""
-
-    @field_validator("announced")
-    @classmethod
-    def _announced_before_start(cls, announced: YearMonth | None, info: ValidationInfo):
-        if announced is None:
-            return announced
-        start = info.data.get("start")
-        if start is None:
-            raise ValueError("'announced' needs a fixed 'start' (random onsets come unannounced)")
-        if not announced < start:
-            raise ValueError(f"'announced' ({announced}) must come before 'start' ({start})")
-        return announced
-
-
-class ExportControl(_Timing):
-    """A country stops a share of its exports of a commodity at a stage to named blocs."""
-
-    type: Literal["export_control"]
-    """Kind of disruption."""
-    country: str
-    """ISO code of the restricting country."""
-    commodity: str
-    """Commodity controlled."""
-    stage: str = "refining"
-    """Stage whose exports are controlled."""
-    to: list[str] = Field(min_length=1)
-    """Blocs whose imports are cut."""
-    severity: Share | Distribution = 1.0
-    """Share of the exports to those blocs that is stopped."""
-    licensing: Licensing | None = None
-    """Partial resumption after a licensing delay, or on a schedule."""
-    leakage: Leakage | None = None
-    """Part of the stopped flow that gets through third countries after a lag."""
-
-
-class Outage(_Timing):
-    """Capacity lost at named countries (a mine flood, a strike, a war)."""
-
-    type: Literal["outage"]
-    """Kind of disruption."""
-    countries: list[str] = Field(min_length=1)
-    """ISO codes of the countries hit."""
-    commodity: str
-    """Commodity affected."""
-    stage: str = "mining"
-    """Stage affected."""
-    severity: Share | Distribution = 1.0
-    """Share of those countries' capacity lost."""
-
-
-class Quota(_Timing):
-    """A cap on a country's output or exports, as a share of its output at the start."""
-
-    type: Literal["quota"]
-    """Kind of disruption."""
-    country: str
-    """ISO code of the country."""
-    commodity: str
-    """Commodity capped."""
-    stage: str = "refining"
-    """Stage capped."""
-    applies_to: Literal["output", "exports"] = "exports"
-    """What is capped."""
-    cap: Share | Distribution
-    """Allowed share: of the country's output at the start (`output`), or of the flow its
-    foreign buyers used to receive (`exports`)."""
-
-
-class DemandShock(_Timing):
-    """Use changes suddenly (a boom in battery demand, a recession)."""
-
-    type: Literal["demand_shock"]
-    """Kind of disruption."""
-    commodity: str
-    """Commodity affected."""
-    blocs: list[str] = Field(default_factory=list)
-    """Blocs affected (all when empty)."""
-    change: float | Distribution = Field(gt=-1)
-    """Relative change of use (+0.3 = 30% more)."""
-
-    @model_validator(mode="after")
-    def _no_announcement(self) -> DemandShock:
-        if self.announced is not None:
-            raise ValueError("'announced' applies to supply disruptions, not demand shocks")
-        return self
-
-
-Disruption = Annotated[ExportControl | Outage | Quota | DemandShock, Field(discriminator="type")]
+Disruption = DisruptionSpec
+"""Any disruption (one module each under sim/engine/disruptions/)."""
 
 
 class Group(Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..engine.disruptions import SPECS as DISRUPTION_TYPES
 from .errors import Problem, ScenarioError, dotted
 from .loader import Located
 from .schema import Scenario, json_schema
@@ -175,10 +176,11 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
 
 
 def _tag_options() -> str:
-    return "'demand_shock', 'export_control', 'outage', 'quota'"
+    return ", ".join(f"'{t}'" for t in sorted(_DISRUPTION_TAGS))
 
 
-_DISRUPTION_TAGS = {"export_control", "outage", "quota", "demand_shock"}
+_DISRUPTION_TAGS = set(DISRUPTION_TYPES)
+"""The disruption types (one module each under sim/engine/disruptions/)."""
 
 
 def _branch_point(loc: tuple, data: Any) -> tuple[tuple, str | None]:

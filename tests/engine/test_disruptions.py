@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.engine.disruptions import Occurrences, export_steps
-from sim.scenario.schema import ExportControl
+from sim.engine.disruptions import Occurrences
+from sim.engine.disruptions.export_control import ExportControl
+from sim.engine.disruptions.export_control import steps as export_steps
 
 
 def scan(occ: Occurrences, additive: bool) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -146,3 +147,18 @@ def test_leakage_lets_a_share_of_what_is_still_stopped_through_after_its_lag():
 def test_licensing_takes_one_form_in_order(licensing, message):
     with pytest.raises(ValidationError, match=message):
         control(licensing=licensing)
+
+
+def test_each_disruption_type_is_one_module_found_by_the_registry():
+    from sim.engine.disruptions import MODULES, SPECS, TYPES
+    from sim.scenario.schema import Scenario
+
+    assert set(TYPES) == {"export_control", "outage", "quota", "demand_shock"}
+    assert sorted(MODULES) == sorted(TYPES)
+    for kind, module in TYPES.items():
+        for name in ("Spec", "compile", "depth", "level", "apply", "hits"):
+            assert hasattr(module, name), (kind, name)
+        assert SPECS[kind] is module.Spec
+    # the scenario schema takes every registered type, told apart by `type`
+    union = Scenario.model_json_schema()["$defs"]
+    assert {s.__name__ for s in SPECS.values()} <= set(union)

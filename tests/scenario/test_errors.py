@@ -552,7 +552,7 @@ CASES = [
         at(32, "export_control", "export_ban"),
         [
             "{file}:32:11: disruptions.ga_ban.type: unknown disruption type 'export_ban'; "
-            "expected one of 'export_control', 'outage', 'quota', 'demand_shock'"
+            "expected one of 'demand_shock', 'export_control', 'outage', 'quota'"
         ],
         id="unknown-disruption-type",
     ),

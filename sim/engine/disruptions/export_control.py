@@ -1,0 +1,170 @@
+"""`export_control`: a country stops a share of its exports of a commodity at a stage to named
+blocs, with licences that resume part of the flow and leakage through third countries
+(docs/model.md section 9.2)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ...scenario.base import Distribution, Model, Share
+from ...scenario.units import Duration
+from .base import Compiled, Timing, mean
+
+
+class ResumedStep(Model):
+    """From `after` the onset on, licences let `resumed_share` of the stopped flow through."""
+
+    after: Duration
+    """Time since the onset."""
+    resumed_share: Share
+    """Share of the stopped flow let through from then on."""
+
+
+class Licensing(Model):
+    """Licences let part of the stopped flow resume: one share after a delay, or a schedule
+    of shares as recorded (Ge 2023: almost nothing for two months, then a rising share)."""
+
+    delay: Duration | None = None
+    """Time before the first licences are granted (Ga 2023: ~45 working days)."""
+    resumed_share: Share | None = None
+    """Share of the stopped flow that licences let through after `delay`."""
+    schedule: list[ResumedStep] = Field(default_factory=list)
+    """Instead of `delay` and `resumed_share`: the share resumed at each later time."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Licensing:
+        single = (self.delay is not None, self.resumed_share is not None)
+        if self.schedule:
+            if any(single):
+                raise ValueError("give either 'delay' and 'resumed_share', or 'schedule'")
+            after = [step.after for step in self.schedule]
+            if any(b <= a for a, b in pairwise(after)):
+                raise ValueError("'schedule' steps must come in increasing 'after' order")
+        elif not all(single):
+            missing = "resumed_share" if single[0] else "delay"
+            raise ValueError(f"'{missing}' is missing: give 'delay' and 'resumed_share'")
+        return self
+
+    def steps(self) -> list[tuple[float, float]]:
+        """(years after the onset, share resumed from then on), in time order."""
+        if self.schedule:
+            return [(step.after, step.resumed_share) for step in self.schedule]
+        return [(self.delay, self.resumed_share)]
+
+
+class Leakage(Model):
+    """Controlled metal that reaches the targets anyway, through third countries (re-export,
+    relabelling: Sb, Ga and nickel ore are recorded doing so)."""
+
+    share: Share
+    """Share of the still-stopped flow that gets through."""
+    lag: Duration
+    """Time after the onset before the detour works."""
+
+
+class ExportControl(Timing):
+    """A country stops a share of its exports of a commodity at a stage to named blocs."""
+
+    type: Literal["export_control"]
+    """Kind of disruption."""
+    country: str
+    """ISO code of the restricting country."""
+    commodity: str
+    """Commodity controlled."""
+    stage: str = "refining"
+    """Stage whose exports are controlled."""
+    to: list[str] = Field(min_length=1)
+    """Blocs whose imports are cut."""
+    severity: Share | Distribution = 1.0
+    """Share of the exports to those blocs that is stopped."""
+    licensing: Licensing | None = None
+    """Partial resumption after a licensing delay, or on a schedule."""
+    leakage: Leakage | None = None
+    """Part of the stopped flow that gets through third countries after a lag."""
+
+
+Spec = ExportControl
+
+
+def compile(name: str, d: ExportControl, world, group: str | None) -> list[Compiled]:
+    k = world.commodities.index(d.commodity)
+    s = world.stage_index(k, d.stage)
+    producers = (world.producer_index(k, d.stage, d.country),)
+    blocs = tuple(world.blocs.index(b) for b in d.to)
+    return [Compiled(name, "export_control", k, s, producers, blocs, d, group)]
+
+
+def depth(d: ExportControl) -> float | Distribution:
+    return d.severity
+
+
+def level(d: ExportControl, drawn: float) -> float:
+    return drawn
+
+
+def steps(
+    d: ExportControl, severity: float, start: int, end: int, tpy: int
+) -> list[tuple[int, float]]:
+    """The changes of an export control's level after its start, in tick order: licences
+    resume shares of the stopped flow (a delay and one share, or a schedule), and from
+    `leakage.lag` on a share of what is still stopped reaches the targets through third
+    countries (docs/model.md section 9.2). Steps at or after the end are dropped."""
+    resumed: list[tuple[int, float]] = []
+    if d.licensing is not None:
+        for after, share in d.licensing.steps():
+            resumed.append((start + max(1, round(after * tpy)), share))
+    leak_tick, leak = end, 0.0
+    if d.leakage is not None:
+        leak_tick, leak = start + max(1, round(d.leakage.lag * tpy)), d.leakage.share
+    out: list[tuple[int, float]] = []
+    resumed.sort(key=lambda step: step[0])  # stable: the later of two steps on a tick wins
+    for tick in sorted({t for t, _ in resumed} | {leak_tick}):
+        if tick >= end:
+            break
+        share = ([0.0] + [r for t, r in resumed if t <= tick])[-1]  # the latest licence step
+        leaked = leak if tick >= leak_tick else 0.0
+        out.append((tick, severity * (1 - share) * (1 - leaked)))
+    return out
+
+
+def apply(market, rows: np.ndarray, c: Compiled, lv: np.ndarray, effects) -> None:
+    """The flow to the named blocs is capped at (1 - level) of their baseline share of the
+    producer's output; they share that allowance between them."""
+    allowed = (1 - lv) * effects.base_share[c.k, c.s, list(c.blocs)].sum()
+    barred = np.where(lv > 0, 1 - allowed, 0.0)
+    for p in c.producers:
+        for b in c.blocs:
+            old = market.stop[rows, c.k, c.s, p, b]
+            market.stop[rows, c.k, c.s, p, b] = np.maximum(old, barred)
+
+
+def hits(d: ExportControl, bloc: str, owner: dict, rest: str | None) -> bool:
+    return bloc in d.to
+
+
+def stopped(d: ExportControl, persistence: float) -> tuple[list[str], float]:
+    """The restricting country, and the severity that holds on average over `persistence`
+    years after its licences and leakage (what an announcement makes known)."""
+    return [d.country], mean(d.severity) * _average_open(d, persistence)
+
+
+def _average_open(d: ExportControl, duration: float) -> float:
+    """Share of the severity that holds on average over `duration` years."""
+    if duration <= 0:
+        return 1.0
+    licence = d.licensing.steps() if d.licensing else []
+    cuts = sorted({0.0, duration} | {a for a, _ in licence})
+    if d.leakage is not None:
+        cuts = sorted(set(cuts) | {min(d.leakage.lag, duration)})
+    total = 0.0
+    for a, b in pairwise(cuts):
+        if a >= duration:
+            break
+        resumed = [r for t, r in licence if t <= a]
+        leak = d.leakage.share if d.leakage is not None and a >= d.leakage.lag else 0.0
+        total += (min(b, duration) - a) * (1 - (resumed[-1] if resumed else 0.0)) * (1 - leak)
+    return total / duration
