@@ -794,7 +794,7 @@ def backtest(
     multiple=True,
     metavar="KEY=V1,V2,...",
     help="Values to try for a commodity key (repeat per key); replaces the default grid "
-    "(elasticity.backstop, elasticity.backstop_spread, stock_days, storage.learning).",
+    "(elasticity.backstop, elasticity.backstop_spread, stock_days, storage.learning, trade.rerouting).",
 )
 @click.option(
     "--write",

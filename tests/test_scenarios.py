@@ -163,7 +163,8 @@ def test_shipped_prices_are_set_by_the_market_not_held_flat_at_a_top(name, overr
 
 @pytest.mark.xfail(
     strict=True,
-    reason="re-routing is still free and instant (issue 13, part 3): a germanium control on "
+    reason="the back-test library does not identify trade.rerouting (flat posterior over 0-6 months), so "
+    "the base world keeps instant switching (issue 13, part 3): a germanium control on "
     "the alliance alone is met at once by the 41% of refining outside China, so it moves no "
     "price",
 )
@@ -179,3 +180,36 @@ def test_every_disruption_of_the_flagship_moves_a_price():
         if np.percentile(peak[:, world.commodities.index(c)], 95, axis=0).max() <= 1.05
     ]
     assert still == [], still
+
+
+def test_buyers_switching_origins_with_a_lag_make_a_one_bloc_control_bite():
+    """A germanium control on the alliance alone is met by the 41% of refining outside
+    China; with `trade.rerouting` those producers' foreign customers move to the alliance
+    only over months, so the alliance's price rises, more the slower they move, while home
+    buyers take their share at once (no overshoot in China's price after the control)."""
+    k = None
+    peaks, china_top = [], []
+    for lag in ("0 months", "1 month", "6 months"):
+        sets = (f"commodities.germanium.trade.rerouting={lag}",)
+        loaded = sim.load(ROOT / "china-export-controls.yaml", sets=sets)
+        world = compile_world(loaded.scenario)
+        k = world.commodities.index("germanium")
+        r = run_batch(loaded.scenario, np.arange(2), seed=3, keep_paths=True)
+        assert r.balance_error.max() < 1e-9
+        peaks.append(r.metrics["peak_price_multiple"][0, k, world.blocs.index("alliance")])
+        china = r.paths["price"][:, 0, k, world.blocs.index("china")] / world.reference_price[k]
+        china_top.append(china.max())
+    assert peaks[0] < 1.01  # instant switching: the control moves nothing
+    assert peaks[0] < peaks[1] < peaks[2] and peaks[2] > 1.1, peaks
+    assert max(china_top) < 1.02, china_top
+
+
+def test_rerouting_changes_nothing_in_a_calm_world():
+    sets = tuple(
+        f"commodities.{c}.trade.rerouting=6 months"
+        for c in sim.load(ROOT / "base" / "world-2025.yaml").scenario.commodities
+    )
+    loaded = sim.load(ROOT / "base" / "world-2025.yaml", sets=sets)
+    r = run_batch(loaded.scenario, np.arange(2), seed=1)
+    assert np.abs(r.metrics["peak_price_multiple"] - 1).max() < 0.01
+    assert np.abs(r.metrics["mean_price_multiple"] - 1).max() < 0.01

@@ -48,13 +48,18 @@ POOL, USED = range(2)
 
 
 @njit(cache=True, error_model="numpy")
-def pour_layers(nr, work, layer, masks, clip, sizes):
+def pour_layers(nr, work, layer, masks, clip, sizes, route, lam, homes):
     """Pour the flow layers one after another into the blocs, each layer m
     (`layer[POOL, m]` tonnes) among the blocs its mask allows, so that the levels
     (offset + poured - start) / need come out as equal as possible (docs/model.md section 4).
     The rows of `work` [8, B, R] hold offset, start, need and poured (updated: what each bloc
     has got so far), and scratch. With `clip`, a bloc takes no more than it needs
-    (need - poured), and `layer[USED, m]` is the share of layer m taken.
+    (need - poured), and `layer[USED, m]` is the share of layer m taken. With `lam` < 1,
+    foreign buyers switch between origins with a lag (docs/model.md section 4,
+    `trade.rerouting`): of layer m, whose producers are at home in bloc `homes[m]`, the home
+    bloc takes its water-fill share at once, and the other blocs' shares of the rest move only
+    `lam` of the way from last tick's (`route` [M, B, R], updated; negative: not yet set) to
+    the water fill's.
 
     The water fill of one layer: the scarcest blocs are topped up first, to a common level L
     where sum_b max(0, L*need_b - base_b) = amount. For each bloc j, pouring everything into
@@ -123,6 +128,25 @@ def pour_layers(nr, work, layer, masks, clip, sizes):
                 pour = amount[r] != 0.0  # nothing to pour: every share stays zero
                 for b in range(B):
                     x[b, r] = x[b, r] * scale if pour else 0.0
+        if lam < 1.0 and count > 1:
+            h = homes[m]
+            for r in range(nr):
+                if amount[r] > 0.0:
+                    fresh = route[m, last, r] < 0.0
+                    at_home = x[h, r] if h >= 0 and masks[m, h] else 0.0
+                    abroad = amount[r] - at_home
+                    total = 0.0
+                    for b in range(B):
+                        if masks[m, b] and b != h:
+                            t = x[b, r] / abroad if abroad > 0.0 else 0.0
+                            q = t if fresh else route[m, b, r] + lam * (t - route[m, b, r])
+                            route[m, b, r] = q
+                            total += q
+                    if h >= 0 and masks[m, h]:
+                        route[m, h, r] = 0.0  # marks the layer as set
+                    for b in range(B):
+                        if masks[m, b] and b != h and total > 0.0:
+                            x[b, r] = abroad * route[m, b, r] / total
         for r in range(nr):
             take = 0.0
             for b in range(B):
@@ -146,7 +170,7 @@ def water_fill_rows(avail, need, amount, allowed, out, sizes):
     work[OFFSET] = avail
     work[NEED] = need
     layer[POOL, 0] = amount
-    pour_layers(n, work, layer, masks, False, sizes)
+    pour_layers(n, work, layer, masks, False, sizes, np.empty((1, 1, 1)), 1.0, np.full(1, -1))
     out[:] = work[X]
 
 
@@ -239,6 +263,8 @@ def supply(
     desired = np.empty((S, P, R))
     produced = np.empty((P, R))
     work = np.zeros((8, B, R))  # for `pour_layers`: offset and start stay zero
+    no_route = np.empty((1, 1, 1))  # stage feeds switch origins at once
+    no_home = np.full(M, -1)
     want_feed = work[NEED]
     got = work[POURED]
     layer = np.empty((2, M, R))
@@ -342,7 +368,7 @@ def supply(
                     for r in range(nr):
                         pools[m, r] += widths[k, s - 1, m, p, r] * produced[p, r]
             # feed beyond refining capacity is not taken
-            pour_layers(nr, work, layer, masks, True, sizes)
+            pour_layers(nr, work, layer, masks, True, sizes, no_route, 1.0, no_home)
             for r in range(nr):
                 output[k, s - 1, r] = 0.0
             for p in range(P):  # upstream producers curtail to what downstream takes
@@ -381,6 +407,10 @@ def trade(
     target_stock,
     ahead,
     announced,
+    reroute,
+    origin,
+    masks_o,
+    sizes_o,
     ref,
     log_price,
     use_share,
@@ -411,6 +441,7 @@ def trade(
     recycling,
     last_use,
     inflow,
+    route,
     last_shortfall,
     recycled,
     delivered,
@@ -438,6 +469,11 @@ def trade(
     n_f, n_a = log_price.shape[3], log_price.shape[4]
     layer = np.empty((2, M, R))
     pools = layer[POOL]
+    layer_o = np.empty((2, len(sizes_o[3]), R))  # the layers by origin, for rerouting
+    pools_o = layer_o[POOL]
+    no_route = np.empty((1, 1, 1))
+    no_home = np.full(M, -1)
+    homes_o = np.arange(len(sizes_o[3])) % B  # layer m * B + h: producers at home in h
     for k in range(K):
         nr = R if varies[k] else 1  # every replication is the first: see the docstring
         for m in range(M):
@@ -455,7 +491,7 @@ def trade(
                 start[b, r] = 0.0
                 got[b, r] = 0.0
                 need[b, r] = wanted[k, b, r]
-        pour_layers(nr, work, layer, masks, False, sizes)
+        pour_layers(nr, work, layer, masks, False, sizes, no_route, 1.0, no_home)
         for b in range(B):
             for r in range(nr):
                 recycled[k, b, r] = rec_share[k, b, r] * last_use[k, b, r] * dt
@@ -476,7 +512,22 @@ def trade(
                 need[b, r] = wanted[k, b, r] + want_stock + plan[k, b, r]
                 start[b, r] = direct[k, b, r]
                 got[b, r] = direct[k, b, r]
-        pour_layers(nr, work, layer, masks, False, sizes)
+        if reroute[k] < 1.0:
+            # buyers abroad switch origins with a lag: the layers are split by the producers'
+            # home bloc, each origin keeping its own customer mix (model.md section 4)
+            for mo in range(len(sizes_o[3])):
+                for r in range(nr):
+                    pools_o[mo, r] = 0.0
+            for m in range(M):
+                for p in range(P):
+                    h = origin[k, p]
+                    for r in range(nr):
+                        pools_o[m * B + h, r] += widths[k, last, m, p, r] * produced[k, p, r]
+            pour_layers(
+                nr, work, layer_o, masks_o, False, sizes_o, route[k], reroute[k], homes_o
+            )
+        else:
+            pour_layers(nr, work, layer, masks, False, sizes, no_route, 1.0, no_home)
         for b in range(B):
             for r in range(nr):
                 delivered[k, b, r] = got[b, r]

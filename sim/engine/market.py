@@ -78,6 +78,7 @@ class Market:
         "recycling",
         "last_use",
         "inflow",
+        "route",
     )
     """Arrays the clearing updates; each tick replaces them with new arrays."""
 
@@ -132,6 +133,9 @@ class Market:
         self._sub_decay = np.exp(-self.dt / world.sub_reversal)
         self._rec_step = 1 - np.exp(-self.dt / world.rec_lag)
         self._learn = 1 - np.exp(-self.dt / world.learning)
+        self._reroute = np.where(
+            world.rerouting > 0, 1 - np.exp(-self.dt / np.maximum(world.rerouting, 1e-12)), 1.0
+        )
         self._log_price = np.ascontiguousarray(np.log(world.storage_price))
         self._use_share = np.ascontiguousarray(world.storage_use)
         # the stocks a bloc's stockholders want once a disruption is announced, relative to
@@ -162,6 +166,12 @@ class Market:
         self.widths = layout.zeros(n, K, S, len(sets), P)
         self.widths[:, :, :, -1, :] = 1.0  # without controls every flow may go anywhere
         self._sizes = kernels.sizes(B, S, P, len(sets), n)
+        # rerouting (section 4): the layers split by origin bloc, each with its foreign
+        # customers' shares last tick (negative: not yet set)
+        self._masks_o = np.ascontiguousarray(np.repeat(self.masks, B, axis=0))
+        self._sizes_o = kernels.sizes(B, S, P, len(sets) * B, n)
+        self._origin = np.ascontiguousarray(world.producer_bloc[:, S - 1, :])
+        self.route = layout.full(n, (K, len(sets) * B, B), -1.0)
         # What the kernels take (layout.py): the replication-last stores of the arrays that
         # are written in place between ticks, found once, and of the state arrays, which each
         # tick replaces (`clear`).
@@ -311,6 +321,10 @@ class Market:
             target_stock,
             self._ahead,
             layout.kernel(self.announced),
+            self._reroute,
+            self._origin,
+            self._masks_o,
+            self._sizes_o,
             w.reference_price,
             self._log_price,
             self._use_share,
@@ -341,6 +355,7 @@ class Market:
             state["recycling"],
             state["last_use"],
             state["inflow"],
+            state["route"],
             shortfall_k,
             recycled_k,
             delivered_k,

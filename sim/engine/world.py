@@ -82,6 +82,7 @@ class World:
     announced_inflow: np.ndarray  # [k, b] inflow the announced disruption will leave, share
     stock_building: np.ndarray  # [k, b] inflow a year that growing stocks take, share of use
     learning: np.ndarray  # [k] time constant of the inflow stockholders read, years
+    rerouting: np.ndarray  # [k] time constant of buyers' switching between origins, years
     diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
 
     @property
@@ -267,6 +268,7 @@ def compile_world(s: Scenario) -> World:
         announced_inflow=announced_inflow,
         stock_building=stock_days / 365.0 * np.log1p(growth),
         learning=per(lambda c: c.storage.learning),
+        rerouting=per(lambda c: c.trade.rerouting),
     )
     return replace(world, diagnostics=compile_inputs(s, world))
 

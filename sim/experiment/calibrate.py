@@ -51,11 +51,13 @@ GRID: dict[str, tuple] = {
     "elasticity.backstop_spread": (0.5, 1.0),
     "stock_days": (30.0, 60.0, 90.0, 135.0, 200.0, 300.0),
     "storage.learning": ("1 month", "3 months", "6 months", "12 months", "24 months"),
+    "trade.rerouting": ("0 months", "6 months"),
 }
 """The parameters fitted (keys inside a commodity) and the values tried, about evenly spaced
 in their logarithm: the backstop from 1.5x to 55x the reference price with users' give-up
 prices spread narrowly or widely around it, stocks from one to ten months of use, learning
-from one month to two years (540 points)."""
+from one month to two years, and buyers abroad switching origins at once or over about six
+months (1,080 points)."""
 
 SPLIT_PENALTY = 2.0
 """z of a split of the wrong sign."""

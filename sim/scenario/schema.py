@@ -166,6 +166,16 @@ class Storage(Model):
     """Time constant of stockholders' reading of the inflow they are getting."""
 
 
+class Trade(Model):
+    """How buyers abroad move between origins when a control or an outage shifts the flows."""
+
+    rerouting: Duration = 0.0
+    """Time constant of buyers' switching between foreign origins (contracts, qualifying a
+    new supplier): each tick the shares of every origin's exports move 1 - exp(-dt/rerouting)
+    of the way to where metal is scarcest, while home buyers take theirs at once
+    (docs/model.md section 4); 0 switches at once."""
+
+
 class Investment(Model):
     """New capacity built where prices stay above the incentive price, after a lead time."""
 
@@ -238,6 +248,8 @@ class Commodity(Model):
     """Bounds of the price."""
     storage: Storage = Storage()
     """Stockholding by users and traders, which sets the price with use."""
+    trade: Trade = Trade()
+    """Re-routing between origins."""
     investment: Investment = Investment()
     """New capacity."""
     capacity_growth: float = Field(0.0, gt=-1, le=1)
