@@ -523,9 +523,7 @@ def trade(
                     h = origin[k, p]
                     for r in range(nr):
                         pools_o[m * B + h, r] += widths[k, last, m, p, r] * produced[k, p, r]
-            pour_layers(
-                nr, work, layer_o, masks_o, False, sizes_o, route[k], reroute[k], homes_o
-            )
+            pour_layers(nr, work, layer_o, masks_o, False, sizes_o, route[k], reroute[k], homes_o)
         else:
             pour_layers(nr, work, layer, masks, False, sizes, no_route, 1.0, no_home)
         for b in range(B):
