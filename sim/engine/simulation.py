@@ -139,7 +139,8 @@ def run_batch(
     market.capped[:] = False
     for sp in specs:
         market.varies[sp.k] = True
-        market.outaged[sp.k] |= sp.kind == "outage"
+        # outages and controls whose country holds output back scale capacity
+        market.outaged[sp.k] |= sp.kind == "outage" or getattr(sp.source, "home_support", 0) > 0
         market.capped[sp.k] |= sp.kind == "quota_output"
     for inst in instruments:  # an instrument that does not say its commodities touches all
         market.varies[np.atleast_1d(getattr(inst, "k", np.arange(len(world.commodities))))] = True

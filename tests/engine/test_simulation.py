@@ -227,3 +227,21 @@ def test_an_announcement_raises_the_hit_blocs_price_and_stocks_before_the_start(
     np.testing.assert_array_equal(
         plain.paths["price"][:announced, 0, GALLIUM], told.paths["price"][:announced, 0, GALLIUM]
     )
+
+
+def test_home_support_keeps_the_restricting_countrys_price_from_collapsing(small_path):
+    """The more of the stopped flow China keeps off its home market, the less its price
+    falls under its own control; the controlled bloc is no better off; no metal is made."""
+    world = None
+    lows, peaks = [], []
+    for support in (0.0, 0.5, 1.0):
+        loaded = sim.load(small_path, sets=(f"+disruptions.ga-control.home_support={support}",))
+        world = compile_world(loaded.scenario)
+        r = run_batch(loaded.scenario, np.arange(2), seed=1, keep_paths=True)
+        assert r.balance_error.max() < 1e-9
+        home = r.paths["price"][:, 0, GALLIUM, CHINA] / world.reference_price[GALLIUM]
+        lows.append(home.min())
+        peaks.append(r.metrics["peak_price_multiple"][0, GALLIUM, ALLIANCE])
+    assert lows[0] < lows[1] < lows[2], lows
+    assert lows[0] < 0.95  # without support the home price falls
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(peaks)), peaks

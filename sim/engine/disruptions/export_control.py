@@ -85,6 +85,11 @@ class ExportControl(Timing):
     """Partial resumption after a licensing delay, or on a schedule."""
     leakage: Leakage | None = None
     """Part of the stopped flow that gets through third countries after a lag."""
+    home_support: Share = 0.0
+    """Share of the stopped flow that the restricting country keeps off its home market
+    (producers told to cut output, or the state buying it into a reserve), so that its home
+    price need not collapse (Ga 2023: China's price fell 9%; Ge: flat, with ~100 t of state
+    buying). 0: all of it is offered at home."""
 
 
 Spec = ExportControl
@@ -134,12 +139,17 @@ def steps(
 def apply(market, rows: np.ndarray, c: Compiled, lv: np.ndarray, effects) -> None:
     """The flow to the named blocs is capped at (1 - level) of their baseline share of the
     producer's output; they share that allowance between them."""
-    allowed = (1 - lv) * effects.base_share[c.k, c.s, list(c.blocs)].sum()
+    targets = effects.base_share[c.k, c.s, list(c.blocs)].sum()
+    allowed = (1 - lv) * targets
     barred = np.where(lv > 0, 1 - allowed, 0.0)
     for p in c.producers:
         for b in c.blocs:
             old = market.stop[rows, c.k, c.s, p, b]
             market.stop[rows, c.k, c.s, p, b] = np.maximum(old, barred)
+    support = getattr(c.source, "home_support", 0.0)
+    if support > 0:  # the stopped flow, lv * targets of output, is partly never offered
+        for p in c.producers:
+            market.capacity_factor[rows, c.k, c.s, p] *= 1 - support * lv * targets
 
 
 def hits(d: ExportControl, bloc: str, owner: dict, rest: str | None) -> bool:
