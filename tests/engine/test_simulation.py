@@ -245,3 +245,36 @@ def test_home_support_keeps_the_restricting_countrys_price_from_collapsing(small
     assert lows[0] < lows[1] < lows[2], lows
     assert lows[0] < 0.95  # without support the home price falls
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(peaks)), peaks
+
+
+@pytest.mark.parametrize("applies_to", ["exports", "output"])
+def test_a_quota_in_tonnes_equals_the_same_quota_as_a_share(small_path, applies_to):
+    from sim.engine.disruptions.effects import baseline_flow_shares
+
+    share = sim.load(small_path, sets=(f"+disruptions.sb-quota.applies_to={applies_to}",))
+    world = compile_world(share.scenario)
+    s = world.stage_index(ANTIMONY, "refining")
+    p = world.producer_index(ANTIMONY, "refining", "CN")
+    tonnes = world.capacity[ANTIMONY, s, p] * world.utilisation[ANTIMONY, s, p] * 0.6
+    if applies_to == "exports":
+        home = world.producer_bloc[ANTIMONY, s, p]
+        foreign = [b for b in range(len(world.blocs)) if b != home]
+        tonnes *= baseline_flow_shares(world)[ANTIMONY, s, foreign].sum()
+    tonnage = sim.load(
+        small_path,
+        sets=(
+            f"+disruptions.sb-quota.applies_to={applies_to}",
+            "~disruptions.sb-quota.cap",
+            f"+disruptions.sb-quota.tonnes={float(tonnes)!r} t",
+        ),
+    )
+    a = run_batch(share.scenario, np.arange(6), seed=4)
+    b = run_batch(tonnage.scenario, np.arange(6), seed=4)
+    for m in a.metrics:
+        np.testing.assert_allclose(a.metrics[m], b.metrics[m], rtol=1e-9, atol=1e-9)
+    assert a.metrics["peak_price_multiple"][:, ANTIMONY].max() > 1.01  # the quota bites
+
+
+def test_a_quota_takes_a_cap_or_tonnes_not_both(small_path):
+    with pytest.raises(sim.ScenarioError, match="give either 'cap' \\(a share\\) or 'tonnes'"):
+        sim.load(small_path, sets=("+disruptions.sb-quota.tonnes=1000 t",))

@@ -585,7 +585,7 @@ CASES = [
             "  q:\n    type: quota\n    country: CN\n    commodity: gallium\n"
             "    start: 2027-01\n    duration: 1 year\n"
         ),
-        ["{file}:42:5: disruptions.q.cap: missing required key"],
+        ["{file}:42:5: disruptions.q: give either 'cap' (a share) or 'tonnes' (a tonnage a year)"],
         id="quota-missing-cap",
     ),
     pytest.param(

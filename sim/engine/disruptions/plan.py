@@ -167,8 +167,10 @@ def sample_plan(
     horizon = world.n_ticks / tpy
     by_spec: dict[str, list[tuple]] = {sp.name: [] for sp in specs}
     spec_of = {sp.name: sp for sp in specs}
+    name_of = {id(d): name for name, d in s.disruptions.items()}
 
     def occurrence(row, onset, duration, rng, d) -> tuple:
+        d = spec_of[name_of[id(d)]].source  # as compiled (a quota's tonnes read as a share)
         kind = module_of(d)
         sev = kind.level(d, draw(kind.depth(d), rng))
         start = int(np.floor(onset * tpy + 1e-9))

@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from pydantic import model_validator
 
 from ...scenario.base import Distribution, Share
+from ...scenario.units import Mass
 from . import export_control
 from .base import Compiled, Timing, mean
 
@@ -26,9 +28,18 @@ class Quota(Timing):
     """Stage capped."""
     applies_to: Literal["output", "exports"] = "exports"
     """What is capped."""
-    cap: Share | Distribution
+    cap: Share | Distribution | None = None
     """Allowed share: of the country's output at the start (`output`), or of the flow its
     foreign buyers used to receive (`exports`)."""
+    tonnes: Mass | None = None
+    """Instead of `cap`: the allowed tonnes a year, as quotas are announced (REE 2010: 30,258
+    t of exports). Read against the output, or the exports, at the start of the run."""
+
+    @model_validator(mode="after")
+    def _cap_or_tonnes(self) -> Quota:
+        if (self.cap is None) == (self.tonnes is None):
+            raise ValueError("give either 'cap' (a share) or 'tonnes' (a tonnage a year)")
+        return self
 
 
 Spec = Quota
@@ -41,6 +52,14 @@ def compile(name: str, d: Quota, world, group: str | None) -> list[Compiled]:
     home = world.producer_bloc[k, s, producers[0]]
     foreign = tuple(b for b in range(len(world.blocs)) if b != home)
     kind = "quota_output" if d.applies_to == "output" else "quota_exports"
+    if d.tonnes is not None:  # the tonnage as a share of what the quota caps at the start
+        output = float(world.capacity[k, s, producers[0]] * world.utilisation[k, s, producers[0]])
+        if kind == "quota_exports":
+            from .effects import baseline_flow_shares
+
+            output *= float(baseline_flow_shares(world)[k, s, list(foreign)].sum())
+        share = min(d.tonnes / output, 1.0) if output > 0 else 1.0
+        d = d.model_copy(update={"cap": share})
     return [Compiled(name, kind, k, s, producers, foreign, d, group)]
 
 
@@ -66,5 +85,9 @@ def hits(d: Quota, bloc: str, owner: dict, rest: str | None) -> bool:
     return d.applies_to == "output" or owner.get(d.country, rest) != bloc
 
 
-def stopped(d: Quota, persistence: float) -> tuple[list[str], float]:
+def stopped(d: Quota, persistence: float) -> tuple[list[str], float] | None:
+    """What an announcement makes known; None for a quota in tonnes, whose share needs the
+    world (an announced tonnage quota is not hoarded against: a limitation)."""
+    if d.cap is None:
+        return None
     return [d.country], 1.0 - mean(d.cap)
