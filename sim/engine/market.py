@@ -78,7 +78,6 @@ class Market:
         "recycling",
         "last_use",
         "inflow",
-        "route",
     )
     """Arrays the clearing updates; each tick replaces them with new arrays."""
 
@@ -172,6 +171,7 @@ class Market:
         self._sizes_o = kernels.sizes(B, S, P, len(sets) * B, n)
         self._origin = np.ascontiguousarray(world.producer_bloc[:, S - 1, :])
         self.route = layout.full(n, (K, len(sets) * B, B), -1.0)
+        self._route = layout.kernel(self.route)  # updated in place: nothing else reads it
         # What the kernels take (layout.py): the replication-last stores of the arrays that
         # are written in place between ticks, found once, and of the state arrays, which each
         # tick replaces (`clear`).
@@ -355,7 +355,7 @@ class Market:
             state["recycling"],
             state["last_use"],
             state["inflow"],
-            state["route"],
+            self._route,
             shortfall_k,
             recycled_k,
             delivered_k,
