@@ -354,7 +354,14 @@ def run(
 
 
 def _warn_bounds(results: list) -> None:
-    """Say where a price reached the numerical guard: its peak is not a market price."""
+    """Say where a price reached the numerical guard (its peak is not a market price), and
+    which disruptions moved no price at all."""
+    inert = results[0].inert_disruptions() if results else []
+    if inert and all(set(r.inert_disruptions()) >= set(inert) for r in results):
+        click.echo(
+            f"warning: {', '.join(inert)} moved no price (the peak stayed below 1.01x in every "
+            "bloc in 95% of replications): the cut is met from elsewhere or too small to matter"
+        )
     for r in results:
         for commodity, bloc, share in r.at_bound():
             guard = r.world.choke_multiple[r.world.commodities.index(commodity)]

@@ -247,3 +247,26 @@ def test_run_says_where_a_price_reached_the_guard(runner, small_path, tmp_path):
         cli, ["run", str(small_path), "--reps", "4", "--no-plots", "--out", str(tmp_path / "q")]
     )
     assert "warning:" not in quiet.output
+
+
+def test_run_says_when_a_disruption_moves_no_price(runner, small_path, tmp_path):
+    result = runner.invoke(
+        cli,
+        [
+            "run",
+            str(small_path),
+            "--reps",
+            "4",
+            "--no-plots",
+            "--out",
+            str(tmp_path / "r"),
+            "--set",
+            "disruptions.ga-control.severity=0.001",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: ga-control moved no price" in result.output
+    quiet = runner.invoke(
+        cli, ["run", str(small_path), "--reps", "4", "--no-plots", "--out", str(tmp_path / "q")]
+    )
+    assert "moved no price" not in quiet.output

@@ -343,6 +343,22 @@ class Results:
             if share[k, j] > 0
         ]
 
+    def inert_disruptions(self, threshold: float = 1.01) -> list[str]:
+        """Disruptions of this run whose commodity's price peaked below `threshold` times its
+        reference in every bloc in 95% of replications: they moved nothing (cut met from
+        elsewhere, or too small to matter), which the analyst should know before reading an
+        option's benefit against them."""
+        peak = self.metrics["peak_price_multiple"]  # [R, K, B]
+        top = np.percentile(peak, 95, axis=0).max(axis=1)  # [K]
+        out = []
+        for name, d in self.loaded.scenario.disruptions.items():
+            if d.type == "demand_shock" and getattr(d, "change", 0) == 0:
+                continue
+            k = self.world.commodities.index(d.commodity)
+            if top[k] < threshold:
+                out.append(name)
+        return out
+
     def times(self) -> np.ndarray:
         """Dates of the ticks (start of each period)."""
         start = np.datetime64(self.world.start + "-01", "D")
