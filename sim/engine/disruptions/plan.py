@@ -167,10 +167,9 @@ def sample_plan(
     horizon = world.n_ticks / tpy
     by_spec: dict[str, list[tuple]] = {sp.name: [] for sp in specs}
     spec_of = {sp.name: sp for sp in specs}
-    name_of = {id(d): name for name, d in s.disruptions.items()}
 
-    def occurrence(row, onset, duration, rng, d) -> tuple:
-        d = spec_of[name_of[id(d)]].source  # as compiled (a quota's tonnes read as a share)
+    def occurrence(row, onset, duration, rng, name) -> tuple:
+        d = spec_of[name].source  # as compiled (a quota's tonnes read as a share)
         kind = module_of(d)
         sev = kind.level(d, draw(kind.depth(d), rng))
         start = int(np.floor(onset * tpy + 1e-9))
@@ -184,7 +183,7 @@ def sample_plan(
             rng = LazyStream(seed, int(rep), "disruption:" + name)
             for onset, dur in _onsets(d.start, d.probability, d.stochastic, s, rng, horizon):
                 duration = draw(d.duration, rng, years=True) if d.duration is not None else dur
-                by_spec[name].append(occurrence(row, onset, duration, rng, d))
+                by_spec[name].append(occurrence(row, onset, duration, rng, name))
                 if d.announced is not None:  # a fixed onset: the window before it
                     start = int(np.floor(onset * tpy + 1e-9))
                     told = d.announced.years_since(s.horizon.start) * tpy
@@ -202,7 +201,7 @@ def sample_plan(
                 rng = LazyStream(seed, int(rep), "disruption:" + m)
                 for (onset, _), gdur in zip(onsets, group_durations, strict=True):
                     duration = draw(d.duration, rng, years=True) if d.duration is not None else gdur
-                    by_spec[m].append(occurrence(row, onset, duration, rng, d))
+                    by_spec[m].append(occurrence(row, onset, duration, rng, m))
     plan = {}
     for name, occ in by_spec.items():
         steps = [(i, tick, level) for i, o in enumerate(occ) for tick, level in o[4]]
