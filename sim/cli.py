@@ -354,22 +354,11 @@ def run(
 
 
 def _warn_bounds(results: list) -> None:
-    """Say where a price reached the numerical guard (its peak is not a market price), and
-    which disruptions moved no price at all."""
-    inert = results[0].inert_disruptions() if results else []
-    if inert and all(set(r.inert_disruptions()) >= set(inert) for r in results):
-        click.echo(
-            f"warning: {', '.join(inert)} moved no price (the peak stayed below 1.01x in every "
-            "bloc in 95% of replications): the cut is met from elsewhere or too small to matter"
-        )
-    for r in results:
-        for commodity, bloc, share in r.at_bound():
-            guard = r.world.choke_multiple[r.world.commodities.index(commodity)]
-            click.echo(
-                f"warning: {r.option}: the {commodity} price in {bloc} reached the {guard:g}x "
-                f"guard in {share:.0%} of replications: nothing was left to sell, so its peak "
-                "there is a lower bound, not a market price"
-            )
+    """Say what the numbers need as a caveat (`sim.results.results.caveats`)."""
+    from .results.results import caveats
+
+    for line in caveats(results):
+        click.echo(f"warning: {line}")
 
 
 @cli.command()

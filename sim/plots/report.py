@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import __version__
 from ..experiment.compare import Comparison
+from ..results.results import caveats
 from .compare import focus_bloc
 
 CSS = """
@@ -221,6 +222,11 @@ def write_report(c: Comparison, folder: Path) -> Path:
         for name, p in s.policies.items()
     )
     found = "".join(f'<p class="finding">{f}</p>' for f in findings(c))
+    warned = caveats(list(c.results.values()))
+    if warned:
+        found += "<h3>Caveats</h3>" + "".join(
+            f'<p class="finding">{_e(line[0].upper() + line[1:])}.</p>' for line in warned
+        )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -182,6 +182,28 @@ class BlockMerger:
         )
 
 
+def caveats(results: list[Results]) -> list[str]:
+    """What an analyst must know before reading the numbers of these runs (one option
+    each), in plain sentences: disruptions that moved no price under every option, and
+    prices that reached the numerical guard."""
+    out = []
+    inert = results[0].inert_disruptions() if results else []
+    if inert and all(set(r.inert_disruptions()) >= set(inert) for r in results):
+        out.append(
+            f"{', '.join(inert)} moved no price (the peak stayed below 1.01x in every bloc in "
+            "95% of replications): the cut is met from elsewhere or too small to matter"
+        )
+    for r in results:
+        for commodity, bloc, share in r.at_bound():
+            guard = r.world.choke_multiple[r.world.commodities.index(commodity)]
+            out.append(
+                f"{r.option}: the {commodity} price in {bloc} reached the {guard:g}x guard in "
+                f"{share:.0%} of replications: nothing was left to sell, so its peak there is "
+                "a lower bound, not a market price"
+            )
+    return out
+
+
 def flat_peaks(
     multiple: np.ndarray,
     ticks_per_year: int,

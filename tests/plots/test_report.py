@@ -88,3 +88,17 @@ def test_report_has_the_supply_risk_diagnostics(report):
     assert "9,604 → 9,604" in text  # gallium mining: China 98%
     assert "import reliance alliance" in text
     assert "JRC supply risk" not in text  # the small scenario gives no governance scores
+
+
+def test_report_carries_the_caveats_of_the_run(tmp_path, reserve_text):
+    # a guard of 2x that the reserve scenario's control reaches: the page says so
+    path = tmp_path / "s.yaml"
+    path.write_text(reserve_text)
+    loaded = sim.load(path, sets=("+commodities.gallium.price.choke_multiple=2",))
+    comparison = compare_options(loaded, reps=4, seed=1)
+    text = write_report(comparison, tmp_path).read_text()
+    assert "<h3>Caveats</h3>" in text
+    assert "gallium price in alliance reached the 2x guard" in text
+    calm = compare_options(sim.load(path), reps=4, seed=1)
+    (tmp_path / "calm").mkdir()
+    assert "<h3>Caveats</h3>" not in write_report(calm, tmp_path / "calm").read_text()
