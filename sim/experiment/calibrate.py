@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..scenario import load
+from ..scenario.units import parse_duration
 from .backtest import (
     DEFAULT_BACKTEST_SEED,
     PEAK_FACTOR,
@@ -104,8 +105,7 @@ def numeric(value: object) -> float:
     """A grid value as a number (durations in years), for weights and ranges."""
     if isinstance(value, int | float):
         return float(value)
-    amount, unit = str(value).split()
-    return float(amount) * {"month": 1 / 12, "months": 1 / 12, "year": 1.0, "years": 1.0}[unit]
+    return parse_duration(str(value))
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -135,9 +135,6 @@ class EpisodeGrid:
 
     def chi2(self) -> np.ndarray:
         return np.array([sum(v * v for v in zs.values()) for zs in self.z])
-
-    def passed(self) -> np.ndarray:
-        return np.array([all(abs(v) <= 1 + 1e-12 for v in zs.values()) for zs in self.z])
 
 
 def episode_class(path: Path) -> tuple[str, tuple[str, ...]]:
