@@ -225,7 +225,7 @@ def write_report(c: Comparison, folder: Path) -> Path:
     warned = caveats(list(c.results.values()))
     if warned:
         found += "<h3>Caveats</h3>" + "".join(
-            f'<p class="finding">{_e(line[0].upper() + line[1:])}.</p>' for line in warned
+            f'<p class="finding">{_e(line)}.</p>' for line in warned
         )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = f"""<!DOCTYPE html>

@@ -178,7 +178,9 @@ class _Builder:
             self.refuse_tag(node, path)
             return node.value
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
-            return node.value
+            # ruamel's scanner marks the folds of a folded scalar (>) with BEL; its own
+            # constructor drops them, and so must we
+            return node.value.replace("\a", "") if node.style == ">" else node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except Exception:  # an explicit tag that does not fit the text, e.g. !!int five

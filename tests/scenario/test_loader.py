@@ -529,3 +529,10 @@ def test_override_argument_beats_active_overrides_even_if_listed_first(valid_tex
         .severity
         == 0.7
     )
+
+
+def test_a_folded_text_reads_as_one_line_without_fold_marks(tmp_path):
+    from sim.scenario.loader import parse_yaml
+
+    doc = parse_yaml("description: >-\n  one line,\n  folded here.\n", "s.yaml")
+    assert doc.data["description"] == "one line, folded here."
