@@ -75,6 +75,16 @@ def _execution_options(func: Callable) -> Callable:
     )(func)
 
 
+_draws_option = click.option(
+    "--parameter-draws",
+    "parameter_draws",
+    default=None,
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Draw the calibrated market parameters from their posterior: N sets, replication i "
+    "using set i mod N [the scenario's parameter_uncertainty.draws; 0: off].",
+)
+
 _keep_option = click.option(
     "--keep-replications",
     "keep_paths",
@@ -286,6 +296,7 @@ def _table(summary) -> str:
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_keep_option
+@_draws_option
 @click.option(
     "--option",
     default=None,
@@ -307,6 +318,7 @@ def run(
     out: Path | None,
     no_plots: bool,
     keep_paths: bool,
+    parameter_draws: int | None,
 ) -> None:
     """Run replications of a scenario and write a run folder."""
     from .experiment import DEFAULT_REPS, run_replications
@@ -322,7 +334,13 @@ def run(
     )
     execution = _execution(executor, workers, scheduler, block_size)
     results = run_replications(
-        loaded, reps, seed, option=option, keep_paths=keep_paths, **execution
+        loaded,
+        reps,
+        seed,
+        option=option,
+        keep_paths=keep_paths,
+        parameter_draws=parameter_draws,
+        **execution,
     )
 
     def figures(folder: Path) -> None:
@@ -354,9 +372,13 @@ def run(
 
 
 def _warn_bounds(results: list) -> None:
-    """Say what the numbers need as a caveat (`sim.results.results.caveats`)."""
-    from .results.results import caveats
+    """Say what the numbers need as a caveat (`sim.results.results.caveats`), and how much of
+    the spread the parameter draws make."""
+    from .results.results import caveats, parameter_note
 
+    note = parameter_note(results)
+    if note:
+        click.echo(note)
     for line in caveats(results):
         click.echo(f"warning: {line}")
 
@@ -378,6 +400,7 @@ def _warn_bounds(results: list) -> None:
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_keep_option
+@_draws_option
 @_report
 def compare(
     file: Path,
@@ -393,6 +416,7 @@ def compare(
     out: Path | None,
     no_plots: bool,
     keep_paths: bool,
+    parameter_draws: int | None,
 ) -> None:
     """Run every policy option of a scenario on the same replications and compare them."""
     from .experiment import DEFAULT_REPS
@@ -407,7 +431,13 @@ def compare(
     )
     execution = _execution(executor, workers, scheduler, block_size)
     comparison = compare_options(
-        loaded, reps, seed, options=list(only) or None, keep_paths=keep_paths, **execution
+        loaded,
+        reps,
+        seed,
+        options=list(only) or None,
+        keep_paths=keep_paths,
+        parameter_draws=parameter_draws,
+        **execution,
     )
     diffs = comparison.differences()
 
@@ -725,12 +755,19 @@ EXIT_BACKTEST_FAILED = 1
     help="Folder for the figures (created if needed; figures in it are replaced).",
 )
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_draws_option
 @_report
 def backtest(
-    names: tuple[str, ...], reps: int | None, seed: int | None, out: Path, no_plots: bool
+    names: tuple[str, ...],
+    reps: int | None,
+    seed: int | None,
+    out: Path,
+    no_plots: bool,
+    parameter_draws: int | None,
 ) -> None:
     """Run the historical episodes under scenarios/history/ (all, or the NAMEs given) and
-    print observed against simulated with PASS or FAIL.
+    print observed against simulated with PASS or FAIL; with --parameter-draws the medians
+    and fans cover the calibrated parameters' uncertainty.
 
     Exit status: 0 when every episode passes, 1 when any fails, 2 for bad input (such as an
     unknown NAME)."""
@@ -748,7 +785,9 @@ def backtest(
     click.echo(
         f"back-testing {', '.join(chosen)}: {reps} replications each (seed {seed}) ...", err=True
     )
-    done = [run_episode(path, reps, seed) for path in chosen.values()]
+    done = [
+        run_episode(path, reps, seed, parameter_draws=parameter_draws) for path in chosen.values()
+    ]
     click.echo(table(done))
     if not no_plots:
         from .plots.backtest import save_backtest_figures
@@ -801,6 +840,14 @@ def backtest(
     help="Write the fitted values and ranges into this world file (e.g. "
     "scenarios/base/world-2025.yaml).",
 )
+@click.option(
+    "--from-grid",
+    "from_grid",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    metavar="DIR",
+    help="Refit from the grid.csv of an earlier calibration folder instead of simulating.",
+)
 @_report
 def calibrate(
     names: tuple[str, ...],
@@ -810,13 +857,15 @@ def calibrate(
     out: Path | None,
     grid_options: tuple[str, ...],
     world: Path | None,
+    from_grid: Path | None,
 ) -> None:
     """Fit the market parameters of each market class to the historical episodes under
     scenarios/history/ (all, or the NAMEs given) on a grid, and print each class's fit with
     its 5-95% range and each episode's verdict in sample and left out (docs/validation.md).
 
     Writes calibration tables (grid.csv, fits.csv, loo.csv) to a run folder, and with
-    --write the fitted values into a world file."""
+    --write the fitted values into a world file. --from-grid refits the z-values of an
+    earlier run (e.g. after changing market classes) without simulating."""
     from .experiment.backtest import DEFAULT_BACKTEST_SEED, select
     from .experiment.calibrate import (
         DEFAULT_CALIBRATION_REPS,
@@ -826,6 +875,7 @@ def calibrate(
         loo_csv,
         parse_grid,
         points,
+        read_grid,
         run_grid,
         table,
         updates,
@@ -835,7 +885,7 @@ def calibrate(
     )
     from .results.io import default_out, write_calibration, write_tables
 
-    chosen = select(names)
+    chosen = select(names) if from_grid is None else {}
     grid = parse_grid(grid_options) if grid_options else GRID
     reps = reps or DEFAULT_CALIBRATION_REPS
     seed = DEFAULT_BACKTEST_SEED if seed is None else seed
@@ -845,17 +895,32 @@ def calibrate(
     target = None
     if world is not None:
         target = load(world).scenario
-    n = len(points(grid))
-    click.echo(
-        f"calibrating on {', '.join(chosen)}: {n} grid points x {reps} replications each "
-        f"(seed {seed}) ...",
-        err=True,
-    )
-    runs = run_grid(chosen, grid, reps, seed, workers=workers, progress=_ProgressBar("calibrating"))
+    if from_grid is not None:
+        source = from_grid / "grid.csv" if from_grid.is_dir() else from_grid
+        grid, runs = read_grid(source.read_text())
+        if names:
+            unknown = sorted(set(names) - {r.name for r in runs})
+            if unknown:
+                raise ValueError(f"{source} has no episode {unknown[0]!r}")
+            runs = [r for r in runs if r.name in names]
+        click.echo(f"refitting {len(runs)} episodes from {source} ...", err=True)
+        info_from = {"from_grid": str(source)}
+    else:
+        n = len(points(grid))
+        click.echo(
+            f"calibrating on {', '.join(chosen)}: {n} grid points x {reps} replications each "
+            f"(seed {seed}) ...",
+            err=True,
+        )
+        runs = run_grid(
+            chosen, grid, reps, seed, workers=workers, progress=_ProgressBar("calibrating")
+        )
+        info_from = {"reps": reps, "seed": seed}
     c = fit_all(runs, grid)
     click.echo(table(c))
     files = {"grid.csv": grid_csv(c), "fits.csv": fits_csv(c), "loo.csv": loo_csv(c)}
-    info = {"episodes": list(chosen), "reps": reps, "seed": seed, "grid": GRID, "command": sys.argv}
+    episodes = [r.name for r in runs]
+    info = {"episodes": episodes, **info_from, "grid": grid, "command": sys.argv}
     write_tables(out, files, info)
     click.echo(f"wrote {out}")
     if target is not None:

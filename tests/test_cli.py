@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -206,11 +207,23 @@ def test_backtest_exits_0_when_every_episode_passes(runner, tmp_path):
     assert (tmp_path / "backtest-lithium-2021.svg").exists()
 
 
-def test_backtest_exits_1_when_an_episode_fails(runner, tmp_path):
-    result = runner.invoke(cli, ["backtest", "gallium-2023", "--reps", "3", "--no-plots"])
-    assert result.exit_code == 1
+def test_backtest_exits_1_when_an_episode_fails(runner, tmp_path, monkeypatch):
+    """An episode whose recorded peak came within a month (gallium's rise, squeezed) fails its
+    time to peak."""
+    from sim.experiment import backtest
+
+    history = tmp_path / "history"
+    shutil.copytree(backtest.HISTORY.parent / "base", tmp_path / "base")
+    history.mkdir()
+    text = (backtest.HISTORY / "gallium-2023.yaml").read_text()
+    text = text.replace("      months_to_peak: null", "      months_to_peak: 1 #", 1)
+    (history / "gallium-fast.yaml").write_text(text)
+    monkeypatch.setattr(backtest, "HISTORY", history)
+    monkeypatch.setattr(backtest.select, "__defaults__", ((), history))
+    result = runner.invoke(cli, ["backtest", "gallium-fast", "--reps", "3", "--no-plots"])
+    assert result.exit_code == 1, result.output
     assert "FAIL (time)" in result.stdout
-    assert result.stdout.rstrip().endswith("failed: gallium-2023")
+    assert result.stdout.rstrip().endswith("failed: gallium-fast")
     assert "Traceback" not in result.output
 
 

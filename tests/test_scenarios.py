@@ -213,3 +213,21 @@ def test_rerouting_changes_nothing_in_a_calm_world():
     r = run_batch(loaded.scenario, np.arange(2), seed=1)
     assert np.abs(r.metrics["peak_price_multiple"] - 1).max() < 0.01
     assert np.abs(r.metrics["mean_price_multiple"] - 1).max() < 0.01
+
+
+def test_the_base_world_carries_each_commodity_s_posterior_with_its_fit_first():
+    """`minsim calibrate --write` left a posterior in every commodity; its first point is
+    the fit, the value written into the commodity's keys, and the weights sum to one."""
+    from sim.experiment.calibrate import numeric
+
+    s = sim.load(Path(__file__).parents[1] / "scenarios" / "base" / "world-2025.yaml").scenario
+    for name, c in s.commodities.items():
+        post = c.calibration.posterior
+        assert post is not None, name
+        assert abs(sum(p.weight for p in post.points) - 1) < 1e-3, name
+        best = post.points[0]
+        for key, value in zip(post.keys, best.values, strict=True):
+            node = c
+            for part in key.split("."):
+                node = getattr(node, part)
+            assert node == pytest.approx(numeric(value)), (name, key)

@@ -8,7 +8,7 @@ new capacity built during the run), b bloc.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -84,6 +84,11 @@ class World:
     learning: np.ndarray  # [k] time constant of the inflow stockholders read, years
     rerouting: np.ndarray  # [k] time constant of buyers' switching between origins, years
     diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
+    # countries: code -> bloc name, and the bloc holding '*' (checks.bloc_of_countries)
+    country_bloc: tuple[dict, str | None] = ({}, None)
+    # (k, b) -> {code: share of the bloc's use}: `demand.<bloc>.countries`, for controls on
+    # countries inside a bloc
+    use_split: dict = field(default_factory=dict)
 
     @property
     def dt(self) -> float:
@@ -269,6 +274,13 @@ def compile_world(s: Scenario) -> World:
         stock_building=stock_days / 365.0 * np.log1p(growth),
         learning=per(lambda c: c.storage.learning),
         rerouting=per(lambda c: c.trade.rerouting),
+        country_bloc=(owner, rest),
+        use_split={
+            (k, bloc_ix[bname]): dict(d.countries)
+            for k, c in enumerate(s.commodities.values())
+            for bname, d in c.demand.items()
+            if d.countries
+        },
     )
     return replace(world, diagnostics=compile_inputs(s, world))
 
@@ -310,6 +322,10 @@ def announcement(
         if known is None:
             continue
         countries, level = known
+        part = getattr(TYPES[d.type], "bloc_part", None)
+        if part is not None:  # a control on some countries of the bloc cuts it in part
+            split = s.commodities[name].demand.get(bloc)
+            level *= part(d, bloc, owner, rest, split.countries if split else {})
         stage = s.commodities[name].stages[d.stage]
         out = stage.world_output or s.commodities[name].world_output
         share = 0.0

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..scenario import load
+from ..scenario.loader import set_option
 from ..scenario.units import parse_duration
 from .backtest import (
     DEFAULT_BACKTEST_SEED,
@@ -160,17 +161,12 @@ def episode_class(path: Path) -> tuple[str, tuple[str, ...]]:
 
 def edits(data: dict, commodities: Iterable[str], point: dict[str, object]) -> tuple[str, ...]:
     """The `--set` edits that put a grid point into an episode whose resolved document is
-    `data` ('+' where the key is absent)."""
-    out = []
-    for c in commodities:
-        for key, value in point.items():
-            node: object = data["commodities"][c]
-            parts = key.split(".")
-            for part in parts[:-1]:
-                node = node.get(part, {}) if isinstance(node, dict) else {}
-            op = "" if isinstance(node, dict) and parts[-1] in node else "+"
-            out.append(f"{op}commodities.{c}.{key}={value}")
-    return tuple(out)
+    `data`."""
+    return tuple(
+        set_option(data, f"commodities.{c}.{key}", value)
+        for c in commodities
+        for key, value in point.items()
+    )
 
 
 def _score(args: tuple) -> dict[str, float]:
@@ -214,6 +210,44 @@ def run_grid(
         EpisodeGrid(name, info[name][0], info[name][1], done[i * n : (i + 1) * n])
         for i, name in enumerate(episodes)
     ]
+
+
+def read_grid(text: str) -> tuple[dict[str, tuple], list[EpisodeGrid]]:
+    """The grid and the episodes' z-values of a saved `grid.csv` (`grid_csv`), to refit
+    without simulating again (`minsim calibrate --from-grid`)."""
+    lines = text.strip().splitlines()
+    head = lines[0].split(",")
+    if head[:2] != ["episode", "market_class"] or head[-2:] != ["criterion", "z"]:
+        raise ValueError("not a grid.csv written by minsim calibrate")
+    keys = head[2:-2]
+    values: dict[str, list] = {k: [] for k in keys}
+    z: dict[str, dict[tuple, dict[str, float]]] = {}
+    classes: dict[str, str] = {}
+    for line in lines[1:]:
+        cells = line.split(",")
+        name, cls, point, crit, v = cells[0], cells[1], cells[2:-2], cells[-2], cells[-1]
+        parsed = tuple(_grid_value(x) for x in point)
+        for k, x in zip(keys, parsed, strict=True):
+            if x not in values[k]:
+                values[k].append(x)
+        classes[name] = cls
+        z.setdefault(name, {}).setdefault(parsed, {})[crit] = float(v)
+    grid = {k: tuple(v) for k, v in values.items()}
+    order = [tuple(p[k] for k in keys) for p in points(grid)]
+    runs = []
+    for name, by_point in z.items():
+        missing = [p for p in order if p not in by_point]
+        if missing:
+            raise ValueError(f"grid.csv lacks {len(missing)} grid points of episode {name!r}")
+        runs.append(EpisodeGrid(name, classes[name], (), [by_point[p] for p in order]))
+    return grid, runs
+
+
+def _grid_value(text: str) -> object:
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 # -- fitting ---------------------------------------------------------------------------------
@@ -338,7 +372,8 @@ def grid_csv(c: Calibration) -> str:
     for r in c.runs:
         for p, zs in zip(c.points, r.z, strict=True):
             values = ",".join(str(p[k]) for k in keys)
-            rows += [f"{r.name},{r.market_class},{values},{k},{v:.6g}" for k, v in zs.items()]
+            # every digit, so that --from-grid refits exactly (ties of unidentified keys too)
+            rows += [f"{r.name},{r.market_class},{values},{k},{v!r}" for k, v in zs.items()]
     return "\n".join(rows) + "\n"
 
 
@@ -383,5 +418,34 @@ def updates(c: Calibration, classes: dict[str, str]) -> dict[str, dict]:
             "parameters": {
                 k: {"value": f.value(pts, k), "range": list(f.interval(pts, k))} for k in c.grid
             },
+            "posterior": posterior(f, pts, list(c.grid)),
         }
     return out
+
+
+POSTERIOR_DRAWS = 40
+"""What `calibration.posterior` keeps of a fit: 40 stratified draws from the whole posterior,
+equal points merged, so a flat posterior keeps its spread and a sharp one a few points."""
+
+
+def posterior(f: Fit, pts: list[dict[str, object]], keys: list[str]) -> dict:
+    """The fit's posterior as `POSTERIOR_DRAWS` stratified draws (for parameter draws,
+    uncertainty.py): the points ordered by weight, the draw j the point whose cumulative
+    weight first passes (j + 1/2) / n, so point i is drawn about n·w_i times; the first
+    draw, among the points of highest weight, is the fit itself (on a flat posterior the
+    first stratum may fall just past it).
+    {'keys': [...], 'points': [(weight, [values])]}: equal draws merged, weight = count / n,
+    the fit (the point of highest weight) first, then the most drawn (ties in order of
+    weight)."""
+    n = POSTERIOR_DRAWS
+    order = np.argsort(-f.weights, kind="stable")
+    # the fit at the front (of points equal in weight to rounding, the one of least chi2)
+    order = np.concatenate(([f.best], order[order != f.best]))
+    cdf = np.cumsum(f.weights[order])
+    cdf[-1] = 1.0
+    drawn = np.searchsorted(cdf, (np.arange(n) + 0.5) / n, side="right").clip(0, len(order) - 1)
+    drawn[0] = 0  # the first stratum holds the points of highest weight: draw the fit there
+    counts = np.bincount(drawn, minlength=len(order))
+    ranked = sorted(np.flatnonzero(counts), key=lambda j: (j != 0, -counts[j], j))  # the fit first
+    points = [(float(counts[j]) / n, [pts[order[j]][k] for k in keys]) for j in ranked]
+    return {"keys": keys, "points": points}

@@ -19,6 +19,7 @@ from ..results import Results
 from ..results.results import BlockMerger
 from ..scenario import LoadedScenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
+from .uncertainty import ParameterDraw, draw_parameters
 
 DEFAULT_REPS = 1000
 DEFAULT_SEED = 20260204
@@ -47,20 +48,63 @@ def default_option(loaded: LoadedScenario) -> str:
     return next(iter(loaded.scenario.options), BASE)
 
 
-def _blocks(loaded, reps, seed, block_size, keep_paths, option) -> list[tuple]:
-    """The tasks' arguments for the blocks of one option, in replication order."""
+def _blocks(loaded, reps, seed, block_size, keep_paths, option, draws=None) -> list[tuple]:
+    """The tasks' arguments for the blocks of one option, in replication order; with
+    parameter `draws`, the blocks of each parameter set in turn, set d holding replications
+    d, d + D, d + 2D, ... (uncertainty.py)."""
     size = block_size or DEFAULT_BLOCK
     engine_option = None if option == BASE else option
-    return [
-        (
-            loaded.scenario,
-            np.arange(first, min(first + size, reps)),
-            seed,
-            keep_paths,
-            engine_option,
+    if not draws:
+        return [
+            (
+                loaded.scenario,
+                np.arange(first, min(first + size, reps)),
+                seed,
+                keep_paths,
+                engine_option,
+            )
+            for first in range(0, reps, size)
+        ]
+    out = []
+    for d in draws:
+        ids = np.arange(d.index, reps, len(draws))
+        for first in range(0, len(ids), size):
+            out.append((d.loaded.scenario, ids[first : first + size], seed, keep_paths, engine_option))
+    return out
+
+
+def draws_for(
+    loaded: LoadedScenario, seed: int, draws: int | None = None
+) -> list[ParameterDraw] | None:
+    """The run's parameter sets: `draws` (the CLI's --parameter-draws) or the scenario's
+    `parameter_uncertainty.draws`; None when neither asks for them (0 turns them off)."""
+    if draws is None and loaded.scenario.parameter_uncertainty is not None:
+        draws = loaded.scenario.parameter_uncertainty.draws
+    if not draws:
+        return None
+    if draws < 2:
+        raise ValueError(f"--parameter-draws must be 0 (off) or at least 2, not {draws}")
+    return draw_parameters(loaded, draws, seed)
+
+
+def _worlds(world, draws) -> dict[int, object]:
+    """The compiled world of each parameter set, by the id of its scenario (compiled here,
+    so that workers find the storage tables solved and cached)."""
+    worlds = {}
+    for d in draws or ():
+        worlds[id(d.loaded.scenario)] = compile_world(d.loaded.scenario)
+    return worlds
+
+
+def _inline_task(world, worlds: dict[int, object]):
+    """The block task in this process: the compiled world of the block's scenario."""
+
+    def task(scenario, ids, seed, keep_paths, option):
+        return simulate_block(
+            scenario, ids, seed, keep_paths, option, world=worlds.get(id(scenario), world)
         )
-        for first in range(0, reps, size)
-    ]
+
+    return task
 
 
 def _iter_results(
@@ -72,13 +116,18 @@ def _iter_results(
     scheduler: str | None = None,
     progress: Progress | None = None,
     shared: SharedWorkers | None = None,
+    worlds: dict[int, object] | None = None,
 ):
     """Yield the blocks' `BatchResult`s in the order given, as they finish."""
-    # In this process the compiled world is shared by every block; elsewhere each block
-    # compiles its own from the scenario (cheap, and the same arrays).
-    task = (
-        functools.partial(simulate_block, world=world) if executor == "inline" else simulate_block
-    )
+    # In this process the compiled world is shared by every block (or each parameter set's,
+    # `worlds`); elsewhere each block compiles its own from the scenario (cheap, and the
+    # same arrays).
+    if executor != "inline":
+        task = simulate_block
+    elif worlds:
+        task = _inline_task(world, worlds)
+    else:
+        task = functools.partial(simulate_block, world=world)
     return iter_blocks(
         task,
         blocks,
@@ -90,11 +139,22 @@ def _iter_results(
     )
 
 
-def _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
+def _simulate(loaded, world, reps, seed, block_size, keep_paths, option, draws=None, **run_on):
     """Yield the blocks' `BatchResult`s of one option in replication order, as they finish."""
     return _iter_results(
-        world, _blocks(loaded, reps, seed, block_size, keep_paths, option), **run_on
+        world, _blocks(loaded, reps, seed, block_size, keep_paths, option, draws), **run_on
     )
+
+
+def _gather(blocks, reps: int, metric: str) -> np.ndarray:
+    """One metric of every replication, in replication order, from blocks in any order."""
+    out = None
+    for b in blocks:
+        x = b.metrics[metric]
+        if out is None:
+            out = np.empty((reps, *x.shape[1:]), dtype=x.dtype)
+        out[b.replications] = x
+    return out
 
 
 def run_replications(
@@ -111,6 +171,7 @@ def run_replications(
     scheduler: str | None = None,
     progress: Progress | None = None,
     shared: SharedWorkers | None = None,
+    parameter_draws: int | None = None,
 ) -> Results:
     """Simulate `reps` replications of one option; `block_size` replications (default
     `DEFAULT_BLOCK`) go through the engine together, and are folded into the results as they
@@ -128,6 +189,7 @@ def run_replications(
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
     _check_option(loaded, option)
+    draws = draws_for(loaded, seed, parameter_draws)
     with _started(shared, executor, workers, scheduler) as shared:
         t0 = time.perf_counter()
         world = compile_world(loaded.scenario)
@@ -137,9 +199,12 @@ def run_replications(
             "scheduler": scheduler,
             "progress": progress,
             "shared": shared,
+            "worlds": _worlds(world, draws),
         }
-        merger = BlockMerger(total=reps)
-        for block in _simulate(loaded, world, reps, seed, block_size, keep_paths, option, **run_on):
+        merger = BlockMerger(total=reps, draws=len(draws) if draws else 1)
+        for block in _simulate(
+            loaded, world, reps, seed, block_size, keep_paths, option, draws, **run_on
+        ):
             merger.add(block)
         timings = {"simulate_s": time.perf_counter() - t0}
         baseline = baseline_shortfall  # given by a comparison that already ran the baseline
@@ -148,11 +213,11 @@ def run_replications(
         if has_policies and baseline is None:
             t1 = time.perf_counter()
             base_blocks = _simulate(
-                loaded, world, reps, seed, block_size, False, base_name or BASE, **run_on
+                loaded, world, reps, seed, block_size, False, base_name or BASE, draws, **run_on
             )
-            baseline = np.concatenate([b.metrics["shortfall_t"] for b in base_blocks])
+            baseline = _gather(base_blocks, reps, "shortfall_t")
             timings["baseline_s"] = time.perf_counter() - t1
-    return merger.results(
+    results = merger.results(
         loaded,
         world,
         seed=seed,
@@ -160,6 +225,14 @@ def run_replications(
         timings=timings,
         baseline_shortfall=baseline,
     )
+    results.parameter_draws = _described(draws)
+    return results
+
+
+def _described(draws: list[ParameterDraw] | None) -> list[dict]:
+    """What the results keep of the parameter sets: each set's values per commodity and the
+    posterior point drawn for each fit."""
+    return [{"values": d.values, "points": d.points} for d in draws or ()]
 
 
 @contextlib.contextmanager
@@ -190,6 +263,7 @@ def run_options(
     block_size: int | None = None,
     keep_paths: bool = False,
     shared: SharedWorkers | None = None,
+    parameter_draws: int | None = None,
     **run_on,
 ) -> dict[str, Results]:
     """Several options on the same replications, as one stream of blocks: the first blocks of
@@ -206,21 +280,27 @@ def run_options(
     if baseline not in options or (baseline != BASE and loaded.scenario.options[baseline]):
         raise ValueError(f"the baseline {baseline!r} must be one of the options, without policies")
     executor, workers, scheduler = (run_on.get(k) for k in ("executor", "workers", "scheduler"))
+    draws = draws_for(loaded, seed, parameter_draws)
     with _started(shared, executor or "inline", workers, scheduler) as shared:
         t0 = time.perf_counter()
         world = compile_world(loaded.scenario)
-        by_option = {o: _blocks(loaded, reps, seed, block_size, keep_paths, o) for o in options}
+        worlds = _worlds(world, draws)
+        by_option = {
+            o: _blocks(loaded, reps, seed, block_size, keep_paths, o, draws) for o in options
+        }
         # one stream; but options of one block each go one by one, so that each runs in this
         # process unless workers are already up (a pool would cost more than it saves)
         single = all(len(blocks) == 1 for blocks in by_option.values())
         streams = [[o] for o in options] if single else [options]
-        mergers = {option: BlockMerger(total=reps) for option in options}
+        mergers = {
+            option: BlockMerger(total=reps, draws=len(draws) if draws else 1) for option in options
+        }
         simulated: dict[str, float] = {}
         last = t0
         for stream in streams:
             owner = [o for o in stream for _ in by_option[o]]
             blocks = [b for o in stream for b in by_option[o]]
-            done = _iter_results(world, blocks, shared=shared, **run_on)
+            done = _iter_results(world, blocks, shared=shared, worlds=worlds, **run_on)
             for option, block in zip(owner, done, strict=True):
                 mergers[option].add(block)
                 if mergers[option].count == reps:
@@ -238,4 +318,5 @@ def run_options(
             timings={"simulate_s": simulated[option]},
             baseline_shortfall=results[baseline].metrics["shortfall_t"] if has_policies else None,
         )
+        results[option].parameter_draws = _described(draws)
     return {option: results[option] for option in options}

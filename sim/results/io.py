@@ -49,6 +49,15 @@ def policies_csv(results: list[Results]) -> str:
     )
 
 
+def uncertainty_csv(results: list[Results]) -> str:
+    """Share of each metric's variance that the parameter draws explain (a run that draws
+    its market parameters)."""
+    import pandas as pd
+
+    table = pd.concat([r.parameter_share() for r in results], ignore_index=True)
+    return table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
 def resolved_yaml(data: dict) -> str:
     """The composed scenario as YAML text (plain data, safe dumper)."""
     yaml = YAML(typ="safe", pure=True)
@@ -76,6 +85,7 @@ def manifest(results: list[Results], command: list[str] | None = None) -> dict:
         "commodities": list(first.world.commodities),
         "blocs": list(first.world.blocs),
         "currency": first.world.currency,
+        "parameter_draws": first.parameter_draws,
         "max_mass_balance_error": max(float(r.balance_error.max()) for r in results),
         "timings_s": {r.option: r.timings for r in results},
         "python": sys.version.split()[0],
@@ -118,6 +128,8 @@ def write_run(
         (tmp / "scenario.yaml").write_text(resolved_yaml(results[0].loaded.source.data))
         (tmp / "summary.csv").write_text(summary_csv(results))
         (tmp / "policies.csv").write_text(policies_csv(results))
+        if results[0].parameter_draws:
+            (tmp / "uncertainty.csv").write_text(uncertainty_csv(results))
         ds = xr.concat([r.to_dataset() for r in results], dim="option")
         ds.to_netcdf(tmp / "timeseries.nc", engine="scipy")
         if extra is not None:
@@ -220,12 +232,27 @@ def write_calibration(world: Path, updates: dict[str, dict], stamp: str) -> list
         episodes = CommentedSeq(u["episodes"])
         episodes.fa.set_flow_style()
         record = CommentedMap([("fit", u["fit"]), ("episodes", episodes), ("ranges", ranges)])
+        if u.get("posterior"):
+            keys = CommentedSeq(u["posterior"]["keys"])
+            keys.fa.set_flow_style()
+            points = CommentedSeq()
+            for weight, values in u["posterior"]["points"]:
+                row = CommentedSeq(_number(v) if not isinstance(v, str) else v for v in values)
+                row.fa.set_flow_style()
+                point = CommentedMap([("weight", weight), ("values", row)])
+                point.fa.set_flow_style()
+                points.append(point)
+            record["posterior"] = CommentedMap([("keys", keys), ("points", points)])
         if "calibration" in node:
             node["calibration"] = record
         else:
             node.insert(_insert_at(node), "calibration", record)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w") as f:
-        yaml.dump(doc, f)
-    tmp.replace(path)
+    try:
+        with tmp.open("w") as f:
+            yaml.dump(doc, f)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return changed

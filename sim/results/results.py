@@ -14,6 +14,7 @@ from ..engine.diagnostics import named_metrics
 from ..engine.recorder import METRICS, QUANTILES, SERIES, BatchResult
 from ..engine.world import World
 from ..scenario import LoadedScenario
+from .mixture import mixture_quantiles
 
 REPR_ROWS = 10
 """Rows of the summary a notebook shows for a `Results` or a `Comparison`."""
@@ -59,17 +60,21 @@ class _Rows:
         self.array: np.ndarray | None = None
         self.count = 0
 
-    def add(self, x: np.ndarray) -> None:
+    def add(self, x: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """`rows`: the replications of `x` when they are not the next ones (a run drawing
+        parameters interleaves them); then the total must be known."""
         n = x.shape[self.axis]
         if self.total is None:
+            if rows is not None:
+                raise ValueError("interleaved blocks need the total number of replications")
             self.parts.append(x)
         else:
             if self.array is None:
                 shape = list(x.shape)
                 shape[self.axis] = self.total
                 self.array = np.empty(shape, dtype=x.dtype)
-            where = [slice(None)] * x.ndim
-            where[self.axis] = slice(self.count, self.count + n)
+            where: list = [slice(None)] * x.ndim
+            where[self.axis] = slice(self.count, self.count + n) if rows is None else rows
             self.array[tuple(where)] = x
         self.count += n
 
@@ -90,44 +95,63 @@ class BlockMerger:
     - Quantile series are the mean, weighted by block size, of each block's quantiles (a
       batch-means estimate; exact for one block). Blocks must come in replication order, so
       the sums are taken in the same order whatever executor ran them.
+    - With `draws` parameter sets (sim/experiment/uncertainty.py), replication i belongs to
+      set i mod draws, and a block holds replications of one set, in order: the quantiles
+      are batch means within each set, then the quantiles of the sets' mixture
+      (mixture.py); means stay exact.
     - Kept paths (every replication) are joined, and the series quantiles are then taken
       exactly over all replications.
     """
 
-    def __init__(self, total: int | None = None) -> None:
+    def __init__(self, total: int | None = None, draws: int = 1) -> None:
         self.total = total
+        self.draws = draws
         self.count = 0
-        self.next_replication = None
+        self.next_replication: dict[int, int] = {}
         self.rows: dict[tuple, _Rows] = {}
         self.series: dict[str, np.ndarray] = {}
         self.mean: dict[str, np.ndarray] = {}
         self.diagnostic_series: dict[str, np.ndarray] = {}
+        self.per_draw = np.zeros(draws)  # replications of each parameter set so far
+        self._rows_now: np.ndarray | None = None
 
     def _add(self, key: tuple, x: np.ndarray, axis: int = 0) -> None:
         if key not in self.rows:
             self.rows[key] = _Rows(self.total, axis)
-        self.rows[key].add(x)
+        self.rows[key].add(x, self._rows_now)
 
     def _values(self, kind: str) -> dict:
         return {key[1]: r.value() for key, r in self.rows.items() if key[0] == kind}
 
     def add(self, b: BatchResult) -> None:
         first = int(b.replications[0])
-        if self.next_replication is not None and first != self.next_replication:
-            raise ValueError(
-                f"blocks out of order: expected replication {self.next_replication}, got {first}"
-            )
-        self.next_replication = int(b.replications[-1]) + 1
+        d = first % self.draws  # the parameter set of the block
+        expected = self.next_replication.get(d, d if self.draws > 1 else first)
+        if first != expected:
+            raise ValueError(f"blocks out of order: expected replication {expected}, got {first}")
+        step = np.diff(b.replications)
+        if self.draws > 1 and (step != self.draws).any():
+            raise ValueError(f"a block must hold one parameter set: replications {d} mod {self.draws}")
+        self.next_replication[d] = int(b.replications[-1]) + self.draws
+        self._rows_now = None if self.draws == 1 else np.asarray(b.replications)
         n = len(b.replications)
+        self.per_draw[d] += n
         for m in METRICS:
             self._add(("metric", m), b.metrics[m])
         for v in SERIES:
             if v in self.series:
-                self.series[v] += n * b.series[v]
                 self.mean[v] += n * b.series_mean[v]
             else:
-                self.series[v] = n * b.series[v]
                 self.mean[v] = n * b.series_mean[v]
+            if self.draws == 1:
+                if v in self.series:
+                    self.series[v] += n * b.series[v]
+                else:
+                    self.series[v] = n * b.series[v]
+            else:  # per parameter set: [draws, T, Q, K, B]
+                if v not in self.series:
+                    self.series[v] = np.zeros((self.draws, *b.series[v].shape))
+                self.series[v][d] += n * b.series[v]
         for v, x in b.paths.items():
             self._add(("path", v), x, axis=1)
         self._add(("error", "balance"), b.balance_error)
@@ -157,7 +181,15 @@ class BlockMerger:
         if not self.count:
             raise ValueError("no blocks to merge")
         paths = self._values("path")
-        series = {v: x / self.count for v, x in self.series.items()}
+        if self.draws == 1:
+            series = {v: x / self.count for v, x in self.series.items()}
+        else:
+            held = self.per_draw > 0
+            n = self.per_draw[held].reshape(-1, *[1] * 4)
+            series = {
+                v: mixture_quantiles(x[held] / n, self.per_draw[held], QUANTILES)
+                for v, x in self.series.items()
+            }
         mean = {v: x / self.count for v, x in self.mean.items()}
         for v in SERIES:
             if v in paths:  # every replication kept: exact quantiles and means
@@ -180,6 +212,23 @@ class BlockMerger:
             self._values("diagnostic"),
             {name: x / self.count for name, x in self.diagnostic_series.items()},
         )
+
+
+def parameter_note(results: list[Results], top: int = 3) -> str:
+    """One line on a run that drew its market parameters: how many sets, and where they make
+    most of the spread of the peak price (empty without draws)."""
+    if not results or not results[0].parameter_draws:
+        return ""
+    table = pd.concat([r.parameter_share() for r in results], ignore_index=True)
+    peak = table[table.metric == "peak_price_multiple"]
+    peak = peak[peak["std"] > 0.01 * peak["mean"].abs()]  # a spread worth naming
+    worst = peak.groupby(["commodity", "bloc"]).parameter_share.max().nlargest(top)
+    cells = ", ".join(f"{c}/{b} {v:.0%}" for (c, b), v in worst.items() if v > 0)
+    n = len(results[0].parameter_draws)
+    return (
+        f"parameter uncertainty: {n} sets drawn from the calibrated posterior; share of the "
+        f"variance of the peak price they explain: {cells or 'no peak spreads by more than 1%'} (uncertainty.csv)"
+    )
 
 
 def caveats(results: list[Results]) -> list[str]:
@@ -250,6 +299,9 @@ class Results:
     policy_reports: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [R, K, ...]
     diagnostic_series: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, K, ...]
+    parameter_draws: list[dict] = field(default_factory=list)
+    """With parameter uncertainty, each parameter set's values per commodity and the posterior
+    point drawn per fit; replication i ran with set i mod len(parameter_draws)."""
 
     @property
     def reps(self) -> int:
@@ -322,6 +374,40 @@ class Results:
             rows.append(_row(self.option, "all", "all", "shortfall_avoided_t", total_avoided))
             rows.append(_per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), total_avoided))
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def parameter_share(self) -> pd.DataFrame:
+        """With parameter draws: the share of each metric's variance across replications that
+        the parameter sets explain (the variance of the sets' means over the total variance,
+        the law of total variance), per commodity and bloc, with the metric's standard
+        deviation and mean; empty without draws. Near 1, model uncertainty, not the
+        disruptions' dice, drives the spread."""
+        cols = ["option", "commodity", "bloc", "metric", "parameter_share", "std", "mean"]
+        if not self.parameter_draws:
+            return pd.DataFrame(columns=cols)
+        D = len(self.parameter_draws)
+        group = np.arange(self.reps) % D
+        rows = []
+        for m in ("peak_price_multiple", "mean_price_multiple", "shortfall_t"):
+            x = self.metrics[m]  # [R, K, B]
+            total = x.var(axis=0)
+            means = np.stack([x[group == d].mean(axis=0) for d in range(D) if (group == d).any()])
+            counts = np.array([(group == d).sum() for d in range(D) if (group == d).any()])
+            between = (counts[:, None, None] * (means - x.mean(axis=0)) ** 2).sum(0) / self.reps
+            share = np.divide(between, total, out=np.zeros_like(total), where=total > 1e-300)
+            for k, commodity in enumerate(self.world.commodities):
+                for b, bloc in enumerate(self.world.blocs):
+                    rows.append(
+                        (
+                            self.option,
+                            commodity,
+                            bloc,
+                            m,
+                            float(min(share[k, b], 1.0)),
+                            float(np.sqrt(total[k, b])),
+                            float(x[:, k, b].mean()),
+                        )
+                    )
+        return pd.DataFrame(rows, columns=cols)
 
     def plot(
         self,

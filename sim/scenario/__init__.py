@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Location, Problem, ScenarioError
-from .loader import Located, resolve
+from .loader import Located, apply_edit, parse_set, resolve
 from .schema import Scenario, json_schema
 from .validate import validate
 
@@ -18,6 +19,7 @@ __all__ = [
     "ScenarioError",
     "json_schema",
     "load",
+    "with_sets",
 ]
 
 
@@ -44,3 +46,20 @@ def load(
     """Read, compose and validate a scenario file; raise ScenarioError listing every problem."""
     doc = resolve(path, tuple(overrides), tuple(sets))
     return LoadedScenario(validate(doc), doc, Path(path))
+
+
+def with_sets(loaded: LoadedScenario, sets: tuple[str, ...]) -> LoadedScenario:
+    """`loaded` with more `--set` edits applied after its own, validated again; the file
+    is not read again (replications drawing parameters build one such variant per draw)."""
+    doc = copy.deepcopy(loaded.source)
+    problems = []
+    for option in sets:
+        try:
+            op, path, value, origin = parse_set(option)
+            apply_edit(doc, op, path, value, origin, None)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+        doc.sets.append(option)
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(validate(doc), doc, loaded.path)

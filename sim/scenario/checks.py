@@ -78,7 +78,39 @@ class _Checker:
         self.policies()
         self.backtest()
         self.governance()
+        self.parameter_uncertainty()
         return self.problems
+
+    def parameter_uncertainty(self) -> None:
+        """Drawing parameters needs a calibrated posterior to draw from, whose keys are keys
+        of the commodity."""
+        if self.s.parameter_uncertainty is None:
+            return
+        drawn = [
+            name
+            for name, c in self.s.commodities.items()
+            if c.calibration is not None and c.calibration.posterior is not None
+        ]
+        if not drawn:
+            self.add(
+                ("parameter_uncertainty",),
+                "no commodity has a calibrated posterior to draw from; run `minsim calibrate "
+                "--write WORLD` on the world this scenario extends, or remove "
+                "parameter_uncertainty",
+                key=True,
+            )
+        for name in drawn:
+            post = self.s.commodities[name].calibration.posterior
+            for i, key in enumerate(post.keys):
+                node: object = self.s.commodities[name]
+                for part in key.split("."):
+                    fields = getattr(type(node), "model_fields", {})
+                    node = getattr(node, part) if part in fields else None
+                if node is None:
+                    self.add(
+                        ("commodities", name, "calibration", "posterior", "keys", i),
+                        f"{key!r} is not a key of a commodity",
+                    )
 
     def backtest(self) -> None:
         """Observed targets name a commodity and blocs of the scenario, and an onset inside it."""
@@ -288,6 +320,22 @@ class _Checker:
                 all_shares = False
             else:
                 shares += d.share
+            if d.countries and bloc in self.s.blocs:
+                owner, rest = bloc_of_countries(self.s)
+                for code in d.countries:
+                    if owner.get(code, rest if code in COUNTRIES else None) != bloc:
+                        self.add(
+                            (*dpath, bloc, "countries", code),
+                            f"{code} is not a member of bloc {bloc!r}"
+                            + ("" if code in COUNTRIES else _country_hint(code)),
+                            key=True,
+                        )
+                total = sum(d.countries.values())
+                if total > 1 + SHARE_TOLERANCE:
+                    self.add(
+                        (*dpath, bloc, "countries"),
+                        f"the countries' shares of the bloc's use sum to {total:.4g}; at most 1",
+                    )
         if all_shares and abs(shares - 1) > 1e-6:
             self.add(
                 dpath,
@@ -341,6 +389,31 @@ class _Checker:
         elif any(getattr(d, p) is not None and getattr(d, p) < 0 for p in ("value", "low")):
             self.add(path, "a duration cannot be negative")
 
+    def _country_target(self, path, d, code: str, commodity, owner: dict, rest) -> None:
+        """A control's target that is a country: outside the restricting country's bloc, and,
+        unless it is its bloc's only member, with its share of the bloc's use given."""
+        bloc = owner.get(code, rest)
+        if bloc is None:
+            self.add(path, f"{code} is in no bloc (no bloc lists it and none holds '*')")
+            return
+        if bloc == owner.get(d.country, rest):
+            self.add(
+                path,
+                f"{code} is in bloc {bloc!r} with {d.country}; a country cannot restrict "
+                "exports to its own bloc",
+            )
+            return
+        if [c for c, b in owner.items() if b == bloc] == [code] or commodity is None:
+            return
+        entry = commodity.demand.get(bloc)
+        if entry is None or code not in entry.countries:
+            self.add(
+                path,
+                f"{code} is one country of bloc {bloc!r}: give its share of the bloc's "
+                f"{d.commodity} use in commodities.{d.commodity}.demand.{bloc}.countries "
+                f"(e.g. {{{code}: 0.4}}), or target the whole bloc",
+            )
+
     def disruptions(self) -> None:
         members = {m for g in self.s.groups.values() for m in g.members}
         owner, rest = bloc_of_countries(self.s)
@@ -384,7 +457,9 @@ class _Checker:
             blocs = d.to if isinstance(d, ExportControl) else getattr(d, "blocs", [])
             field = "to" if isinstance(d, ExportControl) else "blocs"
             for i, b in enumerate(blocs):
-                if b not in self.s.blocs:
+                if isinstance(d, ExportControl) and b not in self.s.blocs and b in COUNTRIES:
+                    self._country_target((*base, field, i), d, b, commodity, owner, rest)
+                elif b not in self.s.blocs:
                     self.add((*base, field, i), f"unknown bloc {b!r}{_hint(b, self.s.blocs)}")
                 elif isinstance(d, ExportControl) and (
                     owner.get(d.country) == b or (d.country not in owner and rest == b)

@@ -433,6 +433,17 @@ def _mark_all(doc: Located, path: Path_, value: Any, origin: Location) -> None:
             _mark_all(doc, (*path, i), v, origin)
 
 
+def set_option(data: dict, key: str, value: Any) -> str:
+    """The `--set` option that puts `value` at dotted `key` of the document `data`: '+'
+    (add) where the key is absent, so that an edit of an absent key is not an error."""
+    node: Any = data
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    op = "" if isinstance(node, dict) and parts[-1] in node else "+"
+    return f"{op}{key}={value}"
+
+
 def parse_set(option: str) -> tuple[str, Path_, Any, Location]:
     """`a.b=1` -> ('=', ('a','b'), 1); the value is read as YAML (safely)."""
     origin = Location(f"--set {option}", 0, 0)

@@ -88,6 +88,9 @@ class DemandEntry(Model):
     """Underlying growth of use a year (0.05 = 5%)."""
     stock_days: float | None = Field(None, gt=0)
     """Commercial stocks held in the bloc, in days of use; defaults to the commodity's."""
+    countries: dict[str, Share] = Field(default_factory=dict)
+    """Shares of the bloc's use in some of its member countries (ISO codes), for export
+    controls that target those countries and not the whole bloc (`to: [US]`)."""
 
     @model_validator(mode="after")
     def _one_size(self) -> DemandEntry:
@@ -207,6 +210,40 @@ class Criticality(Model):
     assessment); not used in any calculation."""
 
 
+class PosteriorPoint(Model):
+    """One grid point of a calibrated posterior and its weight."""
+
+    weight: float = Field(gt=0, le=1)
+    """Posterior probability of the point (the points' weights sum to 1)."""
+    values: list[float | str] = Field(min_length=1)
+    """The value of each key of `Posterior.keys`, in that order: numbers, or durations
+    written with their unit ('3 months')."""
+
+
+class Posterior(Model):
+    """The calibrated posterior of a class's market parameters, as stratified draws of the
+    calibration grid's points (`minsim calibrate`); replications draw from it when the
+    scenario asks for `parameter_uncertainty` (docs/model.md section 13.1)."""
+
+    keys: list[str] = Field(min_length=1)
+    """Dotted keys inside the commodity (e.g. `elasticity.backstop`)."""
+    points: list[PosteriorPoint] = Field(min_length=1)
+    """The points, the fit first."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Posterior:
+        for i, p in enumerate(self.points):
+            if len(p.values) != len(self.keys):
+                raise ValueError(
+                    f"points[{i}] has {len(p.values)} values for {len(self.keys)} keys "
+                    f"({', '.join(self.keys)})"
+                )
+        total = sum(p.weight for p in self.points)
+        if abs(total - 1.0) > 1e-3:
+            raise ValueError(f"the points' weights sum to {total:.6g}; they must sum to 1")
+        return self
+
+
 class CalibrationRecord(Model):
     """Where this commodity's market parameters came from, written by `minsim calibrate`
     (docs/validation.md): the values themselves are in their keys; this keeps the fit that
@@ -220,6 +257,8 @@ class CalibrationRecord(Model):
         default_factory=dict
     )
     """5-95% range of each fitted key's posterior (durations in years)."""
+    posterior: Posterior | None = None
+    """The posterior itself, for replications that draw their market parameters from it."""
 
 
 class Commodity(Model):
@@ -384,6 +423,15 @@ class Governance(Model):
         return self
 
 
+class ParameterUncertainty(Model):
+    """Replications that draw their market parameters from the calibrated posteriors (the
+    `calibration.posterior` of each commodity; docs/model.md section 13.1)."""
+
+    draws: int = Field(ge=2, le=1000)
+    """Parameter sets drawn; replication i uses set i mod `draws`, the same in every option
+    (common random numbers). Draw at least 20: fewer resolve the posterior coarsely."""
+
+
 class Scenario(Model):
     """A critical-minerals market, the disruptions that may hit it and the options to compare."""
 
@@ -429,6 +477,9 @@ class Scenario(Model):
     """Overrides applied whenever this file is loaded."""
     backtest: Backtest | None = None
     """Observed points of a historical episode (scenarios/history/), for `minsim backtest`."""
+    parameter_uncertainty: ParameterUncertainty | None = None
+    """Draw the calibrated market parameters from their posterior, so that the spread of the
+    results shows model uncertainty as well as the disruptions' dice."""
 
 
 def json_schema() -> dict:

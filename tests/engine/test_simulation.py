@@ -278,3 +278,82 @@ def test_a_quota_in_tonnes_equals_the_same_quota_as_a_share(small_path, applies_
 def test_a_quota_takes_a_cap_or_tonnes_not_both(small_path):
     with pytest.raises(sim.ScenarioError, match="give either 'cap' \\(a share\\) or 'tonnes'"):
         sim.load(small_path, sets=("+disruptions.sb-quota.tonnes=1000 t",))
+
+
+def test_a_control_on_one_country_of_a_bloc_is_a_smaller_cut_to_the_bloc(small_path):
+    """Metal moves freely inside a bloc, so stopping exports to the US, with 40% of the
+    alliance's use, is stopping 40% of the exports to the alliance; a larger share is a
+    deeper cut."""
+
+    def metrics(*sets):
+        loaded = sim.load(small_path, sets=("~disruptions.ga-control.licensing", *sets))
+        return run_batch(loaded.scenario, np.arange(3), seed=2).metrics
+
+    us = metrics(
+        "disruptions.ga-control.to=[US]",
+        "+commodities.gallium.demand.alliance.countries={US: 0.4}",
+        "disruptions.ga-control.severity=0.8",
+    )
+    bloc = metrics("disruptions.ga-control.severity=0.32")
+    for m in us:
+        np.testing.assert_allclose(us[m], bloc[m], rtol=1e-12, atol=1e-12)
+    peaks = [
+        metrics(
+            "disruptions.ga-control.to=[US, JP]",
+            f"+commodities.gallium.demand.alliance.countries={{US: {us_share}, JP: 0.1}}",
+        )["peak_price_multiple"][0, GALLIUM, ALLIANCE]
+        for us_share in (0.1, 0.4, 0.8)
+    ]
+    assert peaks[0] < peaks[1] < peaks[2], peaks
+    # a country that is its bloc's only member is the bloc
+    alone = sim.load(
+        small_path,
+        sets=(
+            "blocs={alliance: {members: [EU, JP, AU]}, us: {members: [US]}, china: {members: "
+            "[CN]}, rest: {members: ['*']}}",
+            "commodities.gallium.demand={alliance: {share: 0.25}, us: {share: 0.15}, china: "
+            "{share: 0.45}, rest: {share: 0.15}}",
+            "commodities.antimony.demand={alliance: {share: 0.2}, us: {share: 0.15}, china: "
+            "{share: 0.5}, rest: {share: 0.15}}",
+        ),
+    )
+    by_country = sim.load(alone.path, sets=(*alone.source.sets, "disruptions.ga-control.to=[US]"))
+    by_bloc = sim.load(alone.path, sets=(*alone.source.sets, "disruptions.ga-control.to=[us]"))
+    a = run_batch(by_country.scenario, np.arange(2), seed=1).metrics
+    b = run_batch(by_bloc.scenario, np.arange(2), seed=1).metrics
+    np.testing.assert_array_equal(a["peak_price_multiple"], b["peak_price_multiple"])
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (
+            ("disruptions.ga-control.to=[US]",),
+            "US is one country of bloc 'alliance': give its share of the bloc's gallium use in "
+            "commodities.gallium.demand.alliance.countries (e.g. {US: 0.4}), or target the "
+            "whole bloc",
+        ),
+        (
+            ("disruptions.ga-control.to=[CN]",),
+            "CN is in bloc 'china' with CN; a country cannot restrict exports to its own bloc",
+        ),
+        (
+            (
+                "disruptions.ga-control.to=[US]",
+                "+commodities.gallium.demand.alliance.countries={US: 0.4, IN: 0.2}",
+            ),
+            "IN is not a member of bloc 'alliance'",
+        ),
+        (
+            (
+                "disruptions.ga-control.to=[US]",
+                "+commodities.gallium.demand.alliance.countries={US: 0.7, JP: 0.5}",
+            ),
+            "the countries' shares of the bloc's use sum to 1.2; at most 1",
+        ),
+    ],
+)
+def test_country_targets_need_their_share_of_the_blocs_use(small_path, sets, message):
+    with pytest.raises(sim.ScenarioError) as e:
+        sim.load(small_path, sets=sets)
+    assert message in str(e.value)

@@ -14,12 +14,14 @@ from sim.cli import cli
 from sim.experiment.backtest import HISTORY, run_episode
 from sim.experiment.calibrate import (
     POOLED,
+    POSTERIOR_DRAWS,
     EpisodeGrid,
     calibrate,
     fit,
     numeric,
     parse_grid,
     points,
+    posterior,
     target_z,
     updates,
 )
@@ -65,6 +67,21 @@ def test_leave_one_out_refits_the_class_without_the_episode_or_falls_back_to_the
     assert c.held_out["c"] == (POOLED, 0)
     assert c.out_of_sample(runs[2]) == {"t.peak": 3.0}
     assert c.in_sample(runs[2]) == {"t.peak": 0.0}
+
+
+def test_the_posterior_is_stratified_draws_of_the_whole_posterior_with_the_fit_first():
+    runs = [synthetic("a", "k", [2.0, 0.0, 1.0, 40.0, 60.0, 60.0])]
+    c = calibrate(runs, GRID)
+    pts = c.points
+    post = posterior(c.fits["k"], pts, list(GRID))
+    w = c.fits["k"].weights
+    got = {tuple(values): weight for weight, values in post["points"]}
+    assert post["points"][0][1] == [pts[1][k] for k in GRID]  # the fit
+    assert sum(got.values()) == pytest.approx(1.0)
+    for i, p in enumerate(pts):  # each point drawn about n * w times
+        share = got.get(tuple(p[k] for k in GRID), 0.0)
+        assert abs(share - w[i]) <= 1 / POSTERIOR_DRAWS + 1e-12
+        assert share * POSTERIOR_DRAWS == pytest.approx(round(share * POSTERIOR_DRAWS))
 
 
 def test_a_class_without_episodes_gets_the_pooled_fit():
@@ -129,11 +146,24 @@ def test_calibrate_command_writes_tables_and_the_fitted_values_into_a_world(tmp_
     assert fitted.elasticity.backstop in (2.0, 8.0)
     assert s.commodities["germanium"].elasticity.backstop == fitted.elasticity.backstop
     assert s.commodities["antimony"].calibration.fit == POOLED
+    # the posterior is written with it: draws of the grid's points, the fit first
+    post = fitted.calibration.posterior
+    assert post.keys == ["elasticity.backstop", "storage.learning"]
+    assert abs(sum(p.weight for p in post.points) - 1) < 1e-3
+    assert post.points[0].values[0] == fitted.elasticity.backstop  # the fit first
+    assert {p.values[1] for p in post.points} <= {"1 month", "6 months"}
     # the same seed gives the same tables, whatever the number of workers
     again = CliRunner().invoke(cli, [*args, str(tmp_path / "b"), "--workers", "2"])
     assert again.exit_code == 0, again.output
     for name in ("grid.csv", "fits.csv", "loo.csv"):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+    # a refit of the saved grid, without simulating, gives the same tables
+    refit = CliRunner().invoke(
+        cli, ["calibrate", "--from-grid", str(tmp_path / "a"), "--out", str(tmp_path / "c")]
+    )
+    assert refit.exit_code == 0, refit.output
+    for name in ("grid.csv", "fits.csv", "loo.csv"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "c" / name).read_text()
 
 
 def test_calibrate_refuses_an_unknown_episode_with_status_2(tmp_path):

@@ -81,6 +81,7 @@ class Compiled:
     blocs: tuple[int, ...] = ()
     source: Any = None  # the schema object
     group: str | None = None
+    parts: tuple[float, ...] = ()  # share of each bloc's use targeted (empty: all of it)
 
 
 def no_steps(d, level: float, start: int, end: int, tpy: int) -> list[tuple[int, float]]:

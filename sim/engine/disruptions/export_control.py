@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...scenario.base import Distribution, Model, Share
+from ...scenario.countries import COUNTRIES
 from ...scenario.units import Duration
 from .base import Compiled, Timing, mean
 
@@ -78,7 +79,9 @@ class ExportControl(Timing):
     stage: str = "refining"
     """Stage whose exports are controlled."""
     to: list[str] = Field(min_length=1)
-    """Blocs whose imports are cut."""
+    """Blocs whose imports are cut, or countries (ISO codes): a country that is not a bloc of
+    its own is cut through its share of its bloc's use (`demand.<bloc>.countries`), since
+    metal moves freely inside a bloc (docs/model.md section 9.2)."""
     severity: Share | Distribution = 1.0
     """Share of the exports to those blocs that is stopped."""
     licensing: Licensing | None = None
@@ -95,12 +98,56 @@ class ExportControl(Timing):
 Spec = ExportControl
 
 
+def bloc_part(d: ExportControl, bloc: str, owner: dict, rest: str | None, countries: dict) -> float:
+    """The share of `bloc`'s use that the control targets: 1 if it names the bloc, else the
+    summed shares (`countries`: the bloc's `demand.<bloc>.countries` of the commodity) of the
+    countries it names in that bloc; a country that is its bloc's only member is the bloc."""
+    if bloc in d.to:
+        return 1.0
+    part = 0.0
+    for code in _countries(d):
+        if owner.get(code, rest) == bloc:
+            part += countries.get(code, 1.0 if _alone(code, owner, bloc) else 0.0)
+    return min(part, 1.0)
+
+
+def _countries(d: ExportControl) -> list[str]:
+    """The entries of `to` that are country codes (a bloc may be named like one: the checks
+    refuse a name that is both)."""
+    return [code for code in d.to if code in COUNTRIES]
+
+
+def _alone(code: str, owner: dict, bloc: str) -> bool:
+    return [c for c, b in owner.items() if b == bloc] == [code]
+
+
 def compile(name: str, d: ExportControl, world, group: str | None) -> list[Compiled]:
     k = world.commodities.index(d.commodity)
     s = world.stage_index(k, d.stage)
     producers = (world.producer_index(k, d.stage, d.country),)
-    blocs = tuple(world.blocs.index(b) for b in d.to)
-    return [Compiled(name, "export_control", k, s, producers, blocs, d, group)]
+    owner, rest = world.country_bloc
+    # the blocs named, in the order given, then those of the countries named
+    named = [b for b in d.to if b in world.blocs]
+    named += [bl for bl in world.blocs if bl not in named and hits(d, bl, owner, rest)]
+    blocs = [world.blocs.index(bl) for bl in named]
+    parts = [
+        bloc_part(d, bl, owner, rest, world.use_split.get((k, b), {}))
+        for b, bl in zip(blocs, named, strict=True)
+    ]
+    whole = all(part == 1.0 for part in parts)  # whole blocs: no scaling (bit-identical)
+    return [
+        Compiled(
+            name,
+            "export_control",
+            k,
+            s,
+            producers,
+            tuple(blocs),
+            d,
+            group,
+            () if whole else tuple(parts),
+        )
+    ]
 
 
 def depth(d: ExportControl) -> float | Distribution:
@@ -139,7 +186,10 @@ def steps(
 def apply(market, rows: np.ndarray, c: Compiled, lv: np.ndarray, effects) -> None:
     """The flow to the named blocs is capped at (1 - level) of their baseline share of the
     producer's output; they share that allowance between them."""
-    targets = effects.base_share[c.k, c.s, list(c.blocs)].sum()
+    base = effects.base_share[c.k, c.s, list(c.blocs)]
+    targets = base.sum()
+    if c.parts and targets > 0:  # countries inside a bloc: a smaller cut to the whole bloc
+        lv = lv * float(np.dot(c.parts, base)) / targets
     allowed = (1 - lv) * targets
     barred = np.where(lv > 0, 1 - allowed, 0.0)
     for p in c.producers:
@@ -153,7 +203,7 @@ def apply(market, rows: np.ndarray, c: Compiled, lv: np.ndarray, effects) -> Non
 
 
 def hits(d: ExportControl, bloc: str, owner: dict, rest: str | None) -> bool:
-    return bloc in d.to
+    return bloc in d.to or any(owner.get(code, rest) == bloc for code in _countries(d))
 
 
 def stopped(d: ExportControl, persistence: float) -> tuple[list[str], float]:
