@@ -3,8 +3,9 @@
 Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, options,
 timings), summary.csv (long form, fixed number format so the same seed gives the same bytes),
 policies.csv (each instrument's purchases, sales, spend, value held and fiscal cost),
-timeseries.nc (quantile series, NetCDF via xarray), and whatever extra files the caller adds
-(plots) through the `extra` callback before the rename.
+trade.csv (trade flows by origin, destination and year), timeseries.nc (quantile series and
+mean trade flows, NetCDF via xarray), and whatever extra files the caller adds (plots)
+through the `extra` callback before the rename.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ def policies_csv(results: list[Results]) -> str:
     frame = pd.concat([r.policy_summary() for r in results], ignore_index=True)
     return frame.to_csv(
         index=False, float_format=FLOAT_FORMAT, columns=list(POLICY_COLUMNS), lineterminator="\n"
+    )
+
+
+def trade_csv(results: list[Results]) -> str:
+    """The trade flows by origin, destination and year (`Results.trade_flows`) as CSV, rows
+    in a fixed order, numbers to 6 significant digits as in summary.csv."""
+    import pandas as pd
+
+    from .results import TRADE_COLUMNS
+
+    frame = pd.concat([r.trade_flows() for r in results], ignore_index=True)
+    return frame.to_csv(
+        index=False, float_format=FLOAT_FORMAT, columns=list(TRADE_COLUMNS), lineterminator="\n"
     )
 
 
@@ -118,6 +132,7 @@ def write_run(
         (tmp / "scenario.yaml").write_text(resolved_yaml(results[0].loaded.source.data))
         (tmp / "summary.csv").write_text(summary_csv(results))
         (tmp / "policies.csv").write_text(policies_csv(results))
+        (tmp / "trade.csv").write_text(trade_csv(results))
         ds = xr.concat([r.to_dataset() for r in results], dim="option")
         ds.to_netcdf(tmp / "timeseries.nc", engine="scipy")
         if extra is not None:
