@@ -491,7 +491,8 @@ def trade(
     no_home = np.full(M, -1)
     homes_o = np.arange(len(sizes_o[3])) % B  # layer m * B + h: producers at home in h
     by_layer = np.empty((len(sizes_o[3]), B, R))  # what each delivery layer poured
-    share = np.empty((B, R))  # of a layer's pool, the part each origin's producers put in
+    inverse = np.empty(R)  # 1 / a layer's pool (0 for none)
+    live = np.empty(M, dtype=np.bool_)  # a layer with a pool in some replication
     for k in range(K):
         nr = R if varies[k] else 1  # every replication is the first: see the docstring
         for m in range(M):
@@ -500,6 +501,22 @@ def trade(
             for p in range(P):
                 for r in range(nr):
                     pools[m, r] += widths[k, last, m, p, r] * produced[k, p, r]
+            some = False
+            for r in range(nr):
+                some |= pools[m, r] > 0.0
+            live[m] = some
+        # what the producers of each origin h put into layer m, pools_o[m * B + h]: the pools
+        # re-routing pours, and where deliveries came from. A layer without a pool pours
+        # nothing (most ticks, a control's layers): its parts are zero
+        for m in range(M):
+            for h in range(B):
+                for r in range(nr):
+                    pools_o[m * B + h, r] = 0.0
+            if live[m]:
+                for p in range(P):
+                    h = origin[k, p]
+                    for r in range(nr):
+                        pools_o[m * B + h, r] += widths[k, last, m, p, r] * produced[k, p, r]
         # the inflow each bloc can count on: this tick's output shared in proportion to use
         # alone, as far as controls allow (not to refill stocks, which would make a bloc
         # refilling look oversupplied); stockholders read it (model.md section 5)
@@ -533,14 +550,6 @@ def trade(
         if reroute[k] < 1.0:
             # buyers abroad switch origins with a lag: the layers are split by the producers'
             # home bloc, each origin keeping its own customer mix (model.md section 4)
-            for mo in range(len(sizes_o[3])):
-                for r in range(nr):
-                    pools_o[mo, r] = 0.0
-            for m in range(M):
-                for p in range(P):
-                    h = origin[k, p]
-                    for r in range(nr):
-                        pools_o[m * B + h, r] += widths[k, last, m, p, r] * produced[k, p, r]
             pour_layers(
                 nr,
                 work,
@@ -570,24 +579,19 @@ def trade(
                     if masks_o[mo, b]:
                         for r in range(nr):
                             traded[k, h, b, r] += by_layer[mo, b, r]
-        else:
+        else:  # a layer's pour, pro rata to what each origin put into its pool
             for m in range(M):
+                if not live[m]:
+                    continue
+                for r in range(nr):
+                    pool = pools[m, r]
+                    inverse[r] = 1.0 / pool if pool > 0.0 else 0.0
                 for h in range(B):
-                    for r in range(nr):
-                        share[h, r] = 0.0
-                for p in range(P):
-                    h = origin[k, p]
-                    for r in range(nr):
-                        share[h, r] += widths[k, last, m, p, r] * produced[k, p, r]
-                for h in range(B):
-                    for r in range(nr):
-                        pool = pools[m, r]
-                        share[h, r] = share[h, r] / pool if pool > 0.0 else 0.0
-                for h in range(B):
+                    part = pools_o[m * B + h]
                     for b in range(B):
                         if masks[m, b]:
                             for r in range(nr):
-                                traded[k, h, b, r] += share[h, r] * by_layer[m, b, r]
+                                traded[k, h, b, r] += part[r] * inverse[r] * by_layer[m, b, r]
         for b in range(B):
             for r in range(nr):
                 delivered[k, b, r] = got[b, r]
