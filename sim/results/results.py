@@ -354,7 +354,7 @@ class Results:
             rows.append(_per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), total_avoided))
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
-    def years(self) -> np.ndarray:
+    def tick_years(self) -> np.ndarray:
         """The calendar year [T] of each tick, in the model's time (a tick is 1/52 or 1/12 of
         a year from the start month, as disruptions and policies date their ticks)."""
         year, month = (int(x) for x in self.world.start.split("-"))
@@ -369,7 +369,7 @@ class Results:
         each replication's total over the run (t) as mean, p5 and p95 (TRADE_COLUMNS)."""
         if self.trade_mean is None or self.trade_total is None:
             raise ValueError("these results carry no trade flows")
-        years = self.years()
+        years = self.tick_years()
         calendar = np.unique(years)
         by_year = np.stack([self.trade_mean[years == y].mean(0) for y in calendar])  # [Y,K,O,D]
         received = by_year.sum(axis=2, keepdims=True)

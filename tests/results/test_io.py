@@ -104,7 +104,7 @@ def test_trade_csv_has_a_row_per_option_commodity_origin_destination_and_year(
 
 def test_a_horizon_from_mid_year_has_a_partial_first_and_last_year(small_path):
     r = sim.run(sim.load(small_path, sets=("horizon.start=2026-07",)), reps=2, seed=1)
-    years = r.years()
+    years = r.tick_years()
     assert list(np.unique(years)) == [2026, 2027, 2028, 2029, 2030]
     assert (years == 2026).sum() == 26 and (years == 2027).sum() == 52
     flows = r.trade_flows()
