@@ -72,7 +72,8 @@ def whole_years(text: str) -> list[int]:
 
 def per_replication_bytes(results) -> int:
     """Bytes per replication of everything a `Results` keeps per replication: the metrics,
-    balance errors, fiscal costs by policy, policy reports and diagnostics ([R, ...] arrays)."""
+    balance errors, fiscal costs by policy, policy reports, diagnostics and trade totals
+    ([R, ...] arrays)."""
     arrays = [
         *results.metrics.values(),
         results.balance_error,
@@ -80,6 +81,8 @@ def per_replication_bytes(results) -> int:
         *results.policy_reports.values(),
         *results.diagnostics.values(),
     ]
+    if results.trade_total is not None:
+        arrays.append(results.trade_total)
     if results.baseline_shortfall is not None:
         arrays.append(results.baseline_shortfall)
     return sum(a.nbytes for a in arrays) // results.reps

@@ -17,7 +17,8 @@ Everything is computed from the producers' output of a tick, `Flows.producer_out
   (M − X)/(P + M − X) with trade from the mass balance.
 * JRC SR = [H(GS)·IR/2 + H(b)·(1 − IR/2)]·(1 − EoL_RIR)·SI, H = Σ_c s_c²·WGI_c·t_c; the bloc's
   sourcing mix H(b) takes its own producers for its home share and the foreign producers
-  pro rata for its imports (the model does not trace where traded tonnes come from).
+  pro rata for its imports (it does not read the trade flows by origin, `Flows.traded`,
+  which are by bloc, not country).
 * USGS DP = Σ_c s_c²·ASI_c·WSI_c on world production shares.
 
 `DiagnosticRecorder` keeps per-replication reductions (start, mean, peak) and the mean over

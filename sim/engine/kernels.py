@@ -48,7 +48,7 @@ POOL, USED = range(2)
 
 
 @njit(cache=True, error_model="numpy")
-def pour_layers(nr, work, layer, masks, clip, sizes, route, lam, homes):
+def pour_layers(nr, work, layer, masks, clip, sizes, route, lam, homes, by_layer, record):
     """Pour the flow layers one after another into the blocs, each layer m
     (`layer[POOL, m]` tonnes) among the blocs its mask allows, so that the levels
     (offset + poured - start) / need come out as equal as possible (docs/model.md section 4).
@@ -59,7 +59,9 @@ def pour_layers(nr, work, layer, masks, clip, sizes, route, lam, homes):
     `trade.rerouting`): of layer m, whose producers are at home in bloc `homes[m]`, the home
     bloc takes its water-fill share at once, and the other blocs' shares of the rest move only
     `lam` of the way from last tick's (`route` [M, B, R], updated; negative: not yet set) to
-    the water fill's.
+    the water fill's. With `record`, `by_layer` [M, B, R] gets what each layer poured into
+    each bloc, after clipping and rerouting (the clearing attributes deliveries to origins
+    from it); otherwise it is not touched (a dummy of shape (1, 1, 1) will do, as `route`).
 
     The water fill of one layer: the scarcest blocs are topped up first, to a common level L
     where sum_b max(0, L*need_b - base_b) = amount. For each bloc j, pouring everything into
@@ -153,6 +155,8 @@ def pour_layers(nr, work, layer, masks, clip, sizes, route, lam, homes):
                 xb = x[b, r]
                 if clip:
                     xb = min(xb, max(need[b, r] - poured[b, r], 0.0))
+                if record:
+                    by_layer[m, b, r] = xb
                 poured[b, r] += xb
                 take += xb
             low[r] = take / amount[r] if amount[r] > 0 else 0.0
@@ -170,7 +174,10 @@ def water_fill_rows(avail, need, amount, allowed, out, sizes):
     work[OFFSET] = avail
     work[NEED] = need
     layer[POOL, 0] = amount
-    pour_layers(n, work, layer, masks, False, sizes, np.empty((1, 1, 1)), 1.0, np.full(1, -1))
+    no_record = np.empty((1, 1, 1))
+    pour_layers(
+        n, work, layer, masks, False, sizes, no_record, 1.0, np.full(1, -1), no_record, False
+    )
     out[:] = work[X]
 
 
@@ -368,7 +375,9 @@ def supply(
                     for r in range(nr):
                         pools[m, r] += widths[k, s - 1, m, p, r] * produced[p, r]
             # feed beyond refining capacity is not taken
-            pour_layers(nr, work, layer, masks, True, sizes, no_route, 1.0, no_home)
+            pour_layers(
+                nr, work, layer, masks, True, sizes, no_route, 1.0, no_home, no_route, False
+            )
             for r in range(nr):
                 output[k, s - 1, r] = 0.0
             for p in range(P):  # upstream producers curtail to what downstream takes
@@ -448,6 +457,7 @@ def trade(
     use,
     purchased,
     stock_change,
+    traded,
 ):
     """Trade of the last stage's output where it is scarcest (section 4), use, strategic
     purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
@@ -455,7 +465,13 @@ def trade(
     [K,P,R], the flow layers' `widths` [K,S,layer,P,R], of which the last stage's are read)
     and every step loops over the replications
     innermost, as in `supply`. Updates the market state arrays in place; of a commodity that
-    does not vary between replications (`varies[k]` false) only the first is computed."""
+    does not vary between replications (`varies[k]` false) only the first is computed.
+
+    Writes `traded` [K, origin, destination, R], the tonnes of this tick's trade by the home
+    bloc of the producers they came from (offtake deliveries are not in it: `Market.clear`
+    adds them). A pool split by origin (with rerouting) is that origin's; a layer poured
+    whole is attributed to the origins in proportion to what their producers put into it,
+    so that summed over origins it is what each bloc got from the layers."""
     K, B, R = stock.shape
     R = replications(R, sizes)
     P, M = len(sizes[2]), len(sizes[3])
@@ -474,6 +490,9 @@ def trade(
     no_route = np.empty((1, 1, 1))
     no_home = np.full(M, -1)
     homes_o = np.arange(len(sizes_o[3])) % B  # layer m * B + h: producers at home in h
+    by_layer = np.empty((len(sizes_o[3]), B, R))  # what each delivery layer poured
+    inverse = np.empty(R)  # 1 / a layer's pool (0 for none)
+    live = np.empty(M, dtype=np.bool_)  # a layer with a pool in some replication
     for k in range(K):
         nr = R if varies[k] else 1  # every replication is the first: see the docstring
         for m in range(M):
@@ -482,6 +501,22 @@ def trade(
             for p in range(P):
                 for r in range(nr):
                     pools[m, r] += widths[k, last, m, p, r] * produced[k, p, r]
+            some = False
+            for r in range(nr):
+                some |= pools[m, r] > 0.0
+            live[m] = some
+        # what the producers of each origin h put into layer m, pools_o[m * B + h]: the pools
+        # re-routing pours, and where deliveries came from. A layer without a pool pours
+        # nothing (most ticks, a control's layers): its parts are zero
+        for m in range(M):
+            for h in range(B):
+                for r in range(nr):
+                    pools_o[m * B + h, r] = 0.0
+            if live[m]:
+                for p in range(P):
+                    h = origin[k, p]
+                    for r in range(nr):
+                        pools_o[m * B + h, r] += widths[k, last, m, p, r] * produced[k, p, r]
         # the inflow each bloc can count on: this tick's output shared in proportion to use
         # alone, as far as controls allow (not to refill stocks, which would make a bloc
         # refilling look oversupplied); stockholders read it (model.md section 5)
@@ -491,7 +526,7 @@ def trade(
                 start[b, r] = 0.0
                 got[b, r] = 0.0
                 need[b, r] = wanted[k, b, r]
-        pour_layers(nr, work, layer, masks, False, sizes, no_route, 1.0, no_home)
+        pour_layers(nr, work, layer, masks, False, sizes, no_route, 1.0, no_home, no_route, False)
         for b in range(B):
             for r in range(nr):
                 recycled[k, b, r] = rec_share[k, b, r] * last_use[k, b, r] * dt
@@ -515,17 +550,48 @@ def trade(
         if reroute[k] < 1.0:
             # buyers abroad switch origins with a lag: the layers are split by the producers'
             # home bloc, each origin keeping its own customer mix (model.md section 4)
-            for mo in range(len(sizes_o[3])):
-                for r in range(nr):
-                    pools_o[mo, r] = 0.0
-            for m in range(M):
-                for p in range(P):
-                    h = origin[k, p]
-                    for r in range(nr):
-                        pools_o[m * B + h, r] += widths[k, last, m, p, r] * produced[k, p, r]
-            pour_layers(nr, work, layer_o, masks_o, False, sizes_o, route[k], reroute[k], homes_o)
+            pour_layers(
+                nr,
+                work,
+                layer_o,
+                masks_o,
+                False,
+                sizes_o,
+                route[k],
+                reroute[k],
+                homes_o,
+                by_layer,
+                True,
+            )
         else:
-            pour_layers(nr, work, layer, masks, False, sizes, no_route, 1.0, no_home)
+            pour_layers(
+                nr, work, layer, masks, False, sizes, no_route, 1.0, no_home, by_layer, True
+            )
+        # where the deliveries came from
+        for h in range(B):
+            for b in range(B):
+                for r in range(nr):
+                    traded[k, h, b, r] = 0.0
+        if reroute[k] < 1.0:
+            for mo in range(len(sizes_o[3])):
+                h = homes_o[mo]
+                for b in range(B):
+                    if masks_o[mo, b]:
+                        for r in range(nr):
+                            traded[k, h, b, r] += by_layer[mo, b, r]
+        else:  # a layer's pour, pro rata to what each origin put into its pool
+            for m in range(M):
+                if not live[m]:
+                    continue
+                for r in range(nr):
+                    pool = pools[m, r]
+                    inverse[r] = 1.0 / pool if pool > 0.0 else 0.0
+                for h in range(B):
+                    part = pools_o[m * B + h]
+                    for b in range(B):
+                        if masks[m, b]:
+                            for r in range(nr):
+                                traded[k, h, b, r] += part[r] * inverse[r] * by_layer[m, b, r]
         for b in range(B):
             for r in range(nr):
                 delivered[k, b, r] = got[b, r]
@@ -759,6 +825,43 @@ def accumulate(
         out = output[k, output.shape[1] - 1]  # the last stage
         for r in range(nr):
             err[r] = max(err[r], abs(total[r] - out[r]) / max(out[r], 1e-12))
+
+
+LANES = 16
+"""Partial sums `accumulate_trade` keeps side by side: a sum taken one number after another
+waits on each addition, and these sums are independent, so they run on vectors. Their order
+is fixed here, not by the compiler, so the result does not depend on the machine."""
+
+
+@njit(cache=True, error_model="numpy")
+def accumulate_trade(dt, traded, varies, total, mean_out):
+    """One tick's trade flows [K, origin, destination, R] (t) into each replication's total
+    over the run (`total`, laid out as they) and their mean over the batch in t/yr
+    (`mean_out` [K, origin, destination]). Of a commodity that does not vary (`varies[k]`
+    false) only the first replication is accumulated (`Recorder.result` gives it to the
+    others), and it is every replication's flow in the mean."""
+    K, B, _, R = traded.shape
+    part = np.empty(LANES)
+    for k in range(K):
+        nr = R if varies[k] else 1
+        whole = nr - nr % LANES
+        for h in range(B):
+            for b in range(B):
+                row = traded[k, h, b]
+                acc = total[k, h, b]
+                for r in range(nr):
+                    acc[r] += row[r]
+                for j in range(LANES):
+                    part[j] = 0.0
+                for i in range(0, whole, LANES):
+                    for j in range(LANES):
+                        part[j] += row[i + j]
+                s = 0.0
+                for j in range(LANES):
+                    s += part[j]
+                for r in range(whole, nr):
+                    s += row[r]
+                mean_out[k, h, b] = s / (nr * dt)
 
 
 @njit(cache=True, error_model="numpy")

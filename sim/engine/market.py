@@ -63,6 +63,8 @@ class Flows:
     direct_taken: list  # [R] t delivered by each `Effects.direct` entry, in its order
     user_price: np.ndarray  # what users pay: max(price · tariff, reference price), this tick
     protection: np.ndarray  # max(tariff, reference / last price): the wedge decisions used
+    traded: np.ndarray  # [R, K, origin, destination] the part of `delivered` from each bloc's
+    # producers (their home bloc, last stage); summed over origins it is `delivered`
 
 
 class Market:
@@ -308,6 +310,7 @@ class Market:
         use, use_k = layout.new(n, K, B)
         purchased, purchased_k = layout.new(n, K, B)
         stock_change, stock_change_k = layout.new(n, K, B)
+        traded, traded_k = layout.new(n, K, B, B)
         kernels.trade(
             dt,
             produced_k,
@@ -362,7 +365,12 @@ class Market:
             use_k,
             purchased_k,
             stock_change_k,
+            traded_k,
         )
+        if effects is not None and effects.direct:  # offtake deliveries come from their producer
+            for (k, p, b, _volume, to_market), take in zip(effects.direct, taken, strict=True):
+                if to_market:
+                    traded[:, k, self._origin[k, p], b] += take
         if wedge:
             self.protection = protection
         if "investment_floor" in written:
@@ -389,6 +397,7 @@ class Market:
             if not wedge
             else np.maximum(self.price * effects.tariff, effects.reference_price),
             protection=self._ones_kb if protection is None else protection,
+            traded=traded,
         )
 
     def commit_investment(self, k: int, t_years: float) -> np.ndarray:

@@ -47,6 +47,11 @@ class BatchResult:
     """Supply-risk diagnostics per replication (diagnostics.py): name -> [R, K, S | B, ...]."""
     diagnostic_series: dict[str, np.ndarray] = field(default_factory=dict)
     """Their mean over the batch at each tick: hhi [T, K, S], import_reliance [T, K, B]."""
+    trade_mean: np.ndarray | None = None
+    """[T, K, origin, destination] t/yr: the mean over the batch of each tick's trade flows
+    (`Flows.traded`), the origin being the producers' home bloc."""
+    trade_total: np.ndarray | None = None
+    """[R, K, origin, destination] t: each replication's trade flows over the run."""
 
 
 class Recorder:
@@ -92,6 +97,9 @@ class Recorder:
         self.paths = {v: np.zeros((T, n, K, B)) for v in (*SERIES, "wanted")} if keep_paths else {}
         self.ticks = 0
         self.diag = DiagnosticRecorder(world, n, self.varies)
+        self.trade_total = layout.zeros(n, K, B, B)  # t over the run, by origin and destination
+        self.trade_mean = np.zeros((T, K, B, B))  # t/yr, the mean over the batch
+        self._trade_total = layout.kernel(self.trade_total)
         rl = layout.kernel  # the accumulators as the kernels take them, found once
         self._sums = [
             rl(a)
@@ -170,6 +178,9 @@ class Recorder:
             wanted = f.wanted / dt
             wanted[:, ~self.varies] = wanted[:1, ~self.varies]  # see Market.varies
             self.paths["wanted"][tick] = wanted
+        kernels.accumulate_trade(
+            dt, rl(f.traded), self.varies, self._trade_total, self.trade_mean[tick]
+        )
         self.diag.record(tick, f.producer_output, f.delivered)
         self.ticks += 1
 
@@ -178,7 +189,7 @@ class Recorder:
         # `accumulate` kept only the first replication of a commodity that does not vary
         same = ~self.varies
         kept = (self.peak, self.sum_mult, self.short, self.wanted, self.short_ticks)
-        for a in (*kept, self.fiscal, self.fiscal_pv):
+        for a in (*kept, self.fiscal, self.fiscal_pv, self.trade_total):
             a[:, same] = a[:1, same]
         np.maximum(self.error, self._error_first, out=self.error)
         metrics = {
@@ -203,4 +214,6 @@ class Recorder:
             by_policy,
             diagnostics=self.diag.metrics(),
             diagnostic_series=self.diag.series,
+            trade_mean=self.trade_mean,
+            trade_total=self.trade_total,
         )

@@ -3,8 +3,9 @@
 Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, options,
 timings), summary.csv (long form, fixed number format so the same seed gives the same bytes),
 policies.csv (each instrument's purchases, sales, spend, value held and fiscal cost),
-timeseries.nc (quantile series, NetCDF via xarray), and whatever extra files the caller adds
-(plots) through the `extra` callback before the rename.
+trade.csv (trade flows by origin, destination and year), timeseries.nc (quantile series and
+mean trade flows, NetCDF via xarray), and whatever extra files the caller adds (plots)
+through the `extra` callback before the rename.
 """
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ def uncertainty_csv(results: list[Results]) -> str:
 
     table = pd.concat([r.parameter_share() for r in results], ignore_index=True)
     return table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def trade_csv(results: list[Results]) -> str:
+    """The trade flows by origin, destination and year (`Results.trade_flows`) as CSV, rows
+    in a fixed order, numbers to 6 significant digits as in summary.csv."""
+    import pandas as pd
+
+    from .results import TRADE_COLUMNS
+
+    frame = pd.concat([r.trade_flows() for r in results], ignore_index=True)
+    return frame.to_csv(
+        index=False, float_format=FLOAT_FORMAT, columns=list(TRADE_COLUMNS), lineterminator="\n"
+    )
 
 
 def resolved_yaml(data: dict) -> str:
@@ -130,6 +144,7 @@ def write_run(
         (tmp / "policies.csv").write_text(policies_csv(results))
         if results[0].parameter_draws:
             (tmp / "uncertainty.csv").write_text(uncertainty_csv(results))
+        (tmp / "trade.csv").write_text(trade_csv(results))
         ds = xr.concat([r.to_dataset() for r in results], dim="option")
         ds.to_netcdf(tmp / "timeseries.nc", engine="scipy")
         if extra is not None:

@@ -24,6 +24,23 @@ SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50",
 
 POLICY_COLUMNS = ("option", "policy", "commodity", "metric", "mean", "p5", "p50", "p95")
 
+TRADE_COLUMNS = (
+    "option",
+    "commodity",
+    "origin",
+    "destination",
+    "year",
+    "unit",
+    "mean",
+    "share",
+    "total_mean",
+    "total_p5",
+    "total_p95",
+    "total_unit",
+)
+"""trade.csv: per calendar year, the mean flow (`unit`, t/yr) and its share of what the
+destination received; over the whole run, the tonnes across replications (`total_unit`)."""
+
 
 def _stats(x: np.ndarray) -> tuple[float, float, float, float]:
     p5, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
@@ -101,6 +118,8 @@ class BlockMerger:
       (mixture.py); means stay exact.
     - Kept paths (every replication) are joined, and the series quantiles are then taken
       exactly over all replications.
+    - Trade flows: each replication's totals are joined as the metrics; the mean series is
+      weighted by block size, as the means of the series (exact up to rounding).
     """
 
     def __init__(self, total: int | None = None, draws: int = 1) -> None:
@@ -114,6 +133,7 @@ class BlockMerger:
         self.diagnostic_series: dict[str, np.ndarray] = {}
         self.per_draw = np.zeros(draws)  # replications of each parameter set so far
         self._rows_now: np.ndarray | None = None
+        self.trade_mean: np.ndarray | None = None
 
     def _add(self, key: tuple, x: np.ndarray, axis: int = 0) -> None:
         if key not in self.rows:
@@ -166,6 +186,13 @@ class BlockMerger:
                 self.diagnostic_series[name] += n * x
             else:
                 self.diagnostic_series[name] = n * x
+        if b.trade_mean is not None:
+            if self.trade_mean is None:
+                self.trade_mean = n * b.trade_mean
+            else:
+                self.trade_mean += n * b.trade_mean
+        if b.trade_total is not None:
+            self._add(("trade", "total"), b.trade_total)
         self.count += n
 
     def results(
@@ -211,6 +238,8 @@ class BlockMerger:
             self._values("report"),
             self._values("diagnostic"),
             {name: x / self.count for name, x in self.diagnostic_series.items()},
+            trade_mean=None if self.trade_mean is None else self.trade_mean / self.count,
+            trade_total=self._values("trade").get("total"),
         )
 
 
@@ -302,6 +331,8 @@ class Results:
     parameter_draws: list[dict] = field(default_factory=list)
     """With parameter uncertainty, each parameter set's values per commodity and the posterior
     point drawn per fit; replication i ran with set i mod len(parameter_draws)."""
+    trade_mean: np.ndarray | None = None  # [T, K, origin, destination] t/yr, mean over reps
+    trade_total: np.ndarray | None = None  # [R, K, origin, destination] t over the run
 
     @property
     def reps(self) -> int:
@@ -409,6 +440,52 @@ class Results:
                     )
         return pd.DataFrame(rows, columns=cols)
 
+    def tick_years(self) -> np.ndarray:
+        """The calendar year [T] of each tick, in the model's time (a tick is 1/52 or 1/12 of
+        a year from the start month, as disruptions and policies date their ticks)."""
+        year, month = (int(x) for x in self.world.start.split("-"))
+        months = month - 1 + np.arange(self.world.n_ticks) * 12 / self.world.ticks_per_year
+        return year + np.floor(months / 12 + 1e-9).astype(int)
+
+    def trade_flows(self) -> pd.DataFrame:
+        """Trade flows by origin (the producers' home bloc) and destination: one row per
+        commodity, origin, destination and calendar year, with the mean flow over the year
+        (t/yr, the mean over replications), its share of what the destination received from
+        every origin that year (a ratio of those means; NaN where it received nothing), and
+        each replication's total over the run (t) as mean, p5 and p95 (TRADE_COLUMNS)."""
+        if self.trade_mean is None or self.trade_total is None:
+            raise ValueError("these results carry no trade flows")
+        years = self.tick_years()
+        calendar = np.unique(years)
+        by_year = np.stack([self.trade_mean[years == y].mean(0) for y in calendar])  # [Y,K,O,D]
+        received = by_year.sum(axis=2, keepdims=True)
+        share = np.divide(by_year, received, out=np.full_like(by_year, np.nan), where=received > 0)
+        total = self.trade_total
+        p5, p95 = np.quantile(total, [0.05, 0.95], axis=0)
+        mean = total.mean(0)
+        rows = []
+        blocs = self.world.blocs
+        for k, commodity in enumerate(self.world.commodities):
+            for o, origin in enumerate(blocs):
+                for d, destination in enumerate(blocs):
+                    stats = (mean[k, o, d], p5[k, o, d], p95[k, o, d])
+                    for i, y in enumerate(calendar):
+                        rows.append(
+                            (
+                                self.option,
+                                commodity,
+                                origin,
+                                destination,
+                                int(y),
+                                "t/yr",
+                                by_year[i, k, o, d],
+                                share[i, k, o, d],
+                                *stats,
+                                "t",
+                            )
+                        )
+        return pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
+
     def plot(
         self,
         kind: str = "price",
@@ -477,8 +554,9 @@ class Results:
 
     def to_dataset(self) -> xr.Dataset:
         """Quantile and mean series as an xarray Dataset (time × quantile × commodity × bloc),
-        and each replication's path (`<series>_path`, replication × time × commodity × bloc)
-        when the run kept them."""
+        each replication's path (`<series>_path`, replication × time × commodity × bloc)
+        when the run kept them, and the mean trade flows (`trade_mean`, time × commodity ×
+        origin × destination)."""
         coords = {
             "time": self.times(),
             "quantile": list(QUANTILES),
@@ -528,6 +606,18 @@ class Results:
                 ("time", "commodity", "bloc"),
                 self.diagnostic_series["import_reliance"],
                 {"units": "1", "long_name": "net import reliance, last stage (mean)"},
+            )
+        if self.trade_mean is not None:
+            coords["origin"] = list(self.world.blocs)
+            coords["destination"] = list(self.world.blocs)
+            data["trade_mean"] = (
+                ("time", "commodity", "origin", "destination"),
+                self.trade_mean,
+                {
+                    "units": "t/yr",
+                    "long_name": "trade flow from the producers' home bloc to the bloc "
+                    "receiving it (mean)",
+                },
             )
         ds = xr.Dataset(data, coords=coords)
         ds = ds.expand_dims(option=[self.option])

@@ -83,3 +83,33 @@ def test_a_commodity_that_does_not_vary_is_accumulated_once_for_every_row(tick):
     np.testing.assert_array_equal(peak, np.broadcast_to(peak[0], peak.shape))
     np.testing.assert_allclose(peak[0], 3 * flows.user_price[0, 0] / world.reference_price[0])
     assert (result.balance_error > 1e-3).all()
+
+
+def test_trade_flows_are_totalled_per_replication_and_averaged_over_the_batch(small):
+    """Each replication's trade over the run, and the batch's mean flow at each tick in
+    t/yr; of a commodity that does not vary, the first row's flows are every row's. 37
+    replications: the batch sums run in lanes of 16 and a remainder."""
+    world = compile_world(small.scenario)
+    n = 37
+    market = Market(world, n)
+    flows = market.clear(0.0)
+    rng = np.random.default_rng(5)
+    ticks = [flows.traded * rng.uniform(0.5, 1.5, flows.traded.shape) for _ in range(2)]
+    varies = np.array([True, False])
+    recorder = Recorder(world, n, varies=varies)
+    for t, traded in enumerate(ticks):
+        stale = traded.copy(order="K")
+        stale[1:, 1] = np.nan  # rows the market leaves unwritten for a commodity that does not vary
+        recorder.record(t, dataclasses.replace(flows, traded=stale), market.stock)
+    result = recorder.result(np.arange(n))
+    total = ticks[0] + ticks[1]
+    np.testing.assert_allclose(result.trade_total[:, 0], total[:, 0], rtol=1e-15)
+    np.testing.assert_allclose(
+        result.trade_total[:, 1], np.broadcast_to(total[0, 1], total[:, 1].shape), rtol=1e-15
+    )
+    assert result.trade_mean.shape == (world.n_ticks, 2, 3, 3)
+    for t, traded in enumerate(ticks):
+        mean = result.trade_mean[t]
+        np.testing.assert_allclose(mean[0], traded[:, 0].mean(0) / world.dt, rtol=1e-14)
+        np.testing.assert_allclose(mean[1], traded[0, 1] / world.dt, rtol=1e-14)
+    assert (result.trade_mean[2:] == 0).all()

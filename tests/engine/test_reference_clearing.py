@@ -50,9 +50,18 @@ WRITTEN = (
     "use",
     "purchased",
     "stock_change",
+    "traded",
 )
 """The arrays `kernels.trade` writes: every one is compared."""
-OUTPUT_ONLY = ("last_shortfall", "recycled", "delivered", "use", "purchased", "stock_change")
+OUTPUT_ONLY = (
+    "last_shortfall",
+    "recycled",
+    "delivered",
+    "use",
+    "purchased",
+    "stock_change",
+    "traded",
+)
 """Written but never read: random states fill them with NaN, so that a read would show."""
 PER_BLOC = (
     "direct",
@@ -117,13 +126,29 @@ def water_fill(
     return x
 
 
-def pour(have: np.ndarray, need: np.ndarray, pools: np.ndarray, masks: np.ndarray) -> np.ndarray:
+def pour_each(
+    have: np.ndarray, need: np.ndarray, pools: np.ndarray, masks: np.ndarray
+) -> np.ndarray:
     """Section 4: the layers' pools one after another, most restricted first, each one's
-    `have` including what the layers before it delivered. Returns what each bloc got."""
-    got = np.zeros(len(have))
-    for pool, allowed in zip(pools, masks, strict=True):
-        got += water_fill(have + got, need, pool, allowed)
-    return got
+    `have` including what the layers before it delivered. Returns what each layer poured
+    into each bloc [layer, B]."""
+    poured = np.zeros((len(pools), len(have)))
+    for m, (pool, allowed) in enumerate(zip(pools, masks, strict=True)):
+        poured[m] = water_fill(have + poured[:m].sum(axis=0), need, pool, allowed)
+    return poured
+
+
+def pour(have: np.ndarray, need: np.ndarray, pools: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """What each bloc got from all the layers (`pour_each`)."""
+    return pour_each(have, need, pools, masks).sum(axis=0)
+
+
+def by_origin(poured: np.ndarray, contributed: np.ndarray) -> np.ndarray:
+    """Section 4: each layer's pour [layer, B] attributed to the origins in proportion to
+    what their producers put into its pool (`contributed` [layer, origin]): [origin, B]."""
+    pools = contributed.sum(axis=1, keepdims=True)
+    share = np.divide(contributed, pools, out=np.zeros_like(contributed), where=pools > 0)
+    return share.T @ poured
 
 
 def grid_cell(steps: float, points: int) -> tuple[int, float]:
@@ -184,7 +209,14 @@ def reference_trade(args: Args) -> tuple[dict[str, np.ndarray], set[str]]:
         target = a["target_stock"][k] * np.where(told, a["ahead"][k], 1.0)
         need = wanted + target + v["plan"]
         before = v["stock"] + recycled + v["release"] + v["direct"]
-        delivered = v["direct"] + pour(before, need, pools, masks)
+        poured = pour_each(before, need, pools, masks)
+        delivered = v["direct"] + poured.sum(axis=0)
+        # where it came from: the producers' home blocs, in proportion to their part of each
+        # layer's pool (section 4); kernel: offtake deliveries are added by Market.clear
+        contributed = np.zeros((len(masks), B))
+        for p, h in enumerate(a["origin"][k]):
+            contributed[:, h] += a["widths"][k, last, :, p, r] * a["produced"][k, p, r]
+        out["traded"][k, :, :, r] = by_origin(poured, contributed)
         have = v["stock"] + recycled + v["release"] + delivered
         for b in range(B):
             # section 12: buyers take their plan, pro rata with users' reference use when the
@@ -378,7 +410,7 @@ def random_state(template: Args, world: World, rng: np.random.Generator, layers:
     a["log_price"][:, :, 1] += 0.2
     a["use_share"][:, :, 1] *= 0.97
     for name in OUTPUT_ONLY:
-        a[name] = np.full(kbr, np.nan)
+        a[name] = np.full_like(a[name], np.nan)
     # the controls: each stops its origin bloc's producers from reaching its targets
     masks = reachable_sets(STOP_SETS[layers], B)
     stop = np.zeros((K, S, P, B, R))
@@ -485,7 +517,7 @@ def test_the_kernel_is_given_the_docs_coefficients(recorded) -> None:
 def test_kernel_equals_the_reference_on_random_states(recorded) -> None:
     """Random states, with nested and disjoint layers, reach every branch of the clearing,
     and the kernel gives the reference's numbers in all of them. The reference itself keeps
-    the mass balance of section 10."""
+    the mass balance of section 10, and its trade by origin adds up to the deliveries."""
     world, calls = recorded
     template = calls[30][0]
     hits: set[str] = set()
@@ -503,6 +535,8 @@ def test_kernel_equals_the_reference_on_random_states(recorded) -> None:
         supplied = args["produced"].sum(axis=1) + args["direct"].sum(axis=1)  # [K, R]
         got = np.where(rows, expected["delivered"], 0.0).sum(axis=1)
         np.testing.assert_allclose(got, np.where(rows[:, 0], supplied, 0.0), rtol=1e-12)
+        from_origins = expected["traded"].sum(axis=1) + args["direct"]  # offtake: Market.clear
+        np.testing.assert_allclose(from_origins[rows], expected["delivered"][rows], rtol=1e-12)
     wanted = {
         "a layer that reaches one bloc",
         "a commodity that does not vary",
