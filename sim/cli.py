@@ -347,7 +347,7 @@ def run(
         if not no_plots:
             from .plots import save_run_figures
 
-            save_run_figures(results, folder)
+            _drawn(folder, lambda: save_run_figures(results, folder))
 
     write_run([results], out, command=sys.argv, extra=figures)
     click.echo(_table(results.summary().query("commodity != 'all' and bloc != 'world'")))
@@ -369,6 +369,24 @@ def run(
     click.echo(f"\nmass balance: largest relative residual {err:.1e}")
     _warn_bounds([results])
     click.echo(f"wrote {out}")
+
+
+def _drawn(folder: Path, draw: Callable[[], Any]) -> None:
+    """Draw a run's figures; one that fails is reported (a warning, and the traceback in
+    plots/FAILED.txt) and the run folder still completes: a figure never loses the data."""
+    import traceback
+
+    try:
+        draw()
+    except Exception as exc:  # any figure bug: the tables are written already
+        plots = folder / "plots"
+        plots.mkdir(exist_ok=True)
+        (plots / "FAILED.txt").write_text(traceback.format_exc())
+        click.echo(
+            f"warning: the figures failed ({type(exc).__name__}: {exc}); the tables are "
+            f"complete; details in plots/FAILED.txt",
+            err=True,
+        )
 
 
 def _warn_bounds(results: list) -> None:
@@ -451,8 +469,8 @@ def compare(
             from .plots.compare import save_comparison_figures
             from .plots.report import write_report
 
-            save_comparison_figures(comparison, folder)
-            write_report(comparison, folder)
+            _drawn(folder, lambda: save_comparison_figures(comparison, folder))
+            _drawn(folder, lambda: write_report(comparison, folder))
 
     write_run(list(comparison.results.values()), out, command=sys.argv, extra=extra)
     click.echo(_comparison_table(comparison))
@@ -461,26 +479,42 @@ def compare(
 
 
 def _comparison_table(c) -> str:
-    """One line per option: shortfall and peak price in the most exposed bloc, fiscal cost."""
-    from .plots.compare import focus_bloc
-
-    base = c.results[c.baseline]
-    b = focus_bloc(c)
-    bloc = base.world.blocs[b]
-    cur = base.world.currency
+    """The headline (`Comparison.headline`) as text: options ranked by expected social cost
+    in the most exposed bloc, in millions of the reporting currency, each with its paired
+    difference from the baseline, then the commodities that moved."""
+    table = c.headline()
+    cur = c.results[c.baseline].world.currency
+    bloc = table.bloc.iloc[0]
     lines = [
-        f"{'option':<24} {'shortfall t in ' + bloc:>22} {'mean peak price x':>18} "
-        f"{'fiscal cost, M ' + cur:>18} {'cost per t avoided':>20}"
+        f"ranked by expected social cost in {bloc} (consumer cost + value of unmet use + net "
+        f"fiscal cost, present values, M {cur}; [95% interval of the paired difference])",
+        f"{'':4}{'option / commodity':<26}{'social cost':>12}  {'vs ' + c.baseline:<28}"
+        f"{'consumer':>10}{'unmet use':>11}{'fiscal net':>11}{'CVaR95':>10}  verdict",
     ]
-    for option, r in c.results.items():
-        short = r.metrics["shortfall_t"][:, :, b].sum(1)
-        peak = r.metrics["peak_price_multiple"][:, :, b].mean()
-        cost = r.metrics["fiscal_cost"].sum((1, 2))
-        avoided = base.metrics["shortfall_t"].sum((1, 2)) - r.metrics["shortfall_t"].sum((1, 2))
-        per = f"{cost.sum() / avoided.sum():,.0f}" if avoided.sum() > 1e-9 else "-"
+
+    def m(x: float) -> str:
+        return f"{x / 1e6:,.1f}"
+
+    for _, r in table.iterrows():
+        total = r.commodity == "all"
+        name = r.option if total else f"  {r.commodity}"
+        diff = (
+            f"{m(r.social_cost_vs_baseline)} [{m(r.ci_low)}, {m(r.ci_high)}]"
+            if r.verdict != "baseline"
+            else "-"
+        )
+        verdict = r.verdict
+        if (
+            total
+            and r.verdict == "lowers social cost"
+            and r.avoided_per_fiscal == r.avoided_per_fiscal
+        ):
+            verdict += f" ({r.avoided_per_fiscal:,.2f} per {cur} of net fiscal cost)"
         lines.append(
-            f"{option:<24} {short.mean():>15,.1f} ±{1.96 * short.std() / np.sqrt(len(short)):<6,.1f}"
-            f"{peak:>18.2f} {cost.mean() / 1e6:>18,.1f} {per:>20}"
+            f"{(str(r['rank']) + '.') if total else '':<4}{name:<26}{m(r.social_cost):>12}  "
+            f"{diff:<28}{m(r.consumer_cost):>10}{m(r.shortfall_value):>11}"
+            f"{m(r.fiscal_cost_net):>11}{m(r.social_cost_cvar95):>10}  "
+            f"{verdict if total else ''}"
         )
     return "\n".join(lines)
 
@@ -612,7 +646,9 @@ def sweep(
 
         plots = folder / "plots"
         plots.mkdir(exist_ok=True)
-        plot_sweep(result, metric, commodity, bloc, plots / f"sweep_{metric}")
+        _drawn(
+            folder, lambda: plot_sweep(result, metric, commodity, bloc, plots / f"sweep_{metric}")
+        )
 
     write_run(result.results, out, command=sys.argv, extra=extra)
     shown = rows[(rows.commodity == commodity) & (rows.bloc == bloc)]
@@ -713,7 +749,7 @@ def sensitivity(
             from .plots.sensitivity import tornado
 
             (folder / "plots").mkdir()
-            tornado(result, folder / "plots" / "tornado")
+            _drawn(folder, lambda: tornado(result, folder / "plots" / "tornado"))
 
     files = {
         "indices.csv": table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),

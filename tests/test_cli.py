@@ -94,9 +94,11 @@ def test_run_writes_a_complete_folder(runner, small_path, tmp_path):
     assert manifest["max_mass_balance_error"] < 1e-9
     header = (out / "summary.csv").read_text().splitlines()[0]
     assert header == "option,commodity,bloc,metric,mean,p5,p50,p95"
-    # 2 commodities x 3 blocs x 7 metrics, the diagnostics (per commodity: 2 stages x 3 HHI
-    # rows, 3 blocs x 2 import-reliance rows) and the two fiscal totals over everything
-    assert len((out / "summary.csv").read_text().splitlines()) == 1 + 2 * 3 * 7 + 2 * 12 + 2
+    # 2 commodities x 3 blocs x (13 metrics and the CVaR95 of social cost), the diagnostics
+    # (per commodity: 2 stages x 3 HHI rows, 3 blocs x 2 import-reliance rows), the money
+    # totals over commodities per bloc (4 and the CVaR) and over everything (6 and the CVaR)
+    rows = len((out / "summary.csv").read_text().splitlines())
+    assert rows == 1 + 2 * 3 * (13 + 1) + 2 * 12 + 3 * (4 + 1) + (6 + 1)
     assert not list(tmp_path.glob("*.run-tmp"))
 
 
@@ -232,7 +234,7 @@ def test_backtest_unknown_episode_exits_2_listing_the_available_ones(runner):
     assert result.exit_code == 2
     assert result.stderr == (
         "minsim: error: unknown episode 'ree-2011'; available: gallium-2023, germanium-2023, "
-        "graphite-2023, lithium-2021, nickel-2014, ree-2010\n"
+        "graphite-2023, lithium-2021, nickel-2014, nickel-2020, ree-2010\n"
     )
 
 
@@ -260,3 +262,27 @@ def test_run_says_when_a_disruption_moves_no_price(runner, small_path, tmp_path)
     warned = _warnings(runner, small_path, tmp_path / "r", "disruptions.ga-control.severity=0.001")
     assert any(w.startswith("warning: ga-control moved no price") for w in warned), warned
     assert _warnings(runner, small_path, tmp_path / "q") == []
+
+
+def test_a_failing_figure_never_loses_the_run(runner, tmp_path, reserve_text, monkeypatch):
+    """compare draws after the tables are written; a figure that raises is reported and the
+    folder completes, with the report's failure noted beside it."""
+    import sim.plots.compare as figures
+
+    def broken(*args, **kwargs):
+        raise ValueError("'xerr' must not contain negative values")
+
+    monkeypatch.setattr(figures, "save_comparison_figures", broken)
+    path = tmp_path / "reserve.yaml"
+    path.write_text(reserve_text)
+    out = tmp_path / "cmp"
+    result = runner.invoke(cli, ["compare", str(path), "--reps", "6", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: the figures failed (ValueError: 'xerr' must not contain negative values); "
+        "the tables are complete; details in plots/FAILED.txt"
+    ) in result.stderr
+    for name in ("summary.csv", "differences.csv", "manifest.json", "report.html"):
+        assert (out / name).is_file(), name
+    assert "ValueError" in (out / "plots" / "FAILED.txt").read_text()
+    assert f"wrote {out}" in result.stdout

@@ -767,6 +767,10 @@ def accumulate(
     short_ticks,
     fiscal_sum,
     fiscal_pv,
+    value_lost,
+    reference_use,
+    consumer_pv,
+    shortfall_pv,
     error,
     error_first,
     varies,
@@ -813,6 +817,14 @@ def accumulate(
             for r in range(nr):
                 fiscal_sum[k, b, r] += fs[r]
                 fiscal_pv[k, b, r] += fs[r] / discount
+            q0 = reference_use[k, b]  # t this tick on the no-disruption path, at P_ref
+            for r in range(nr):
+                # users' loss against that path: the extra bill on what they use, and half the
+                # price rise on what they chose not to want (the trapezoid of surplus lost);
+                # the use they wanted and did not get is valued at the output it stops
+                rise = up[r] - p0[k]
+                consumer_pv[k, b, r] += rise * (us[r] + 0.5 * (q0 - wd[r])) / discount
+                shortfall_pv[k, b, r] += sf[r] * value_lost[k] / discount
             for r in range(nr):
                 scale = max(abs(us[r]) + abs(dl[r]) + abs(sc[r]) + abs(rc[r]), 1e-12)
                 gap = dl[r] + rc[r] + rl[r] - us[r] - sc[r]

@@ -63,6 +63,7 @@ class Flows:
     direct_taken: list  # [R] t delivered by each `Effects.direct` entry, in its order
     user_price: np.ndarray  # what users pay: max(price · tariff, reference price), this tick
     protection: np.ndarray  # max(tariff, reference / last price): the wedge decisions used
+    reference_use: np.ndarray  # [K, B] t this tick at P_ref on the trend: the no-disruption use
     traded: np.ndarray  # [R, K, origin, destination] the part of `delivered` from each bloc's
     # producers (their home bloc, last stage); summed over origins it is `delivered`
 
@@ -398,6 +399,7 @@ class Market:
             else np.maximum(self.price * effects.tariff, effects.reference_price),
             protection=self._ones_kb if protection is None else protection,
             traded=traded,
+            reference_use=trend * dt,
         )
 
     def commit_investment(self, k: int, t_years: float) -> np.ndarray:

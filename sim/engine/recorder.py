@@ -27,7 +27,24 @@ METRICS = (
     "weeks_in_shortfall",
     "fiscal_cost",
     "fiscal_cost_discounted",
+    "consumer_cost",
+    "shortfall_value",
+    "fiscal_cost_net",
+    "social_cost",
+    "quarter_shortfall_over_5pct",
+    "cover_days_at_onset",
 )
+"""Per replication, commodity and bloc (docs/model.md section 11). The money metrics
+(consumer_cost, shortfall_value, fiscal_cost_net, social_cost) are present values in the
+reporting currency; quarter_shortfall_over_5pct is 1 where some quarter's shortfall passed 5%
+of the use wanted, else 0 (its mean is a probability); cover_days_at_onset is the commercial
+and strategic stock held when the commodity's first disruption starts, in days of use (NaN
+in a replication without one)."""
+MONEY = ("consumer_cost", "shortfall_value", "fiscal_cost_net", "social_cost")
+"""The metrics that may be added across commodities: they are all in one currency."""
+QUARTER_SHORTFALL = 0.05
+"""`quarter_shortfall_over_5pct`: the share of a quarter's wanted use that counts as a
+shortfall worth a minister's attention."""
 
 
 @dataclass
@@ -78,6 +95,18 @@ class Recorder:
         self.short = layout.zeros(n, K, B)
         self.wanted = layout.zeros(n, K, B)
         self.short_ticks = layout.zeros(n, K, B)
+        self.consumer_pv = layout.zeros(n, K, B)
+        self.shortfall_pv = layout.zeros(n, K, B)
+        # quarters: the cumulative shortfall and wanted use at the last quarter's end, and
+        # whether a quarter's shortfall passed QUARTER_SHORTFALL of its wanted use
+        self._quarter = max(1, round(world.ticks_per_year / 4))
+        self._short_q = np.zeros((n, K, B))
+        self._wanted_q = np.zeros((n, K, B))
+        self.quarter_hit = np.zeros((n, K, B), dtype=bool)
+        # the tick of each commodity's first disruption per row (set by run_batch; -1 none)
+        self.onset = np.full((n, K), -1, dtype=np.intp)
+        self.cover_at_onset = np.full((n, K, B), np.nan)
+        self.held_value_pv = np.zeros((n, K, B))  # strategic stock left, at P_ref (set at the end)
         self.error = np.zeros(n)
         self._error_first = np.zeros(1)  # residuals of the commodities that do not vary
         self._series = np.zeros((len(SERIES), T, len(QUANTILES), K, B))
@@ -113,6 +142,7 @@ class Recorder:
                 self.fiscal_pv,
             )
         ]
+        self._money = [rl(self.consumer_pv), rl(self.shortfall_pv)]
 
     def record(
         self,
@@ -141,6 +171,9 @@ class Recorder:
             rl(fiscal),
             (1 + self.discount) ** (tick * dt),  # the discount divisor
             *self._sums,
+            self.w.value_lost,
+            f.reference_use,
+            *self._money,
             self.error,
             self._error_first,
             self.varies,
@@ -182,15 +215,37 @@ class Recorder:
             dt, rl(f.traded), self.varies, self._trade_total, self.trade_mean[tick]
         )
         self.diag.record(tick, f.producer_output, f.delivered)
+        if (tick + 1) % self._quarter == 0 or tick + 1 == self.w.n_ticks:
+            self._close_quarter()
+        # [R, K]: a first disruption starts next tick (one at the start: after the first)
+        starting = (self.onset == tick + 1) | ((self.onset == 0) & (tick == 0))
+        if starting.any():
+            strategic = (state or {}).get("strategic_stock")
+            held = stock + (strategic if strategic is not None else 0.0)
+            daily = f.wanted / (dt * 365.0)
+            cover = np.divide(held, daily, out=np.full_like(held, np.nan), where=daily > 0)
+            r, k = np.nonzero(starting)
+            self.cover_at_onset[r, k] = cover[r, k]
         self.ticks += 1
+
+    def _close_quarter(self) -> None:
+        """A quarter ends: did its shortfall pass QUARTER_SHORTFALL of its wanted use?"""
+        short = np.asarray(self.short) - self._short_q
+        wanted = np.asarray(self.wanted) - self._wanted_q
+        over = (short > QUARTER_SHORTFALL * np.maximum(wanted, 1e-300)) & (wanted > 0)
+        self.quarter_hit |= over
+        self._short_q = np.array(self.short)
+        self._wanted_q = np.array(self.wanted)
 
     def result(self, replications: np.ndarray) -> BatchResult:
         weeks_per_tick = 52.0 / self.w.ticks_per_year
         # `accumulate` kept only the first replication of a commodity that does not vary
         same = ~self.varies
         kept = (self.peak, self.sum_mult, self.short, self.wanted, self.short_ticks)
-        for a in (*kept, self.fiscal, self.fiscal_pv, self.trade_total):
+        money = (self.consumer_pv, self.shortfall_pv)
+        for a in (*kept, self.fiscal, self.fiscal_pv, self.trade_total, *money):
             a[:, same] = a[:1, same]
+        self.quarter_hit[:, same] = self.quarter_hit[:1, same]
         np.maximum(self.error, self._error_first, out=self.error)
         metrics = {
             "peak_price_multiple": self.peak,
@@ -202,7 +257,16 @@ class Recorder:
             "weeks_in_shortfall": self.short_ticks * weeks_per_tick,
             "fiscal_cost": self.fiscal,
             "fiscal_cost_discounted": self.fiscal_pv,
+            "consumer_cost": self.consumer_pv,
+            "shortfall_value": self.shortfall_pv,
+            "fiscal_cost_net": self.fiscal_pv - self.held_value_pv,
+            "quarter_shortfall_over_5pct": self.quarter_hit.astype(float),
+            "cover_days_at_onset": self.cover_at_onset,
         }
+        metrics["social_cost"] = (
+            metrics["consumer_cost"] + metrics["shortfall_value"] + metrics["fiscal_cost_net"]
+        )
+        metrics = {m: metrics[m] for m in METRICS}
         by_policy = dict(self.ledger.by_policy) if self.ledger is not None else {}
         return BatchResult(
             replications,

@@ -149,17 +149,40 @@ def run_batch(
     ledger = Ledger(n, K, B, names)
     recorder.ledger = ledger
     disruptions = Disruptions(specs, plan, market, world)
+    recorder.onset = first_onsets(specs, plan, n, K)
     env.process(disruptions.process(env))
     for k in range(len(world.commodities)):
         if world.investment_response[k] > 0:
             env.process(_investment(env, market, k, world.n_ticks))
     env.process(_clock(env, market, recorder, world.n_ticks, instruments, effects, ledger))
     env.run(until=world.n_ticks)
+    # strategic stock still held at the end is worth its reference price (fiscal_cost_net)
+    held = np.zeros((n, K, B))
+    for inst in instruments:
+        stock = inst.state().get("strategic_stock")
+        if stock is not None:
+            held += stock
+    end = (1 + scenario.discount_rate) ** (world.n_ticks * world.dt)
+    recorder.held_value_pv = held * world.reference_price[None, :, None] / end
     result = recorder.result(replications)
     for inst in instruments:
         for (commodity, metric), values in inst.report().items():
             result.policy_reports[(inst.name, commodity, metric)] = values
     return result
+
+
+def first_onsets(specs, plan: dict, n: int, K: int) -> np.ndarray:
+    """[R, K]: the tick at which each row's first disruption of each commodity starts (an
+    announcement is not a start); -1 where none does."""
+    never = np.iinfo(np.intp).max
+    first = np.full((n, K), never, dtype=np.intp)
+    for sp in specs:
+        if sp.kind == "announcement":
+            continue
+        occ = plan[sp.name]
+        np.minimum.at(first[:, sp.k], occ.rows, occ.start)
+    first[first == never] = -1
+    return first
 
 
 def simulate_block(

@@ -83,6 +83,7 @@ class World:
     stock_building: np.ndarray  # [k, b] inflow a year that growing stocks take, share of use
     learning: np.ndarray  # [k] time constant of the inflow stockholders read, years
     rerouting: np.ndarray  # [k] time constant of buyers' switching between origins, years
+    value_lost: np.ndarray  # [k] currency/t of unmet use (shortfall_value, section 11)
     diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
     # countries: code -> bloc name, and the bloc holding '*' (checks.bloc_of_countries)
     country_bloc: tuple[dict, str | None] = ({}, None)
@@ -274,6 +275,14 @@ def compile_world(s: Scenario) -> World:
         stock_building=stock_days / 365.0 * np.log1p(growth),
         learning=per(lambda c: c.storage.learning),
         rerouting=per(lambda c: c.trade.rerouting),
+        value_lost=np.array(
+            [
+                c.value_lost.convert(fx, cur)
+                if c.value_lost
+                else c.elasticity.backstop * c.reference_price.convert(fx, cur)
+                for c in s.commodities.values()
+            ]
+        ),
         country_bloc=(owner, rest),
         use_split={
             (k, bloc_ix[bname]): dict(d.countries)

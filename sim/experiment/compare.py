@@ -94,6 +94,34 @@ class Comparison:
             f"<code>.plot('frontier')</code> draws security against cost.</p>{head}"
         )
 
+    def exposed_bloc(self) -> str:
+        """The bloc with the highest expected social cost under the baseline (summed over
+        the commodities): whose security the comparison is about unless told."""
+        social = self.results[self.baseline].metrics["social_cost"].sum(1).mean(0)  # [B]
+        return self.results[self.baseline].world.blocs[int(np.argmax(social))]
+
+    def headline(self, bloc: str | None = None) -> pd.DataFrame:
+        """The ranking of the options for one bloc (default `exposed_bloc`), computed once for
+        the terminal, report.html and notebooks: per option, in total over the commodities
+        and for each commodity that moved, the expected social cost, its paired difference
+        from the baseline with a 95% interval, its parts, CVaR95, and the social cost avoided
+        per unit of net fiscal cost, or 'no measurable effect' where the interval of the
+        difference holds zero (docs/model.md section 11). Ranked by expected social cost in
+        total (1 = lowest), the criterion named in the table's `rank`."""
+        bloc = bloc or self.exposed_bloc()
+        rows = _headline_rows(self, bloc)
+        table = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS[1:]))
+        totals = table[table.commodity == "all"].sort_values("social_cost", kind="stable")
+        rank = {o: i + 1 for i, o in enumerate(totals.option)}
+        table.insert(0, "rank", table.option.map(rank))
+        order = {
+            name: i
+            for i, name in enumerate(["all", *self.results[self.baseline].world.commodities])
+        }
+        return table.sort_values(
+            ["rank", "commodity"], key=lambda s: s.map(order) if s.name == "commodity" else s
+        ).reset_index(drop=True)
+
     def differences(self) -> pd.DataFrame:
         """Paired differences (option - baseline) per replication: mean, a 95% t-interval of
         the mean, the 5th and 95th percentiles, and the share of replications the option
@@ -115,6 +143,83 @@ class Comparison:
                 if total is not None:
                     rows.append((option, self.baseline, "all", "all", m, *_paired(total)))
         return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+
+
+HEADLINE_COLUMNS = (
+    "rank",
+    "option",
+    "commodity",
+    "bloc",
+    "social_cost",
+    "social_cost_vs_baseline",
+    "ci_low",
+    "ci_high",
+    "consumer_cost",
+    "shortfall_value",
+    "fiscal_cost_net",
+    "social_cost_cvar95",
+    "avoided_per_fiscal",
+    "verdict",
+)
+"""`Comparison.headline`: money in the reporting currency (present values); the difference
+from the baseline is paired by replication, with its 95% t-interval."""
+
+
+def _headline_rows(c: Comparison, bloc: str) -> list[tuple]:
+    from ..results.results import cvar
+
+    base = c.results[c.baseline]
+    world = base.world
+    b = world.blocs.index(bloc)
+    # the commodities that matter: an expected social cost (in some option) of at least
+    # 0.1% of the largest; the others only drift at the start-up (issue 16)
+    size = np.array(
+        [
+            max(abs(r.metrics["social_cost"][:, k, b].mean()) for r in c.results.values())
+            for k in range(len(world.commodities))
+        ]
+    )
+    moved = [k for k in range(len(world.commodities)) if size[k] >= 1e-3 * max(size.max(), 1e-300)]
+    rows = []
+    for option, r in c.results.items():
+        cells = [("all", slice(None))] + [(world.commodities[k], k) for k in moved]
+        for name, k in cells:
+
+            def total(res, metric, k=k):
+                x = res.metrics[metric][:, k, b]
+                return x if x.ndim == 1 else x.sum(1)
+
+            social = total(r, "social_cost")
+            d = social - total(base, "social_cost")
+            mean, lo, hi, *_ = _paired(d)
+            fiscal = total(r, "fiscal_cost_net") - total(base, "fiscal_cost_net")
+            measurable = option != c.baseline and (hi < 0 or lo > 0)
+            if option == c.baseline:
+                ratio, verdict = np.nan, "baseline"
+            elif not measurable:
+                ratio, verdict = np.nan, "no measurable effect"
+            else:
+                spent = fiscal.mean()
+                ratio = -mean / spent if spent > 0 else np.nan
+                verdict = "lowers social cost" if hi < 0 else "raises social cost"
+            rows.append(
+                (
+                    option,
+                    name,
+                    bloc,
+                    float(social.mean()),
+                    mean,
+                    lo,
+                    hi,
+                    float(total(r, "consumer_cost").mean()),
+                    float(total(r, "shortfall_value").mean()),
+                    float(total(r, "fiscal_cost_net").mean()),
+                    cvar(social),
+                    ratio,
+                    verdict,
+                )
+            )
+    return rows
 
 
 def _paired(d: np.ndarray) -> tuple[float, float, float, float, float, float]:

@@ -169,7 +169,11 @@ def differences_figure(c: Comparison, b: int, commodities: Sequence[str] | None 
                 ax.errorbar(
                     r.mean_difference,
                     y,
-                    xerr=[[r.mean_difference - r.ci_low], [r.ci_high - r.mean_difference]],
+                    # an interval of width zero can round to a hair below its mean
+                    xerr=[
+                        [max(r.mean_difference - r.ci_low, 0.0)],
+                        [max(r.ci_high - r.mean_difference, 0.0)],
+                    ],
                     fmt="o",
                     capsize=2,
                     color=COLOURS[(i + 1) % len(COLOURS)],

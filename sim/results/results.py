@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from ..engine.diagnostics import named_metrics
-from ..engine.recorder import METRICS, QUANTILES, SERIES, BatchResult
+from ..engine.recorder import METRICS, MONEY, QUANTILES, SERIES, BatchResult
 from ..engine.world import World
 from ..scenario import LoadedScenario
 from .mixture import mixture_quantiles
@@ -20,6 +20,8 @@ REPR_ROWS = 10
 """Rows of the summary a notebook shows for a `Results` or a `Comparison`."""
 
 SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
+CVAR_LEVEL = 0.95
+"""`social_cost_cvar95`: the mean of the worst 5% of replications."""
 
 
 POLICY_COLUMNS = ("option", "policy", "commodity", "metric", "mean", "p5", "p50", "p95")
@@ -43,8 +45,22 @@ destination received; over the whole run, the tonnes across replications (`total
 
 
 def _stats(x: np.ndarray) -> tuple[float, float, float, float]:
+    """Mean, p5, p50, p95; over the replications where the metric is defined (NaN elsewhere:
+    cover_days_at_onset where nothing started), NaN if none."""
+    if np.isnan(x).any():
+        x = x[~np.isnan(x)]
+        if not x.size:
+            return (np.nan,) * 4
     p5, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
     return x.mean(), p5, p50, p95
+
+
+def cvar(x: np.ndarray, level: float = CVAR_LEVEL) -> float:
+    """Conditional value at risk: the mean of the worst (highest) 1 - `level` of the
+    replications, at least one (Rockafellar & Uryasev 2000, for a discrete sample)."""
+    x = np.sort(np.asarray(x, float))
+    n = max(1, int(np.ceil((1 - level) * len(x) - 1e-9)))
+    return float(x[-n:].mean())
 
 
 def _row(option: str, commodity: str, bloc: str, metric: str, x: np.ndarray) -> tuple:
@@ -64,6 +80,11 @@ def _per_tonne(
     per = cost[some] / avoided[some]
     p5, p50, p95 = np.quantile(per, [0.05, 0.5, 0.95])
     return (option, commodity, bloc, metric, cost.sum() / avoided.sum(), p5, p50, p95)
+
+
+def _cvar_row(option: str, commodity: str, bloc: str, x: np.ndarray) -> tuple:
+    """social_cost_cvar95: the tail mean in the `mean` column; no quantiles."""
+    return (option, commodity, bloc, "social_cost_cvar95", cvar(x), np.nan, np.nan, np.nan)
 
 
 class _Rows:
@@ -384,6 +405,7 @@ class Results:
         rows = []
         avoided = self.avoided_shortfall()
         fiscal = self.metrics["fiscal_cost"]
+        social = self.metrics["social_cost"]
         for k, commodity in enumerate(self.world.commodities):
             for b, bloc in enumerate(self.world.blocs):
                 for m in METRICS:
@@ -395,15 +417,18 @@ class Results:
                     rows.append(
                         _per_tonne(self.option, commodity, bloc, fiscal[:, k, b], avoided[:, k, b])
                     )
+                rows.append(_cvar_row(self.option, commodity, bloc, social[:, k, b]))
         if self.diagnostics:
             for commodity, bloc, m, x in named_metrics(self.world, self.diagnostics):
                 rows.append(_row(self.option, commodity, bloc, m, x))
-        for m in ("fiscal_cost", "fiscal_cost_discounted"):
+        # totals across commodities only in money, never in tonnes: per bloc, and everywhere
+        for b, bloc in enumerate(self.world.blocs):
+            for m in MONEY:
+                rows.append(_row(self.option, "all", bloc, m, self.metrics[m][:, :, b].sum(1)))
+            rows.append(_cvar_row(self.option, "all", bloc, social[:, :, b].sum(1)))
+        for m in ("fiscal_cost", "fiscal_cost_discounted", *MONEY):
             rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
-        if avoided is not None:
-            total_avoided = avoided.sum((1, 2))
-            rows.append(_row(self.option, "all", "all", "shortfall_avoided_t", total_avoided))
-            rows.append(_per_tonne(self.option, "all", "all", fiscal.sum((1, 2)), total_avoided))
+        rows.append(_cvar_row(self.option, "all", "all", social.sum((1, 2))))
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def parameter_share(self) -> pd.DataFrame:

@@ -295,6 +295,11 @@ class Commodity(Model):
     """Growth of existing capacity a year (committed projects), e.g. to match use growth."""
     criticality: Criticality = Criticality()
     """Inputs of the EU JRC supply-risk diagnostic."""
+    value_lost: PriceField | None = None
+    """Value of the output lost per unit of use that goes unmet (downstream value added, or
+    the cost of the substitute users turn to), for `shortfall_value`; default: the backstop
+    times the reference price, the median price at which the model's users give the mineral
+    up (docs/model.md section 11)."""
     market_class: Name | None = None
     """Commodities of one class share one set of calibrated market parameters
     (`minsim calibrate`); default: a class of its own, named after the commodity."""

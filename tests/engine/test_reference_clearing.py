@@ -332,7 +332,10 @@ def recorded(tmp_path_factory, reserve_text: str) -> tuple[World, dict[int, tupl
     layers all act. Recorded by wrapping the kernel while `run_batch` drives the engine."""
     path = tmp_path_factory.mktemp("reference") / "small.yaml"
     path.write_text(reserve_text)
-    loaded = sim.load(path, sets=("+disruptions.ga-control.announced=2026-05",))
+    # half full at the start, so that it buys in the calm market
+    loaded = sim.load(
+        path, sets=("+disruptions.ga-control.announced=2026-05", "policies.reserve.initial=0.5")
+    )
     world = compile_world(loaded.scenario)
     calls: dict[int, tuple[Args, Args]] = {}
     original = kernels.trade

@@ -33,7 +33,7 @@ def ran() -> dict:
 
 def test_the_episodes_of_the_issues_are_shipped():
     assert set(episodes()) >= {"ree-2010", "gallium-2023", "lithium-2021"}  # issue 5
-    assert len(set(episodes()) - {"ree-2010", "gallium-2023", "lithium-2021"}) >= 3  # issue 13
+    assert len(set(episodes()) - {"ree-2010", "gallium-2023", "lithium-2021"}) >= 4  # issue 13
     for path in episodes().values():
         assert load(path).scenario.backtest is not None
 
@@ -46,6 +46,7 @@ def test_the_episodes_of_the_issues_are_shipped():
         "germanium-2023",
         "graphite-2023",
         "nickel-2014",
+        "nickel-2020",
         "gallium-2023",
     ],
 )
@@ -94,7 +95,7 @@ def test_unknown_episode_names_the_available_ones():
         select(["ree-2010", "nope"])
     assert str(info.value) == (
         "unknown episode 'nope'; available: gallium-2023, germanium-2023, graphite-2023, "
-        "lithium-2021, nickel-2014, ree-2010"
+        "lithium-2021, nickel-2014, nickel-2020, ree-2010"
     )
     with pytest.raises(ValueError, match="unknown episodes 'a', 'b'; available: "):
         select(["a", "b"])

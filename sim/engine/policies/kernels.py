@@ -75,6 +75,9 @@ def owner_price(price, k, blocs, weights, out):
 def stockpile_triggers(
     price,
     last_shortfall,
+    last_use,
+    dt,
+    short_share,
     k,
     blocs,
     weights,
@@ -89,7 +92,7 @@ def stockpile_triggers(
     """The owners' price [R, C] into `price_out`, and whether each commodity's own release
     triggers fire into `fired` and `releasing` (to which partners' triggers are added later):
     its price at least `price_above` times the reference (if `on_price`), or the owners short
-    in the last tick (if `when_short`)."""
+    in the last tick by more than `short_share` of the use they wanted (if `when_short`)."""
     owner_price(price, k, blocs, weights, price_out)
     R = price.shape[0]
     C, Bo = weights.shape
@@ -102,7 +105,10 @@ def stockpile_triggers(
             if when_short:
                 for b in range(Bo):
                     terms[b] = last_shortfall[r, k[j], blocs[b]]
-                if row_sum(terms) > 0:
+                short = row_sum(terms)
+                for b in range(Bo):
+                    terms[b] += last_use[r, k[j], blocs[b]] * dt
+                if short > short_share * row_sum(terms):
                     fire = True
             fired[r, j] = fire
             releasing[r, j] = fire
@@ -303,7 +309,7 @@ def book_reference_tariff(
     floor, price, tariff, producer_output, delivered, k, b, home, ledger_tick, by_policy
 ):
     """A reference price's tariff revenue, (floor − price · ad valorem wedge)+ on net imports,
-    booked to bloc b as negative cost (`price` [R] is the bloc's before the clearing)."""
+    booked to bloc b as negative cost (`price` [R]: the bloc's price of the tick cleared)."""
     own = np.empty(home.shape[0])
     for r in range(price.shape[0]):
         gap = _max(floor - price[r] * tariff[r, k, b], 0.0)

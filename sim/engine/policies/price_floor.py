@@ -185,7 +185,7 @@ class Instrument(BaseInstrument):
             # the two never collect the same revenue twice
             kernels.book_reference_tariff(
                 self.floor,
-                self.p_b,
+                np.ascontiguousarray(flows.price[:, k, self.b]),
                 m.tariff_factor,
                 flows.producer_output,
                 flows.delivered,

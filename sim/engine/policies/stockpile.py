@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from ...scenario.base import Model, Share
 from ...scenario.units import Mass, MoneyField, Month
 from .. import layout
+from ..kernels import SHORT_WEEK
 from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
@@ -43,7 +44,9 @@ class Release(Model):
     """Release while the owners' price is at least this multiple of the reference price
     (never on price when absent)."""
     when_short: bool = True
-    """Release while the owners' blocs had unmet demand in the last tick."""
+    """Release while the owners' blocs had unmet demand in the last tick (more than 1% of
+    the use they wanted, as `weeks_in_shortfall` counts: use priced away by a small rise is
+    not a shortage)."""
     rate: float = Field(2.0, gt=0)
     """Fastest release, in shares of the target a year (2 empties a full stockpile in six
     months)."""
@@ -190,6 +193,9 @@ class Instrument(BaseInstrument):
         kernels.stockpile_triggers(
             m.price,
             m.last_shortfall,
+            m.last_use,
+            self.ctx.world.dt,
+            SHORT_WEEK,
             self.k,
             self.blocs,
             self.weights,

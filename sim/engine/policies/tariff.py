@@ -2,8 +2,8 @@
 
 The tariff multiplies the price the bloc's users pay and its home producers earn by
 `1 + rate` (`Effects.tariff`; investors in the bloc see it too), so use falls and home
-output rises. The bloc's treasury collects `rate` times its price on what it imports, booked
-as negative fiscal cost. Imports are approximated net of home output
+output rises. The bloc's treasury collects `rate` times its price (of the tick cleared, the
+price users pay it on) on what it imports, booked as negative fiscal cost. Imports are approximated net of home output
 (`price_floor.home_producers`).
 """
 
@@ -54,7 +54,6 @@ class Instrument(BaseInstrument):
         self.b = w.blocs.index(spec.bloc)
         self.first, self.end = term(ctx, spec.start, spec.years)
         self.home = home_producers(ctx, self.k, self.b)
-        self.price = np.zeros(ctx.n)  # the bloc's price the tariff is levied on, this tick
 
     def active(self, tick: int) -> bool:
         return self.first <= tick < self.end
@@ -62,16 +61,15 @@ class Instrument(BaseInstrument):
     def before_clear(self, tick: int, effects: Effects) -> None:
         if not self.active(tick):
             return
-        # users and producers respond to the price left by the last tick: tax that same price
-        np.copyto(self.price, self.ctx.market.price[:, self.k, self.b])
         effects.tariff[:, self.k, self.b] *= 1.0 + self.spec.rate
 
     def after_clear(self, tick: int, flows, ledger: Ledger) -> None:
         if not self.active(tick):
             return
+        # revenue on the price users paid this tick (as `Flows.user_price` records it)
         kernels.book_tariff(
             self.spec.rate,
-            self.price,
+            np.ascontiguousarray(flows.price[:, self.k, self.b]),
             flows.producer_output,
             flows.delivered,
             self.k,

@@ -60,10 +60,24 @@ def test_row_sum_adds_in_numpys_order():
 def test_triggers_are_the_owners_price_and_shortfall(seed, C):
     d = draw(seed, C)
     price, fired, releasing = np.empty((R, C)), np.empty((R, C), bool), np.empty((R, C), bool)
-    args = (d["price"], d["shortfall"], d["k"], d["blocs"], d["weights"], d["ref"])
+    share = 0.01
+    args = (
+        d["price"],
+        d["shortfall"],
+        d["last_use"],
+        DT,
+        share,
+        d["k"],
+        d["blocs"],
+        d["weights"],
+        d["ref"],
+    )
     kernels.stockpile_triggers(*args, True, 2.0, True, price, fired, releasing)
     p = owner_price_numpy(d["price"], d["k"], d["blocs"], d["weights"])
-    short = d["shortfall"][:, d["k"][:, None], d["blocs"][None, :]].sum(-1) > 0
+    cells = (slice(None), d["k"][:, None], d["blocs"][None, :])
+    missing = d["shortfall"][cells].sum(-1)
+    wanted = missing + (d["last_use"][cells] * DT).sum(-1)
+    short = missing > share * wanted  # more than 1% of the use wanted went unmet
     assert np.array_equal(price, p)
     assert np.array_equal(fired, (p / d["ref"] >= 2.0) | short)
     assert np.array_equal(releasing, fired)
