@@ -132,7 +132,17 @@ def _random_commodities(s) -> set[str]:
                 "guard in ~14% of replications (minsim says so in its output)",
             ),
         ),
-        ("alliance-2026", ()),
+        pytest.param(
+            "alliance-2026",
+            (),
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the flagship's waves come at random (its active `stochastic`): as for "
+                "china-export-controls with that override, Dy reaches the guard in 7-12% of "
+                "replications (minsim says so in its output)",
+            ),
+        ),
+        ("alliance-2026", ("fixed-wave",)),
         ("allied-stockpiles", ()),
         ("australia-reserve", ()),
     ],
