@@ -202,6 +202,8 @@ def _headline_rows(c: Comparison, bloc: str) -> list[tuple]:
                 spent = fiscal.mean()
                 ratio = -mean / spent if spent > 0 else np.nan
                 verdict = "lowers social cost" if hi < 0 else "raises social cost"
+                if hi < 0 and spent <= 0:
+                    verdict += " at no net fiscal cost"
             rows.append(
                 (
                     option,

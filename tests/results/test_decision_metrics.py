@@ -155,3 +155,23 @@ def test_totals_across_commodities_are_in_money_only(reserve_path):
         "social_cost",
         "social_cost_cvar95",
     }
+
+
+def test_the_headline_says_what_an_option_buys_or_that_it_buys_nothing(reserve_path, small_path):
+    """A full reserve that sells into the control and ends with stock lowers social cost and
+    earns more than it spends; an option with no effect (a tariff on a commodity nobody
+    disrupts, at rate 0) is 'no measurable effect', not a ratio."""
+    c = compare_options(sim.load(reserve_path), 8, 3, executor="inline")
+    head = c.headline().set_index(["option", "commodity"])
+    assert head.loc[("reserve", "all"), "verdict"] == "lowers social cost at no net fiscal cost"
+    assert head.loc[("reserve", "all"), "ci_high"] < 0
+    nothing = sim.load(
+        small_path,
+        sets=(
+            "+policies={zero: {type: tariff, bloc: alliance, commodity: antimony, rate: 0}}",
+            "+options={do-nothing: [], zero: [zero]}",
+        ),
+    )
+    c = compare_options(nothing, 8, 3, executor="inline")
+    row = c.headline().set_index(["option", "commodity"]).loc[("zero", "all")]
+    assert row.verdict == "no measurable effect" and np.isnan(row.avoided_per_fiscal)
