@@ -200,7 +200,9 @@ def _headline_rows(c: Comparison, bloc: str) -> list[tuple]:
                 ratio, verdict = np.nan, "no measurable effect"
             else:
                 spent = fiscal.mean()
-                ratio = -mean / spent if spent > 0 else np.nan
+                # social cost avoided per unit of net fiscal cost, for an option that avoids
+                # some at a cost (one that raises social cost has no such ratio)
+                ratio = -mean / spent if spent > 0 and hi < 0 else np.nan
                 verdict = "lowers social cost" if hi < 0 else "raises social cost"
                 if hi < 0 and spent <= 0:
                     verdict += " at no net fiscal cost"

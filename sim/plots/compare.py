@@ -30,12 +30,9 @@ from .figures import (
 
 
 def focus_bloc(c: Comparison) -> int:
-    """The bloc that loses most to shortfall under the baseline (the one policies protect)."""
-    short = c.results[c.baseline].metrics["shortfall_t"].sum((0, 1))
-    if short.any():
-        return int(short.argmax())
-    peak = c.results[c.baseline].metrics["peak_price_multiple"].mean(0).max(0)
-    return int(peak.argmax())
+    """The bloc the figures look at: the headline's (`Comparison.exposed_bloc`, the highest
+    expected social cost under the baseline), so that figures and ranking agree."""
+    return c.results[c.baseline].world.blocs.index(c.exposed_bloc())
 
 
 # --- panels: one commodity on one Axes ---------------------------------------------------------

@@ -60,68 +60,77 @@ def _img(path: Path) -> str:
 
 
 def findings(c: Comparison) -> list[str]:
-    """What each option costs and what it buys, in plain words."""
-    base = c.results[c.baseline]
-    w = base.world
-    b = focus_bloc(c)
-    cur = w.currency
-    base_short = base.metrics["shortfall_t"][:, :, b].sum(1)
+    """What each option costs and what it buys, in plain words, read from the headline
+    (`Comparison.headline`): money, never tonnes of different minerals added together."""
+    head = c.headline()
+    totals = head[head.commodity == "all"].set_index("option")
+    cur = c.results[c.baseline].world.currency
+    bloc = head.bloc.iloc[0]
+    base = totals.loc[c.baseline]
     out = [
-        f"Under <b>{_e(c.baseline)}</b>, {_e(w.blocs[b])} goes without "
-        f"{base_short.mean():,.0f} t of the minerals it wants over the run on average "
-        f"(5-95%: {np.quantile(base_short, 0.05):,.0f} to {np.quantile(base_short, 0.95):,.0f} t)."
+        f"Under <b>{_e(c.baseline)}</b>, the expected social cost to {_e(bloc)} (what its "
+        f"users lose against a market without disruptions, the value of the use that goes "
+        f"unmet, and net public spending) is {_money(base.social_cost, cur)} in present "
+        f"value; the worst 5% of futures average {_money(base.social_cost_cvar95, cur)}."
     ]
-    for option, r in c.results.items():
+    for option, r in totals.sort_values("rank").iterrows():
         if option == c.baseline:
             continue
-        short = r.metrics["shortfall_t"][:, :, b].sum(1)
-        d = short - base_short
-        cost = r.metrics["fiscal_cost_discounted"].sum((1, 2))
-        half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else 0.0
-        if d.mean() < -half:
-            effect = f"cuts that shortfall by {-d.mean():,.0f} t (95% interval {-d.mean() - half:,.0f} to {-d.mean() + half:,.0f} t)"
-        elif d.mean() > half:
-            effect = f"adds {d.mean():,.0f} t to that shortfall (95% interval {d.mean() - half:,.0f} to {d.mean() + half:,.0f} t)"
+        d, lo, hi = r.social_cost_vs_baseline, r.ci_low, r.ci_high
+        interval = f"(95% interval {_money(lo, cur)} to {_money(hi, cur)})"
+        if r.verdict.startswith("lowers"):
+            effect = f"lowers it by {_money(-d, cur)} {interval}"
+        elif r.verdict.startswith("raises"):
+            effect = f"raises it by {_money(d, cur)} {interval}"
         else:
-            effect = "does not change that shortfall measurably"
-        money = cost.mean()
-        if money > 0:
-            spend = f"costs {_money(money, cur)} in discounted public money"
-        elif money < 0:
+            effect = f"changes it by no measurable amount {interval}"
+        fiscal = r.fiscal_cost_net
+        if fiscal > 0:
+            spend = f"its net public cost is {_money(fiscal, cur)}"
+        elif fiscal < 0:
             spend = (
-                f"brings in {_money(-money, cur)} net (sales into high prices or tariff "
-                "revenue exceed its outlays)"
+                f"it brings the treasury {_money(-fiscal, cur)} net (sales into high prices "
+                "or tariff revenue, which its users pay)"
             )
         else:
-            spend = "costs nothing"
+            spend = "it costs the treasury nothing"
         per = ""
-        if money > 0 and d.mean() < 0:
-            per = f", about {money / -d.mean():,.0f} {cur} per tonne of shortfall avoided"
-        out.append(f"<b>{_e(option)}</b> {effect}; it {spend}{per}.")
+        if r.avoided_per_fiscal == r.avoided_per_fiscal:  # a number: measurable and paid for
+            per = f"; each {cur} of it avoids {r.avoided_per_fiscal:,.2f} {cur} of social cost"
+        out.append(f"<b>{_e(option)}</b> (rank {int(r['rank'])}) {effect}; {spend}{per}.")
     return out
 
 
 def _table(c: Comparison) -> str:
-    base = c.results[c.baseline]
-    w, b = base.world, focus_bloc(c)
-    cur = w.currency
-    head = (
-        "<tr><th>option</th><th>policies</th><th>shortfall t (mean)</th><th>p5</th><th>p95</th>"
-        "<th>peak price × (mean over minerals)</th><th>fiscal cost, discounted</th>"
-        "<th>weeks short (mean over minerals)</th></tr>"
+    """The headline's totals: options ranked by expected social cost, with their parts."""
+    head = c.headline()
+    cur = c.results[c.baseline].world.currency
+    totals = head[head.commodity == "all"]
+    cols = (
+        "<tr><th>rank</th><th>option</th><th>policies</th>"
+        f"<th>social cost, M {cur}</th><th>against {_e(c.baseline)} [95%]</th>"
+        "<th>users' cost</th><th>unmet use</th><th>net fiscal cost</th><th>CVaR95</th>"
+        "<th>verdict</th></tr>"
     )
     rows = []
-    for option, r in c.results.items():
-        short = r.metrics["shortfall_t"][:, :, b].sum(1)
-        policies = ", ".join(c.loaded.scenario.options.get(option, [])) or "none"
-        rows.append(
-            f"<tr><td>{_e(option)}</td><td>{_e(policies)}</td><td>{short.mean():,.0f}</td>"
-            f"<td>{np.quantile(short, 0.05):,.0f}</td><td>{np.quantile(short, 0.95):,.0f}</td>"
-            f"<td>{r.metrics['peak_price_multiple'][:, :, b].mean():.2f}</td>"
-            f"<td>{_money(r.metrics['fiscal_cost_discounted'].sum((1, 2)).mean(), cur)}</td>"
-            f"<td>{r.metrics['weeks_in_shortfall'][:, :, b].mean():.1f}</td></tr>"
+
+    def m(x: float) -> str:
+        return f"{x / 1e6:,.1f}"
+
+    for _, r in totals.iterrows():
+        policies = ", ".join(c.loaded.scenario.options.get(r.option, [])) or "none"
+        diff = (
+            "-"
+            if r.verdict == "baseline"
+            else f"{m(r.social_cost_vs_baseline)} [{m(r.ci_low)}, {m(r.ci_high)}]"
         )
-    return f"<table>{head}{''.join(rows)}</table>"
+        rows.append(
+            f"<tr><td>{int(r['rank'])}</td><td>{_e(r.option)}</td><td>{_e(policies)}</td>"
+            f"<td>{m(r.social_cost)}</td><td>{diff}</td><td>{m(r.consumer_cost)}</td>"
+            f"<td>{m(r.shortfall_value)}</td><td>{m(r.fiscal_cost_net)}</td>"
+            f"<td>{m(r.social_cost_cvar95)}</td><td>{_e(r.verdict)}</td></tr>"
+        )
+    return f"<table>{cols}{''.join(rows)}</table>"
 
 
 def _by_commodity(c: Comparison) -> str:

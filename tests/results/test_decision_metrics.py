@@ -175,3 +175,20 @@ def test_the_headline_says_what_an_option_buys_or_that_it_buys_nothing(reserve_p
     c = compare_options(nothing, 8, 3, executor="inline")
     row = c.headline().set_index(["option", "commodity"]).loc[("zero", "all")]
     assert row.verdict == "no measurable effect" and np.isnan(row.avoided_per_fiscal)
+
+
+def test_an_option_that_raises_social_cost_gets_no_cost_effectiveness_ratio(tmp_path, small_path):
+    """Buying a stockpile into a control raises the bloc's social cost here: the headline
+    says so and gives no ratio (a negative one would read as a bargain)."""
+    loaded = sim.load(
+        small_path,
+        sets=(
+            "+policies={buy: {type: stockpile, owners: [alliance], commodities: [gallium], "
+            "days: 120, release: {price_above: 90, when_short: false}}}",
+            "+options={do-nothing: [], buy: [buy]}",
+        ),
+    )
+    c = compare_options(loaded, 8, 3, executor="inline")
+    row = c.headline().set_index(["option", "commodity"]).loc[("buy", "all")]
+    assert row.verdict == "raises social cost" and row.ci_low > 0
+    assert np.isnan(row.avoided_per_fiscal)
