@@ -19,7 +19,33 @@ from .mixture import mixture_quantiles
 REPR_ROWS = 10
 """Rows of the summary a notebook shows for a `Results` or a `Comparison`."""
 
-SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
+SUMMARY_COLUMNS = ("option", "commodity", "bloc", "metric", "unit", "mean", "p5", "p50", "p95")
+
+UNITS = {
+    "peak_price_multiple": "x P_ref",
+    "mean_price_multiple": "x P_ref",
+    "shortfall_share": "share of use wanted",
+    "shortfall_t": "t",
+    "weeks_in_shortfall": "weeks",
+    "quarter_shortfall_over_5pct": "probability",
+    "cover_days_at_onset": "days of use",
+    "shortfall_avoided_t": "t",
+}
+"""summary.csv's `unit` of each metric; money metrics are in the reporting currency (present
+values where discounted), cost per tonne in currency/t, the diagnostics in their scales."""
+
+
+def unit_of(metric: str, currency: str) -> str:
+    """The unit of a summary metric (docs/model.md section 11)."""
+    if metric in UNITS:
+        return UNITS[metric]
+    if metric == "cost_per_tonne_avoided":
+        return f"{currency}/t"
+    if metric.startswith("fiscal_cost") or metric in MONEY or metric == "social_cost_cvar95":
+        return f"{currency} PV" if metric != "fiscal_cost" else currency
+    if metric.startswith("hhi_"):
+        return "0-10000"
+    return "index" if metric.startswith(("jrc_sr", "usgs_dp")) else "share"
 CVAR_LEVEL = 0.95
 """`social_cost_cvar95`: the mean of the worst 5% of replications."""
 
@@ -429,7 +455,10 @@ class Results:
         for m in ("fiscal_cost", "fiscal_cost_discounted", *MONEY):
             rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
         rows.append(_cvar_row(self.option, "all", "all", social.sum((1, 2))))
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+        columns = [c for c in SUMMARY_COLUMNS if c != "unit"]
+        table = pd.DataFrame(rows, columns=columns)
+        table.insert(4, "unit", [unit_of(m, self.world.currency) for m in table.metric])
+        return table
 
     def parameter_share(self) -> pd.DataFrame:
         """With parameter draws: the share of each metric's variance across replications that
