@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Location, Problem, ScenarioError
-from .loader import Located, apply_edit, parse_set, resolve
+from .loader import Located, apply_sets, resolve
 from .schema import Scenario, json_schema
 from .validate import validate
 
@@ -52,14 +52,7 @@ def with_sets(loaded: LoadedScenario, sets: tuple[str, ...]) -> LoadedScenario:
     """`loaded` with more `--set` edits applied after its own, validated again; the file
     is not read again (replications drawing parameters build one such variant per draw)."""
     doc = copy.deepcopy(loaded.source)
-    problems = []
-    for option in sets:
-        try:
-            op, path, value, origin = parse_set(option)
-            apply_edit(doc, op, path, value, origin, None)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-        doc.sets.append(option)
+    problems = apply_sets(doc, sets)
     if problems:
         raise ScenarioError(problems)
     return LoadedScenario(validate(doc), doc, loaded.path)

@@ -567,6 +567,16 @@ def resolve(
             apply_edit(doc, op, p, value, origin, sub)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+    problems.extend(apply_sets(doc, sets))
+    if problems:
+        raise ScenarioError(problems)
+    return doc
+
+
+def apply_sets(doc: Located, sets: tuple[str, ...]) -> list[Problem]:
+    """Apply `--set` options to `doc` in place, in order, recording them; the problems of
+    those that could not be applied (the others still are)."""
+    problems: list[Problem] = []
     for option in sets:
         try:
             op, p, value, origin = parse_set(option)
@@ -574,6 +584,4 @@ def resolve(
         except ScenarioError as exc:
             problems.extend(exc.problems)
         doc.sets.append(option)
-    if problems:
-        raise ScenarioError(problems)
-    return doc
+    return problems
