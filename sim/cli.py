@@ -261,8 +261,9 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-def _table(summary) -> str:
-    """A short text table of the headline metrics."""
+def _table(summary, currency: str) -> str:
+    """A short text table of a run's metrics per mineral and bloc, then each bloc's social
+    cost over the minerals (money is the only unit added across minerals)."""
     wide = summary.pivot_table(
         index=["option", "commodity", "bloc"],
         columns="metric",
@@ -271,9 +272,12 @@ def _table(summary) -> str:
     )
     lines = [
         f"{'commodity':<12} {'bloc':<10} {'peak price x (p50 [p5-p95])':>28} "
-        f"{'shortfall %':>11} {'weeks short':>11}"
+        f"{'shortfall %':>11} {'weeks short':>11} {'social cost':>12} {'CVaR95':>10}"
+        f"   (M {currency}, PV)"
     ]
     for (_option, commodity, bloc), row in wide.iterrows():
+        if commodity == "all":
+            continue
         peak = (
             f"{row[('p50', 'peak_price_multiple')]:.2f} "
             f"[{row[('p5', 'peak_price_multiple')]:.2f}-{row[('p95', 'peak_price_multiple')]:.2f}]"
@@ -281,7 +285,23 @@ def _table(summary) -> str:
         lines.append(
             f"{commodity:<12} {bloc:<10} {peak:>28} "
             f"{100 * row[('mean', 'shortfall_share')]:>10.2f}% "
-            f"{row[('mean', 'weeks_in_shortfall')]:>11.1f}"
+            f"{row[('mean', 'weeks_in_shortfall')]:>11.1f} "
+            f"{row[('mean', 'social_cost')] / 1e6:>12,.1f} "
+            f"{row[('mean', 'social_cost_cvar95')] / 1e6:>10,.1f}"
+        )
+    lines.append("")
+    for (_option, commodity, bloc), row in wide.iterrows():
+        if commodity != "all":
+            continue
+        where = "everywhere" if bloc == "all" else f"in {bloc}"
+        lines.append(
+            f"social cost {where}, all minerals: {row[('mean', 'social_cost')] / 1e6:,.1f} "
+            f"M {currency} (p5 {row[('p5', 'social_cost')] / 1e6:,.1f}, p95 "
+            f"{row[('p95', 'social_cost')] / 1e6:,.1f}; CVaR95 "
+            f"{row[('mean', 'social_cost_cvar95')] / 1e6:,.1f}): users' cost "
+            f"{row[('mean', 'consumer_cost')] / 1e6:,.1f}, unmet use "
+            f"{row[('mean', 'shortfall_value')] / 1e6:,.1f}, net fiscal cost "
+            f"{row[('mean', 'fiscal_cost_net')] / 1e6:,.1f}"
         )
     return "\n".join(lines)
 
@@ -350,20 +370,15 @@ def run(
             _drawn(folder, lambda: save_run_figures(results, folder))
 
     write_run([results], out, command=sys.argv, extra=figures)
-    click.echo(_table(results.summary().query("commodity != 'all' and bloc != 'world'")))
     summary = results.summary()
-    totals = summary[(summary.commodity == "all") & (summary.metric.str.startswith("fiscal"))]
+    cur = results.world.currency
+    click.echo(_table(summary.query("bloc != 'world'"), cur))
     if results.fiscal_by_policy:
-        cur = results.world.currency
-        for _, row in totals.iterrows():
+        totals = summary[(summary.commodity == "all") & (summary.bloc == "all")]
+        for _, row in totals[totals.metric.str.startswith("fiscal")].iterrows():
             click.echo(
-                f"{row.metric}: {row['mean']:,.0f} {cur} (p5 {row.p5:,.0f}, p95 {row.p95:,.0f})"
-            )
-        total = summary[summary.commodity == "all"].set_index("metric")["mean"]
-        if "shortfall_avoided_t" in total:
-            click.echo(
-                f"shortfall avoided against do-nothing: {total['shortfall_avoided_t']:,.1f} t; "
-                f"cost per tonne avoided: {total['cost_per_tonne_avoided']:,.0f} {cur}/t"
+                f"{row.metric} ({row.unit}): {row['mean']:,.0f} (p5 {row.p5:,.0f}, "
+                f"p95 {row.p95:,.0f})"
             )
     err = float(results.balance_error.max())
     click.echo(f"\nmass balance: largest relative residual {err:.1e}")

@@ -246,19 +246,76 @@ def test_the_base_world_carries_each_commodity_s_posterior_with_its_fit_first():
 @pytest.mark.parametrize(
     "name", ["alliance-2026", "allied-stockpiles", "australia-reserve", "ndpr-price-floor"]
 )
-def test_every_shipped_scenario_with_options_compares_with_its_figures(name, tmp_path):
-    """Issue 14: `minsim compare` completes on each shipped scenario with options, figures
-    and report included (australia-reserve once failed in its figures after simulating);
-    200 replications, where the default is 1,000, keep the suite short: the figures read the
-    same tables at any count."""
+def test_every_shipped_scenario_with_options_compares_at_its_default_replications(
+    name, tmp_path, monkeypatch
+):
+    """Issue 14: `minsim compare` completes on each shipped scenario with options at its
+    default replications, figures and report included (australia-reserve once failed in its
+    figures after simulating), and the terminal, report.html, differences.csv and
+    `Comparison.headline()` give the same numbers to the digit."""
+    import pandas as pd
     from click.testing import CliRunner
 
+    import sim.experiment.compare as compare
     from sim.cli import cli
 
+    ran = []
+    original = compare.compare_options
+    monkeypatch.setattr(
+        compare, "compare_options", lambda *a, **k: ran.append(original(*a, **k)) or ran[-1]
+    )
     out = tmp_path / name
-    args = ["compare", str(ROOT / f"{name}.yaml"), "--reps", "200", "--out", str(out)]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, ["compare", str(ROOT / f"{name}.yaml"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "report.html").is_file() and (out / "summary.csv").is_file()
     assert not (out / "plots" / "FAILED.txt").exists(), (out / "plots" / "FAILED.txt").read_text()
     assert "ranked by expected social cost" in result.stdout
+    (comparison,) = ran
+    assert comparison.results[comparison.baseline].reps == 1000
+    head = comparison.headline()
+    report = (out / "report.html").read_text()
+    diffs = pd.read_csv(out / "differences.csv")
+    lines = result.stdout.splitlines()
+    for _, r in head[head.commodity == "all"].iterrows():
+        money = [f"{r[c] / 1e6:,.1f}" for c in ("social_cost", "consumer_cost", "fiscal_cost_net")]
+        line = next(x for x in lines if x.split()[:2] == [f"{r['rank']}.", r.option])
+        assert all(m in line for m in money), (line, money)
+        assert all(f"<td>{m}</td>" in report for m in money)
+        if r.verdict != "baseline":
+            d = diffs[
+                (diffs.option == r.option)
+                & (diffs.commodity == "all")
+                & (diffs.bloc == r.bloc)
+                & (diffs.metric == "social_cost")
+            ].iloc[0]
+            for got, want in ((d.mean_difference, r.social_cost_vs_baseline), (d.ci_low, r.ci_low)):
+                assert got == pytest.approx(want, rel=1e-5, abs=1e-3)
+
+
+def _hazard(record: list[dict], members: dict[str, str], first: int, last: int):
+    """The wave rate (measures touching any member a year, years first..last inclusive)
+    and each member's share of those measures: the Poisson maximum likelihood estimates."""
+    rows = [r for r in record if first <= int(r["effective"][:4]) <= last]
+    waves = [r for r in rows if any(r[c] == "1" for c in members.values())]
+    shares = {m: sum(r[c] == "1" for r in waves) / len(waves) for m, c in members.items()}
+    return len(waves) / (last - first + 1), shares
+
+
+@pytest.mark.parametrize(
+    ("overrides", "first"), [(("stochastic",), 2010), (("stochastic", "recent-hazard"), 2023)]
+)
+def test_the_wave_hazard_is_the_record_of_chinese_controls(overrides, first):
+    """china-export-controls.yaml's random waves come at the rate of the sourced record
+    base/china-controls-2010-2025.csv, and each mineral takes part with the record's odds."""
+    import csv
+
+    with open(ROOT / "base" / "china-controls-2010-2025.csv", newline="") as f:
+        record = list(csv.DictReader(f))
+    loaded = sim.load(ROOT / "china-export-controls.yaml", overrides=overrides)
+    wave = loaded.scenario.groups["china-wave"]
+    members = {m: loaded.scenario.disruptions[m].commodity for m in wave.members}
+    rate, shares = _hazard(record, members, first, 2025)
+    assert wave.stochastic.rate == pytest.approx(rate, abs=5e-5)
+    assert set(wave.takes_part) == set(members)
+    for m, share in shares.items():
+        assert wave.takes_part[m] == pytest.approx(share, abs=5e-5), m

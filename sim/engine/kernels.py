@@ -768,7 +768,9 @@ def accumulate(
     fiscal_sum,
     fiscal_pv,
     value_lost,
-    reference_use,
+    calm_price,
+    calm_use,
+    calm_short,
     consumer_pv,
     shortfall_pv,
     error,
@@ -817,14 +819,18 @@ def accumulate(
             for r in range(nr):
                 fiscal_sum[k, b, r] += fs[r]
                 fiscal_pv[k, b, r] += fs[r] / discount
-            q0 = reference_use[k, b]  # t this tick on the no-disruption path, at P_ref
+            # the no-disruption path this tick: users' price and the use they wanted
+            pc = calm_price[k, b]
+            q0 = calm_use[k, b]
+            s0 = calm_short[k, b]
             for r in range(nr):
                 # users' loss against that path: the extra bill on what they use, and half the
                 # price rise on what they chose not to want (the trapezoid of surplus lost);
-                # the use they wanted and did not get is valued at the output it stops
-                rise = up[r] - p0[k]
+                # the use they wanted and did not get, beyond the path's, is valued at the
+                # output it stops
+                rise = up[r] - pc
                 consumer_pv[k, b, r] += rise * (us[r] + 0.5 * (q0 - wd[r])) / discount
-                shortfall_pv[k, b, r] += sf[r] * value_lost[k] / discount
+                shortfall_pv[k, b, r] += (sf[r] - s0) * value_lost[k] / discount
             for r in range(nr):
                 scale = max(abs(us[r]) + abs(dl[r]) + abs(sc[r]) + abs(rc[r]), 1e-12)
                 gap = dl[r] + rc[r] + rl[r] - us[r] - sc[r]

@@ -80,10 +80,19 @@ class Recorder:
         discount_rate: float = 0.0,
         policies: list[str] | None = None,
         varies: np.ndarray | None = None,
+        calm: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ):
         """`varies` [K]: the market's flags of commodities whose replications may differ
-        (`Market.varies`, read at every tick); by default all."""
+        (`Market.varies`, read at every tick); by default all. `calm`: the users' price and
+        wanted use [T, K, B] without disruptions (`simulation.calm_path`), the counterfactual
+        of consumer_cost, and its shortfall [T, K, B] (t this tick), that of shortfall_value;
+        without it, the reference price, the trend of use and no shortfall."""
         self.w = world
+        self.calm = calm
+        self._no_short = np.zeros(world.demand.shape)
+        self._ref_price = np.ascontiguousarray(
+            np.broadcast_to(world.reference_price[:, None], world.demand.shape)
+        )
         self.discount = discount_rate
         T, (K, _, _, B) = world.n_ticks, world.shape
         # the per-replication accumulators are stored replication-last, as the flows
@@ -172,7 +181,9 @@ class Recorder:
             (1 + self.discount) ** (tick * dt),  # the discount divisor
             *self._sums,
             self.w.value_lost,
-            f.reference_use,
+            self.calm[0][tick] if self.calm is not None else self._ref_price,
+            self.calm[1][tick] if self.calm is not None else f.reference_use,
+            self.calm[2][tick] if self.calm is not None else self._no_short,
             *self._money,
             self.error,
             self._error_first,

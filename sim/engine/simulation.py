@@ -109,10 +109,14 @@ def run_batch(
     world: World | None = None,
     keep_paths: bool = False,
     option: str | None = None,
+    calm: bool = False,
 ) -> BatchResult:
     """Simulate the given replication indices together; row i is replication replications[i].
-    `option` names one of the scenario's options: the policies it switches on act."""
+    `option` names one of the scenario's options: the policies it switches on act. Users'
+    costs are counted against the world's no-disruption path (`calm_path`), except in the
+    run that finds that path (`calm`)."""
     world = world or compile_world(scenario)
+    path = None if calm else calm_path(scenario, world, seed)
     replications = np.asarray(replications, dtype=np.int64)
     n = len(replications)
     specs = compile_specs(scenario, world)
@@ -122,7 +126,9 @@ def run_batch(
     market = Market(world, n, stop_sets)
     plan = sample_plan(scenario, world, specs, replications, seed)
     names = policies_of(scenario, option)
-    recorder = Recorder(world, n, keep_paths, scenario.discount_rate, names, market.varies)
+    recorder = Recorder(
+        world, n, keep_paths, scenario.discount_rate, names, market.varies, calm=path
+    )
     env = simpy.Environment()
     ctx = Context(scenario, world, market, replications, seed)
     instruments = []
@@ -169,6 +175,27 @@ def run_batch(
         for (commodity, metric), values in inst.report().items():
             result.policy_reports[(inst.name, commodity, metric)] = values
     return result
+
+
+def calm_path(
+    scenario: Scenario, world: World, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The users' price (currency/t), wanted use and shortfall (t this tick), [T, K, B], of
+    the world without disruptions and without policies: the counterfactual of
+    `consumer_cost` and `shortfall_value`. The
+    market is deterministic, so one replication gives it; found once per world and kept on
+    it. It differs from the reference price by the market's own drift (start-up, trend of
+    use against capacity), which is not a disruption's cost (docs/model.md section 11)."""
+    if "path" not in world.calm:
+        quiet = scenario.model_copy(update={"disruptions": {}, "groups": {}})
+        r = run_batch(
+            quiet, np.zeros(1, dtype=np.int64), seed, world=world, keep_paths=True, calm=True
+        )
+        price = np.ascontiguousarray(r.paths["price"][:, 0])
+        wanted = np.ascontiguousarray(r.paths["wanted"][:, 0] * world.dt)
+        short = np.ascontiguousarray(r.paths["shortfall"][:, 0] * world.dt)
+        world.calm["path"] = (price, wanted, short)
+    return world.calm["path"]
 
 
 def first_onsets(specs, plan: dict, n: int, K: int) -> np.ndarray:

@@ -90,6 +90,8 @@ class World:
     # (k, b) -> {code: share of the bloc's use}: `demand.<bloc>.countries`, for controls on
     # countries inside a bloc
     use_split: dict = field(default_factory=dict)
+    # the no-disruption path (simulation.calm_path), found once per world where it runs
+    calm: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def dt(self) -> float:

@@ -17,25 +17,36 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engine.recorder import MONEY
 from ..results import Results
-from ..results.results import REPR_ROWS
+from ..results.results import REPR_ROWS, unit_of
 from ..scenario import LoadedScenario
 from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_options
 
 DIFFERENCE_METRICS = (
+    "social_cost",
+    "consumer_cost",
+    "shortfall_value",
+    "fiscal_cost_net",
+    "fiscal_cost",
+    "fiscal_cost_discounted",
     "peak_price_multiple",
     "mean_price_multiple",
     "shortfall_t",
     "shortfall_share",
     "weeks_in_shortfall",
-    "fiscal_cost",
+    "quarter_shortfall_over_5pct",
 )
+"""differences.csv's metrics: the money ones first; only those in money have totals over the
+commodities (`TOTALLED`)."""
+TOTALLED = ("fiscal_cost", "fiscal_cost_discounted", *MONEY)
 DIFFERENCE_COLUMNS = (
     "option",
     "baseline",
     "commodity",
     "bloc",
     "metric",
+    "unit",
     "mean_difference",
     "ci_low",
     "ci_high",
@@ -73,8 +84,9 @@ class Comparison:
 
         kind: "price" (the options' price fans overlaid), "shortfall" (a box of shortfall per
         replication for each option), "stocks" (strategic stocks held, mean), "frontier"
-        (shortfall against discounted fiscal cost, summed over the commodities) or
-        "differences" (each option minus the baseline, paired, with 95% intervals).
+        (users' expected loss against expected net fiscal cost, summed over the commodities,
+        with paired 95% intervals) or "differences" (each option minus the baseline, paired,
+        with 95% intervals: social cost and peak price).
         price, shortfall and stocks draw every commodity in a grid and return the Figure, or
         one `commodity` (or on `ax`) and return the Axes; frontier returns its Axes;
         differences returns a Figure of two panels."""
@@ -123,25 +135,29 @@ class Comparison:
         ).reset_index(drop=True)
 
     def differences(self) -> pd.DataFrame:
-        """Paired differences (option - baseline) per replication: mean, a 95% t-interval of
-        the mean, the 5th and 95th percentiles, and the share of replications the option
-        improves (a lower value for every metric here)."""
+        """Paired differences (option - baseline) per replication, for every commodity and
+        bloc, and in money also summed over the commodities (commodity 'all', per bloc and
+        for bloc 'all'): mean, a 95% t-interval of the mean (`paired_interval`, the formula
+        of the headline too), the 5th and 95th percentiles, and the share of replications
+        the option improves (a lower value for every metric here)."""
         base = self.results[self.baseline]
         world = base.world
+        cur = world.currency
         rows = []
         for option, res in self.results.items():
             if option == self.baseline:
                 continue
             for m in DIFFERENCE_METRICS:
                 d = res.metrics[m] - base.metrics[m]  # [R, K, B]
+                head = (option, self.baseline)
+                unit = unit_of(m, cur)
                 for k, commodity in enumerate(world.commodities):
                     for b, bloc in enumerate(world.blocs):
-                        rows.append(
-                            (option, self.baseline, commodity, bloc, m, *_paired(d[:, k, b]))
-                        )
-                total = d.sum((1, 2)) if m in ("shortfall_t", "fiscal_cost") else None
-                if total is not None:
-                    rows.append((option, self.baseline, "all", "all", m, *_paired(total)))
+                        rows.append((*head, commodity, bloc, m, unit, *_paired(d[:, k, b])))
+                if m in TOTALLED:
+                    for b, bloc in enumerate(world.blocs):
+                        rows.append((*head, "all", bloc, m, unit, *_paired(d[:, :, b].sum(1))))
+                    rows.append((*head, "all", "all", m, unit, *_paired(d.sum((1, 2)))))
         return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
 
 
@@ -226,16 +242,24 @@ def _headline_rows(c: Comparison, bloc: str) -> list[tuple]:
     return rows
 
 
-def _paired(d: np.ndarray) -> tuple[float, float, float, float, float, float]:
+def paired_interval(d: np.ndarray) -> tuple[float, float, float]:
+    """The mean of paired differences `d` [R] and its 95% t-interval (Student, R - 1 degrees
+    of freedom): the one interval formula of differences.csv, the headline, the terminal,
+    report.html and the figures. Zero width when every replication differs by the same."""
     n = len(d)
     mean = float(d.mean())
     if n > 1 and d.std(ddof=1) > 0:
         half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * d.std(ddof=1) / np.sqrt(n)
     else:
         half = 0.0
+    return mean, mean - half, mean + half
+
+
+def _paired(d: np.ndarray) -> tuple[float, float, float, float, float, float]:
+    mean, low, high = paired_interval(d)
     p5, p95 = np.quantile(d, [0.05, 0.95])
     better = float((d < 0).mean())
-    return mean, mean - half, mean + half, float(p5), float(p95), better
+    return mean, low, high, float(p5), float(p95), better
 
 
 def compare_options(

@@ -69,7 +69,9 @@ def _blocks(loaded, reps, seed, block_size, keep_paths, option, draws=None) -> l
     for d in draws:
         ids = np.arange(d.index, reps, len(draws))
         for first in range(0, len(ids), size):
-            out.append((d.loaded.scenario, ids[first : first + size], seed, keep_paths, engine_option))
+            out.append(
+                (d.loaded.scenario, ids[first : first + size], seed, keep_paths, engine_option)
+            )
     return out
 
 

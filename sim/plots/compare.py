@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..experiment.compare import Comparison
+from ..experiment.compare import Comparison, paired_interval
 from .figures import (
     COLOURS,
     LINESTYLES,
@@ -85,20 +85,35 @@ def stocks_panel(ax, c: Comparison, k: int, b: int):
 
 
 def frontier_panel(ax, c: Comparison, b: int, ks: Sequence[int] | None = None):
-    """Risk against fiscal cost: each option's shortfall in bloc b (summed over the commodities
-    ks, all unless told) against its discounted fiscal cost, with 5-95% bars; options no other
-    beats on both are joined (the efficient frontier)."""
+    """Security against cost in bloc b (summed over the commodities ks, all unless told):
+    each option's expected net fiscal cost against its users' expected loss (consumer cost
+    plus the value of unmet use), both present values, with the 95% interval of the paired
+    difference from the baseline (`paired_interval`, the headline's formula). Social cost is
+    their sum, so the dotted line through the baseline is equal social cost: options below it
+    lower social cost. Options no other beats on both are joined (the efficient frontier)."""
     base = c.results[c.baseline]
     w = base.world
     ks = list(range(len(w.commodities))) if ks is None else list(ks)
+
+    def outcome(r):
+        fiscal = r.metrics["fiscal_cost_net"][:, ks, b].sum(1) / 1e6
+        loss = (r.metrics["consumer_cost"] + r.metrics["shortfall_value"])[:, ks, b].sum(1)
+        return fiscal, loss / 1e6
+
+    fiscal0, loss0 = outcome(base)
     points = []
     for i, (option, r) in enumerate(c.results.items()):
-        short = r.metrics["shortfall_t"][:, ks, b].sum(1)
-        cost = r.metrics["fiscal_cost_discounted"][:, ks].sum((1, 2)) / 1e6
-        x, y = cost.mean(), short.mean()
-        # a skewed spread can leave the mean outside its own 5-95% band: no bar below zero
-        xerr = [[max(x - np.quantile(cost, 0.05), 0.0)], [max(np.quantile(cost, 0.95) - x, 0.0)]]
-        yerr = [[max(y - np.quantile(short, 0.05), 0.0)], [max(np.quantile(short, 0.95) - y, 0.0)]]
+        fiscal, loss = outcome(r)
+        x, y = float(fiscal.mean()), float(loss.mean())
+        if option == c.baseline:
+            xerr = yerr = None
+        else:
+            _, xl, xh = paired_interval(fiscal - fiscal0)
+            _, yl, yh = paired_interval(loss - loss0)
+            dx, dy = x - float(fiscal0.mean()), y - float(loss0.mean())
+            # an interval of width zero can round to a hair inside its mean
+            xerr = [[max(dx - xl, 0.0)], [max(xh - dx, 0.0)]]
+            yerr = [[max(dy - yl, 0.0)], [max(yh - dy, 0.0)]]
         ax.errorbar(
             x,
             y,
@@ -118,24 +133,35 @@ def frontier_panel(ax, c: Comparison, b: int, ks: Sequence[int] | None = None):
     ]
     eff = pts[sorted(efficient, key=lambda i: pts[i, 0])]
     ax.plot(eff[:, 0], eff[:, 1], color="grey", linewidth=0.8, linestyle="--", zorder=0)
+    # equal social cost through the baseline: fiscal + loss = constant
+    x0, y0 = pts[0]
+    lo, hi = ax.get_xlim()
+    ax.plot([lo, hi], [y0 + x0 - lo, y0 + x0 - hi], color="grey", linewidth=0.6, linestyle=":")
+    ax.set_xlim(lo, hi)
     which = (
         "all commodities"
         if len(ks) == len(w.commodities)
         else ", ".join(w.commodities[k] for k in ks)
     )
-    ax.set_xlabel(f"discounted fiscal cost, million {w.currency}")
-    ax.set_ylabel(f"shortfall in {w.blocs[b]}, t ({which})")
-    ax.set_title("Security against cost (means; bars 5-95%)", fontsize=10)
+    ax.set_xlabel(f"expected net fiscal cost, million {w.currency} (PV)")
+    ax.set_ylabel(f"users' expected loss in {w.blocs[b]}, million {w.currency} (PV; {which})")
+    ax.set_title(
+        f"Security against cost (bars: 95% interval of the difference from {c.baseline}; "
+        "dotted: equal social cost)",
+        fontsize=9,
+    )
     ax.legend(fontsize=7, frameon=False)
     return ax
 
 
-DIFFERENCE_PANELS = ("shortfall_t", "peak_price_multiple")
+DIFFERENCE_PANELS = ("social_cost", "peak_price_multiple")
+"""The differences figure's panels: social cost in millions (its unit), the peak price."""
 
 
 def differences_figure(c: Comparison, b: int, commodities: Sequence[str] | None = None):
     """Each option's paired difference from the baseline in bloc b, with 95% intervals:
-    shortfall and peak price, by commodity (those that moved, or those named)."""
+    social cost (millions of the currency, present value) and peak price, by commodity
+    (those that moved, or those named); every row names its commodity and option."""
     table = c.differences()
     world = c.results[c.baseline].world
     bloc = world.blocs[b]
@@ -163,26 +189,26 @@ def differences_figure(c: Comparison, b: int, commodities: Sequence[str] | None 
                 if r.empty:
                     continue
                 r = r.iloc[0]
+                scale = 1e6 if m == "social_cost" else 1.0
+                mean, low, high = r.mean_difference / scale, r.ci_low / scale, r.ci_high / scale
                 ax.errorbar(
-                    r.mean_difference,
+                    mean,
                     y,
                     # an interval of width zero can round to a hair below its mean
-                    xerr=[
-                        [max(r.mean_difference - r.ci_low, 0.0)],
-                        [max(r.ci_high - r.mean_difference, 0.0)],
-                    ],
+                    xerr=[[max(mean - low, 0.0)], [max(high - mean, 0.0)]],
                     fmt="o",
                     capsize=2,
                     color=COLOURS[(i + 1) % len(COLOURS)],
                     label=option if k == 0 else None,
                 )
                 ticks.append(y)
-                labels.append(name if i == 0 else "")
+                labels.append(f"{name}: {option}")
                 y -= 1
             y -= 0.5
         ax.axvline(0, color="grey", linewidth=0.7)
         ax.set_yticks(ticks, labels, fontsize=7)
-        ax.set_xlabel(f"{m}: option - {c.baseline} (95% interval)")
+        unit = f"million {world.currency}, PV" if m == "social_cost" else "x P_ref"
+        ax.set_xlabel(f"{m} ({unit}): option - {c.baseline} (95% interval)")
     axes.flat[0].legend(fontsize=7, frameon=False)
     fig.suptitle(f"Difference from {c.baseline} in {bloc}, paired by replication", fontsize=10)
     return fig

@@ -31,14 +31,16 @@ figure{margin:1em 0}figure img{max-width:100%;border:1px solid #e3e6ea}figcaptio
 FIGURES = (
     (
         "risk_vs_cost",
-        "Security against cost: each option's shortfall against its discounted "
-        "fiscal cost (means, bars 5-95% of replications). Options joined by the dashed line are "
-        "not beaten on both.",
+        "Security against cost: each option's expected net fiscal cost against its users' "
+        "expected loss (consumer cost plus the value of unmet use), present values, with the "
+        "95% interval of the paired difference from the baseline. Below the dotted line "
+        "social cost is lower than the baseline's; options joined by the dashed line are not "
+        "beaten on both.",
     ),
     (
         "differences",
         "Each option minus the baseline, paired by replication (95% intervals of "
-        "the mean difference).",
+        "the mean difference): social cost in millions and the peak price, per mineral.",
     ),
     ("prices_by_option", "Price in the most exposed bloc, options overlaid (median and 25-75%)."),
     ("shortfall_by_option", "Shortfall per replication by option (box 25-75%, whiskers 5-95%)."),
@@ -134,22 +136,72 @@ def _table(c: Comparison) -> str:
 
 
 def _by_commodity(c: Comparison) -> str:
+    """The headline's rows per mineral (those that moved): money first, then the peak price
+    (median over replications) and the share of use unmet, in the headline's bloc."""
+    head = c.headline()
     base = c.results[c.baseline]
-    w, b = base.world, focus_bloc(c)
-    head = (
-        "<tr><th>commodity</th>"
-        + "".join(f"<th>{_e(o)}: peak × p50</th><th>{_e(o)}: shortfall %</th>" for o in c.options)
-        + "</tr>"
+    w = base.world
+    cur = w.currency
+    b = w.blocs.index(head.bloc.iloc[0])
+    rows = head[head.commodity != "all"].sort_values(["commodity", "rank"], kind="stable")
+    cols = (
+        "<tr><th>mineral</th><th>option</th>"
+        f"<th>social cost, M {cur}</th><th>against {_e(c.baseline)} [95%]</th>"
+        "<th>users' cost</th><th>unmet use</th><th>net fiscal cost</th><th>CVaR95</th>"
+        "<th>peak price × p50</th><th>use unmet %</th></tr>"
     )
-    rows = []
-    for k, name in enumerate(w.commodities):
-        cells = "".join(
-            f"<td>{np.median(r.metrics['peak_price_multiple'][:, k, b]):.2f}</td>"
-            f"<td>{100 * r.metrics['shortfall_share'][:, k, b].mean():.2f}</td>"
-            for r in c.results.values()
+
+    def m(x: float) -> str:
+        return f"{x / 1e6:,.1f}"
+
+    out = []
+    for _, r in rows.iterrows():
+        k = w.commodities.index(r.commodity)
+        res = c.results[r.option]
+        diff = (
+            "-"
+            if r.verdict == "baseline"
+            else f"{m(r.social_cost_vs_baseline)} [{m(r.ci_low)}, {m(r.ci_high)}]"
         )
-        rows.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+        out.append(
+            f"<tr><td>{_e(r.commodity)}</td><td>{_e(r.option)}</td><td>{m(r.social_cost)}</td>"
+            f"<td>{diff}</td><td>{m(r.consumer_cost)}</td><td>{m(r.shortfall_value)}</td>"
+            f"<td>{m(r.fiscal_cost_net)}</td><td>{m(r.social_cost_cvar95)}</td>"
+            f"<td>{np.median(res.metrics['peak_price_multiple'][:, k, b]):.2f}</td>"
+            f"<td>{100 * res.metrics['shortfall_share'][:, k, b].mean():.2f}</td></tr>"
+        )
+    if not out:
+        return "<p>No mineral's social cost moved in this bloc.</p>"
+    return f"<table>{cols}{''.join(out)}</table>"
+
+
+def budgets_section(c: Comparison) -> str:
+    """Each stockpile's budget, spend and value held side by side, in one currency
+    (`Results.budgets`); empty when no option holds a stockpile."""
+    tables = [r.budgets() for r in c.results.values()]
+    rows = [row for t in tables for _, row in t.iterrows()]
+    if not rows:
+        return ""
+    cur = rows[0].currency
+
+    def m(x: float) -> str:
+        return "none" if x != x else f"{x / 1e6:,.1f}"
+
+    body = "".join(
+        f"<tr><td>{_e(r.option)}</td><td>{_e(r.policy)}</td><td>{m(r.budget)}</td>"
+        f"<td>{m(r.max_net_spend)}</td><td>{m(r.max_net_spend_p95)}</td>"
+        f"<td>{m(r.holding_paid)}</td><td>{m(r.value_held)}</td></tr>"
+        for r in rows
+    )
+    return (
+        "<h2>Stockpile budgets</h2>"
+        f'<p class="muted">Millions of {_e(cur)}, undiscounted, means over the replications. '
+        "Net spend is purchases less sales plus holding costs, which count against the "
+        "budget; value held is the stock at the end at the owners' price.</p>"
+        "<table><tr><th>option</th><th>stockpile</th><th>budget</th><th>most spent (mean)"
+        "</th><th>most spent (p95)</th><th>holding paid</th><th>value held at the end</th>"
+        f"</tr>{body}</table>"
+    )
 
 
 def diagnostics_section(c: Comparison) -> str:
@@ -255,6 +307,7 @@ minsim {__version__}, {stamp}.</p>
 {_table(c)}
 <h2>By mineral</h2>
 {_by_commodity(c)}
+{budgets_section(c)}
 {diagnostics_section(c)}
 <h2>Figures</h2>
 {"".join(figures)}

@@ -46,6 +46,8 @@ def unit_of(metric: str, currency: str) -> str:
     if metric.startswith("hhi_"):
         return "0-10000"
     return "index" if metric.startswith(("jrc_sr", "usgs_dp")) else "share"
+
+
 CVAR_LEVEL = 0.95
 """`social_cost_cvar95`: the mean of the worst 5% of replications."""
 
@@ -198,7 +200,9 @@ class BlockMerger:
             raise ValueError(f"blocks out of order: expected replication {expected}, got {first}")
         step = np.diff(b.replications)
         if self.draws > 1 and (step != self.draws).any():
-            raise ValueError(f"a block must hold one parameter set: replications {d} mod {self.draws}")
+            raise ValueError(
+                f"a block must hold one parameter set: replications {d} mod {self.draws}"
+            )
         self.next_replication[d] = int(b.replications[-1]) + self.draws
         self._rows_now = None if self.draws == 1 else np.asarray(b.replications)
         n = len(b.replications)
@@ -419,6 +423,39 @@ class Results:
         for (policy, commodity, metric), x in self.policy_reports.items():
             rows.append((self.option, policy, commodity, metric, *_stats(x)))
         return pd.DataFrame(rows, columns=list(POLICY_COLUMNS))
+
+    def budgets(self) -> pd.DataFrame:
+        """Each stockpile's money side by side, in the reporting currency (undiscounted):
+        its budget (NaN without one), the most it had spent net of sales at any point
+        (holding included, which counts against the budget; mean and p95), the holding paid,
+        and the value of what it holds at the end at the owners' price (means over the
+        replications). One row per stockpile of this option."""
+        cols = ["option", "policy", "budget", "max_net_spend", "max_net_spend_p95"]
+        cols += ["holding_paid", "value_held", "currency"]
+        rows = []
+        names = sorted({p for (p, _, m) in self.policy_reports if m == "max_net_spend"})
+        for name in names:
+            rep = {(c, m): x for (p, c, m), x in self.policy_reports.items() if p == name}
+            budget = rep.get(("all", "budget"))
+            spend = rep[("all", "max_net_spend")]
+
+            def total(metric: str, rep=rep) -> float:
+                parts = [x for (c, m), x in rep.items() if m == metric and c != "all"]
+                return float(np.sum(parts, axis=0).mean()) if parts else 0.0
+
+            rows.append(
+                (
+                    self.option,
+                    name,
+                    float(budget.mean()) if budget is not None else np.nan,
+                    float(spend.mean()),
+                    float(np.quantile(spend, 0.95)),
+                    total("holding_paid"),
+                    total("value_held"),
+                    self.world.currency,
+                )
+            )
+        return pd.DataFrame(rows, columns=cols)
 
     def avoided_shortfall(self) -> np.ndarray | None:
         """Tonnes of shortfall avoided against the do-nothing option [R, K, B], if it ran."""

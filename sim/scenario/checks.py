@@ -522,6 +522,12 @@ class _Checker:
                 self._months((*base, "stochastic", "earliest"), g.stochastic.earliest)
             if isinstance(g.duration, Distribution):
                 self._distribution((*base, "duration"), g.duration, share=False, duration=True)
+            for m in g.takes_part:
+                if m not in g.members:
+                    self.add(
+                        (*base, "takes_part", m),
+                        f"{m!r} is not a member of group {name!r}{_hint(m, g.members)}",
+                    )
             for i, m in enumerate(g.members):
                 path = (*base, "members", i)
                 if m not in self.s.disruptions:

@@ -328,6 +328,10 @@ class Group(Model):
     """Random onsets instead of a fixed `start`."""
     duration: Duration | Distribution | None = None
     """Default duration of members that do not give their own."""
+    takes_part: dict[str, Share] = Field(default_factory=dict)
+    """Chance that a member is hit by each occurrence of the group (default 1): a wave of
+    controls rarely names every mineral. Drawn per occurrence and member, so members stay
+    correlated through the shared onsets while each keeps its own rate (rate x chance)."""
     description: str = ""
     """Free text shown in reports."""
 

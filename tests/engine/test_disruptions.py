@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+import sim
 from sim.engine.disruptions import Occurrences
 from sim.engine.disruptions.export_control import ExportControl
 from sim.engine.disruptions.export_control import steps as export_steps
@@ -162,3 +163,68 @@ def test_each_disruption_type_is_one_module_found_by_the_registry():
     # the scenario schema takes every registered type, told apart by `type`
     union = Scenario.model_json_schema()["$defs"]
     assert {s.__name__ for s in SPECS.values()} <= set(union)
+
+
+WAVE = """
+groups:
+  wave:
+    members: [ga-control, sb-cut]
+    stochastic:
+      rate: 2.0
+      duration: 3 months
+      max_events: 20
+"""
+
+
+def wave_plan(small_text: str, tmp_path, takes_part: str = "") -> dict:
+    """The plan of 400 replications of the small scenario with a Poisson wave of two."""
+    from sim.engine.disruptions import compile_specs, sample_plan
+    from sim.engine.world import compile_world
+
+    text = small_text.replace("    start: 2026-07\n    duration: 12 months\n", "", 1)
+    text += """
+  sb-cut:
+    type: export_control
+    country: CN
+    commodity: antimony
+    stage: refining
+    to: [alliance]
+    severity: 1.0
+"""
+    path = tmp_path / "wave.yaml"
+    path.write_text(text + WAVE + takes_part)
+    s = sim.load(path).scenario
+    world = compile_world(s)
+    return sample_plan(s, world, compile_specs(s, world), np.arange(400), seed=7)
+
+
+def test_a_member_takes_part_in_a_wave_with_its_chance(small_text, tmp_path):
+    every = wave_plan(small_text, tmp_path)
+    half = wave_plan(small_text, tmp_path, "    takes_part: {sb-cut: 0.25}\n")
+    # the member that always takes part keeps its stream: its plan is unchanged
+    for field in ("rows", "start", "end", "severity"):
+        np.testing.assert_array_equal(
+            getattr(every["ga-control"], field), getattr(half["ga-control"], field)
+        )
+    n = len(every["sb-cut"].rows)
+    assert len(every["ga-control"].rows) == n
+    # about a quarter of the waves hit antimony (binomial sd at n ~ 2,800: 0.008)
+    share = len(half["sb-cut"].rows) / n
+    assert abs(share - 0.25) < 0.04
+    # ... and each antimony cut is one of the waves: it starts with a gallium one
+    waves = set(
+        zip(every["ga-control"].rows.tolist(), every["ga-control"].start.tolist(), strict=True)
+    )
+    assert (
+        set(zip(half["sb-cut"].rows.tolist(), half["sb-cut"].start.tolist(), strict=True)) <= waves
+    )
+
+
+def test_takes_part_names_members_only(small_text, tmp_path):
+    with pytest.raises(sim.ScenarioError) as err:
+        wave_plan(small_text, tmp_path, "    takes_part: {sb-cot: 0.5}\n")
+    assert (
+        "groups.wave.takes_part.sb-cot: 'sb-cot' is not a member of group 'wave'"
+        "; did you mean 'sb-cut'?"
+    ) in str(err.value)
+    assert "wave.yaml:77:26: " in str(err.value)

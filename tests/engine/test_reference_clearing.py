@@ -28,6 +28,7 @@ import pytest
 
 import sim
 from sim.engine import compile_world, kernels, run_batch
+from sim.engine.simulation import calm_path
 from sim.engine.world import World
 
 Args = dict[str, Any]
@@ -337,6 +338,7 @@ def recorded(tmp_path_factory, reserve_text: str) -> tuple[World, dict[int, tupl
         path, sets=("+disruptions.ga-control.announced=2026-05", "policies.reserve.initial=0.5")
     )
     world = compile_world(loaded.scenario)
+    calm_path(loaded.scenario, world, 3)  # the world's no-disruption run, before recording
     calls: dict[int, tuple[Args, Args]] = {}
     original = kernels.trade
     ticks = itertools.count()

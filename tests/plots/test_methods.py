@@ -131,9 +131,17 @@ def test_frontier_has_a_point_per_option(comparison):
     assert isinstance(ax, plt.Axes)
     assert len(ax.containers) == 2  # one errorbar per option
     assert _labels(ax) == ["do-nothing", "reserve"]
-    assert ax.get_ylabel() == "shortfall in alliance, t (all commodities)"
+    assert ax.get_ylabel() == "users' expected loss in alliance, million USD (PV; all commodities)"
+    assert ax.get_xlabel() == "expected net fiscal cost, million USD (PV)"
+    # each point is the headline's money: social cost = fiscal + users' loss, in millions
+    head = comparison.headline("alliance").set_index(["option", "commodity"])
+    for container, option in zip(ax.containers, ["do-nothing", "reserve"], strict=True):
+        x, y = (float(v[0]) for v in container.lines[0].get_data())
+        row = head.loc[(option, "all")]
+        assert x == pytest.approx(row.fiscal_cost_net / 1e6, rel=1e-12)
+        assert x + y == pytest.approx(row.social_cost / 1e6, rel=1e-9)
     one = comparison.plot("frontier", commodity="gallium")
-    assert one.get_ylabel() == "shortfall in alliance, t (gallium)"
+    assert one.get_ylabel() == "users' expected loss in alliance, million USD (PV; gallium)"
 
 
 def test_shortfall_boxes_and_stocks(comparison):
@@ -148,7 +156,12 @@ def test_shortfall_boxes_and_stocks(comparison):
 def test_differences_is_a_figure_of_two_panels(comparison):
     fig = comparison.plot("differences")
     assert len(fig.axes) == 2
-    assert fig.axes[0].get_xlabel() == "shortfall_t: option - do-nothing (95% interval)"
+    assert fig.axes[0].get_xlabel() == (
+        "social_cost (million USD, PV): option - do-nothing (95% interval)"
+    )
+    # every row says which mineral and which option it is
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels and all(label.endswith(": reserve") for label in labels)
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="two panels of its own"):
         comparison.plot("differences", ax=ax)

@@ -199,7 +199,12 @@ def sample_plan(
             for m in g.members:
                 d = s.disruptions[m]
                 rng = LazyStream(seed, int(rep), "disruption:" + m)
+                chance = g.takes_part.get(m, 1.0)
                 for (onset, _), gdur in zip(onsets, group_durations, strict=True):
+                    # drawn only when the member may sit a wave out, so that groups without
+                    # `takes_part` keep their streams (and their results) as they were
+                    if chance < 1.0 and rng.uniform() >= chance:
+                        continue
                     duration = draw(d.duration, rng, years=True) if d.duration is not None else gdur
                     by_spec[m].append(occurrence(row, onset, duration, rng, m))
     plan = {}

@@ -144,6 +144,7 @@ def stockpile_plan(
     buy_rate,
     use_cap,
     budget,
+    carry,
     net_spend,
     buy,
     sell,
@@ -155,7 +156,10 @@ def stockpile_plan(
 
     `target` [C] is this tick's target, `releasing` [R, C] the triggers with the partners',
     `price` [R, C] the owners' price; `buying` says the tick is past the start of buying,
-    `use_cap` is max_market_share · use_share, `budget` is inf without a budget."""
+    `use_cap` is max_market_share · use_share, `budget` is inf without a budget. `carry` is
+    the holding cost of a tonne held from now to the end of the run, as a multiple of its
+    reference price (holding_cost · years left): a budget pays for what it buys and for
+    keeping it, so purchases stop where spend + carry · value held would pass the budget."""
     R = level.shape[0]
     C, Bo = weights.shape
     terms = np.empty(Bo)
@@ -177,10 +181,12 @@ def stockpile_plan(
                     terms[b] = last_use[r, k[j], blocs[b]]
                 cap = use_cap * row_sum(terms) * dt
                 want[j] = _min(_min(buy_rate * target[j] * dt, room), cap)
-            if np.isfinite(budget):  # never spend more than the budget left
-                money = _max(budget - net_spend[r], 0.0)
+            if np.isfinite(budget):  # never commit more than the budget left
                 for j in range(C):
-                    value[j] = want[j] * price[r, j]
+                    value[j] = level[r, j] * ref[j]
+                money = _max(budget - net_spend[r] - carry * row_sum(value), 0.0)
+                for j in range(C):
+                    value[j] = want[j] * (price[r, j] + carry * ref[j])
                 cost = row_sum(value)
                 scale = money / cost if cost > money else 1.0
                 for j in range(C):
@@ -234,15 +240,17 @@ def stockpile_settle(
     sold,
     spent,
     earned,
+    held,
     ledger_tick,
     by_policy,
     stock,
 ):
     """Settle the tick: purchases get the share of their plan that all strategic buyers of a
-    bloc got (`purchase_plan`, `purchased` [R, K, B]); update holdings, spending and the
-    running totals [R, C]; book the cost (purchases less sales, plus holding, plus the
-    initial fill on the first tick) to `ledger_tick` [R, K, B] and `by_policy` [R], in the
-    order `Ledger.book` would, commodity by commodity; spread the holdings into `stock`."""
+    bloc got (`purchase_plan`, `purchased` [R, K, B]); update holdings, net spend (holding
+    included: it counts against the budget) and the running totals [R, C] (`held`: holding
+    paid); book the cost (purchases less sales, plus holding, plus the initial fill on the
+    first tick) to `ledger_tick` [R, K, B] and `by_policy` [R], in the order `Ledger.book`
+    would, commodity by commodity; spread the holdings into `stock`."""
     R = level.shape[0]
     C, Bo = weights.shape
     bought_b = np.empty(Bo)
@@ -260,17 +268,18 @@ def stockpile_settle(
                 sold_b[b] = sell[r, j] * weights[j, b]
             tonnes_in = row_sum(bought_b)
             tonnes_out = row_sum(sold_b)
-            held = level[r, j] + (tonnes_in - tonnes_out)
-            level[r, j] = held
+            stocked = level[r, j] + (tonnes_in - tonnes_out)
+            level[r, j] = stocked
             p = price[r, j]
             sale = p if sale_at_market else ref[j]
             spend += tonnes_in * p - tonnes_out * sale
-            peak = _max(peak, spend)
             bought[r, j] += tonnes_in
             sold[r, j] += tonnes_out
             spent[r, j] += tonnes_in * p
             earned[r, j] += tonnes_out * sale
-            holding = holding_cost * held * ref[j] * dt
+            holding = holding_cost * stocked * ref[j] * dt
+            spend += holding
+            held[r, j] += holding
             for b in range(Bo):
                 cost = bought_b[b] * p - sold_b[b] * sale + holding * weights[j, b]
                 if first_tick:
@@ -278,6 +287,7 @@ def stockpile_settle(
                 cost_b[b] = cost
                 ledger_tick[r, kj, blocs[b]] += cost
             booked += row_sum(cost_b)
+            peak = _max(peak, spend)
         net_spend[r], max_net_spend[r], by_policy[r] = spend, peak, booked
     spread(level, k, blocs, weights, stock)
 

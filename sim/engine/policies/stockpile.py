@@ -73,8 +73,10 @@ class Stockpile(SpecBase):
     tonnes: dict[str, Mass] | None = None
     """Target in tonnes, by commodity."""
     budget: MoneyField | None = None
-    """Most the stockpile may spend net of sales, in any currency; without `days` or
-    `tonnes` it also sets the target (budget at reference prices)."""
+    """Most the stockpile may spend, purchases and holding costs net of sales, in any
+    currency: it buys only what it can also keep to the end of the run. Without `days` or
+    `tonnes` it also sets the target: what the budget buys at reference prices and holds to
+    the end (budget / (1 + holding_cost x years))."""
     split: dict[str, Share] | None = None
     """Shares of the budget by commodity (default: by the value of the owners' use)."""
     use_share: Share = 1.0
@@ -138,6 +140,7 @@ class Instrument(BaseInstrument):
         self.spent = np.zeros((n, C))  # on purchases, currency
         self.spent += self._initial_cost
         self.earned = np.zeros((n, C))  # from sales, currency
+        self.held = np.zeros((n, C))  # holding paid, currency
         self.bought = np.zeros((n, C))  # t
         self.sold = np.zeros((n, C))  # t
         self.received = np.zeros((n, C))  # t delivered by offtake agreements
@@ -167,7 +170,9 @@ class Instrument(BaseInstrument):
         if spec.tonnes is not None:
             target = np.array([spec.tonnes.get(c, 0.0) for c in spec.commodities])
         else:
-            target = self.budget * self.budget_share / self.ref
+            # what the budget can buy at reference prices and keep to the end of the run
+            years = w.n_ticks * w.dt
+            target = self.budget * self.budget_share / (self.ref * (1 + spec.holding_cost * years))
         return np.tile(target, (w.n_ticks, 1))
 
     def _coordinated(self) -> list[tuple[np.ndarray, Instrument, np.ndarray]]:
@@ -234,6 +239,7 @@ class Instrument(BaseInstrument):
             spec.acquire.rate,
             spec.acquire.max_market_share * spec.use_share,
             self.budget,
+            spec.holding_cost * (self.ctx.world.n_ticks - tick) * self.ctx.world.dt,
             self.net_spend,
             self._buy,
             self._sell,
@@ -265,6 +271,7 @@ class Instrument(BaseInstrument):
             self.sold,
             self.spent,
             self.earned,
+            self.held,
             ledger.tick,
             ledger.by_policy[self.name],
             self._stock,
@@ -292,6 +299,7 @@ class Instrument(BaseInstrument):
             out[(c, "level_t")] = self.level[:, j]
             out[(c, "spent")] = self.spent[:, j]
             out[(c, "earned")] = self.earned[:, j]
+            out[(c, "holding_paid")] = self.held[:, j]
             out[(c, "value_held")] = self.level[:, j] * price[:, j]
         out[("all", "max_net_spend")] = self.max_net_spend.copy()
         if np.isfinite(self.budget):

@@ -85,7 +85,7 @@ def test_triggers_are_the_owners_price_and_shortfall(seed, C):
     assert not fired.any()
 
 
-def plan_numpy(d, price, budget, buying, below):
+def plan_numpy(d, price, budget, buying, below, carry=0.03):
     """The numpy formulas of the stockpile's `before_clear` (docs/model.md 12.1)."""
     target, level, releasing = d["target"], d["level"], d["releasing"]
     k, blocs = d["k"], d["blocs"]
@@ -102,8 +102,10 @@ def plan_numpy(d, price, budget, buying, below):
         cap = 0.05 * 0.3 * use_now * DT
         want = np.minimum(np.minimum(0.5 * target * DT, room), cap)
         if np.isfinite(budget):
-            money = np.clip(budget - d["net_spend"], 0, None)
-            cost = (want * price).sum(-1)
+            # the budget pays for what it buys and for keeping all it holds to the end
+            held = (level * d["ref"]).sum(-1)
+            money = np.clip(budget - d["net_spend"] - carry * held, 0, None)
+            cost = (want * (price + carry * d["ref"])).sum(-1)
             scale = np.ones_like(money)
             np.divide(money, cost, out=scale, where=cost > money)
             want = want * scale[:, None]
@@ -138,6 +140,7 @@ def test_plan_is_the_numpy_formula(seed, C, budget, buying, below):
         0.5,
         0.05 * 0.3,
         budget,
+        0.03,
         d["net_spend"],
         buy,
         sell,
@@ -164,7 +167,7 @@ def settle_numpy(d, price, first_tick, at_market, ledger):
     """The numpy formulas of the stockpile's `after_clear`, commodity by commodity."""
     level, net_spend = d["level"].copy(), d["net_spend"].copy()
     max_net_spend = net_spend * 0.9
-    totals = [np.ones((R, len(d["k"]))) for _ in range(4)]  # bought, sold, spent, earned
+    totals = [np.ones((R, len(d["k"]))) for _ in range(5)]  # bought, sold, spent, earned, held
     for j, k in enumerate(d["k"]):
         w = d["weights"][j]
         planned = d["plan"][:, k, d["blocs"]]
@@ -176,11 +179,12 @@ def settle_numpy(d, price, first_tick, at_market, ledger):
         level[:, j] += bought - sold
         p = price[:, j]
         sale = p if at_market else np.full_like(p, d["ref"][j])
-        net_spend += bought * p - sold * sale
-        max_net_spend = np.maximum(max_net_spend, net_spend)
-        for total, x in zip(totals, (bought, sold, bought * p, sold * sale), strict=True):
-            total[:, j] += x
         holding = 0.02 * level[:, j] * d["ref"][j] * DT
+        net_spend += bought * p - sold * sale
+        net_spend += holding  # holding counts against the budget
+        max_net_spend = np.maximum(max_net_spend, net_spend)
+        for total, x in zip(totals, (bought, sold, bought * p, sold * sale, holding), strict=True):
+            total[:, j] += x
         cost = bought_b * p[:, None] - sold_b * sale[:, None] + holding[:, None] * w
         if first_tick:
             cost = cost + d["initial_cost"][:, j, None] * w
@@ -200,7 +204,7 @@ def test_settlement_is_the_numpy_formula(seed, C, first_tick, at_market):
         book.by_policy["s"] += 2.0
     level, net_spend = d["level"].copy(), d["net_spend"].copy()
     max_net_spend = net_spend * 0.9
-    totals = [np.ones((R, C)) for _ in range(4)]
+    totals = [np.ones((R, C)) for _ in range(5)]
     stock = np.full((R, K, B), 5.0)
     kernels.stockpile_settle(
         d["plan"],

@@ -185,8 +185,9 @@ def test_no_budget_is_ever_exceeded(tmp_path, budget, days, initial, rate, cap, 
     r = run(path, "stockpile", n=3, seed=7)
     spent = r.policy_reports[("reserve", "all", "max_net_spend")]
     initial_cost = r.policy_reports[("reserve", "gallium", "initial_t")] * 250_000
-    # the initial fill is bought before the run; from then on the budget binds
-    assert (spent <= np.maximum(budget, initial_cost) * (1 + 1e-9)).all()
+    # the initial fill is bought before the run and kept (2% a year for 2 years); from then
+    # on the budget binds, holding costs included
+    assert (spent <= np.maximum(budget, initial_cost * (1 + 0.02 * 2)) * (1 + 1e-9)).all()
     rep = {
         m: r.policy_reports[("reserve", "gallium", m)]
         for m in ("initial_t", "purchased_t", "sold_t", "level_t")
@@ -265,3 +266,30 @@ def test_sale_at_reference_price_earns_reference_price(tmp_path):
     np.testing.assert_allclose(earned, sold * 250_000, rtol=1e-12)
     market = run(path, "stockpile")
     assert (market.policy_reports[("reserve", "gallium", "earned")] > earned).all()
+
+
+def test_holding_costs_count_against_the_budget(tmp_path):
+    """A budget-sized stockpile buys what it can also keep to the end: its net spend, holding
+    included, ends within the budget, and without holding costs it would have bought more."""
+    budget = 5e6  # USD: about 20 t of gallium at the reference price
+    # calm, and no release: nothing is sold
+    calm = {"severity": 0.0, "budget": f"{budget} USD", "initial": 0.0, "trigger": 50}
+    text = BASE.format(**{**DEFAULTS, **calm})
+    text = text.replace("    days: 90\n", "", 1)  # sized by the budget alone
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    quiet = "+policies.reserve.release.when_short=false"
+    kept = run(path, "stockpile", sets=(quiet, "+policies.reserve.holding_cost=0.1"))
+    free = run(path, "stockpile", sets=(quiet, "+policies.reserve.holding_cost=0"))
+    rep = kept.policy_reports
+    paid = rep[("reserve", "gallium", "holding_paid")]
+    net = rep[("reserve", "gallium", "spent")] - rep[("reserve", "gallium", "earned")] + paid
+    assert (paid > 0).all()
+    assert (rep[("reserve", "all", "max_net_spend")] <= budget * (1 + 1e-9)).all()
+    np.testing.assert_allclose(rep[("reserve", "all", "max_net_spend")], net, rtol=1e-12)
+    # 10% a year for 3 years: the target is budget / 1.3 at the reference price; buying
+    # into the market lifts the price above it, so the budget binds a little earlier
+    target = budget / 1.3 / 250_000
+    bought = rep[("reserve", "gallium", "purchased_t")]
+    assert (bought <= target * (1 + 1e-9)).all() and (bought > 0.9 * target).all()
+    assert (bought < free.policy_reports[("reserve", "gallium", "purchased_t")]).all()
