@@ -3,9 +3,9 @@
 `claim(out)` takes --out before any work: it checks that the folder can be written (its
 parent a folder, writable, with room for the estimated output) and makes `out` as an empty
 folder with `os.mkdir`, which fails if the name exists, so of two runs into one --out
-exactly one gets it. The run is written into its own hidden folder beside `out`
-(`.<name>.<random>.partial`, which no `runs/*/...` glob matches) and renamed over the
-empty claim when complete (on POSIX, rename replaces an empty folder in one step). A run
+exactly one gets it. The run is written into its own hidden folder beside `out`, in
+`.<name>.<random>.partial/<name>/` (which no `runs/*/...` glob matches), and renamed over
+the empty claim when complete (on POSIX, rename replaces an empty folder in one step). A run
 that fails or is interrupted removes only its own partial folder and its own empty claim.
 
 Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, options,
@@ -251,16 +251,20 @@ def claim(out: Path, need_bytes: int = 0, *, fresh: bool = False) -> Claim:
 
 
 def _partial_folder(out: Path) -> Path:
-    """A new hidden folder beside `out` for this run alone. Not `tempfile.mkdtemp`: its mode
-    0o700 would make the finished run folder unreadable to the group; `os.mkdir` takes the
-    umask's mode and fails rather than reuse a name."""
+    """A new hidden folder beside `out` for this run alone, `.<name>.<random>.partial`; the
+    run is written one level down, in `<that>/<name>`, so that not even a glob that matches
+    dot-names (pathlib's `runs/*/summary.csv`) finds a half-written file. Not
+    `tempfile.mkdtemp`: its mode 0o700 would make the finished run folder unreadable to the
+    group; `os.mkdir` takes the umask's mode and fails rather than reuse a name."""
     while True:
         tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.partial"
         try:
             os.mkdir(tmp)
-            return tmp
+            break
         except FileExistsError:
             continue
+    os.mkdir(tmp / out.name)
+    return tmp
 
 
 _WRITE_FIX = {
@@ -303,8 +307,10 @@ def _atomic_folder(out: Path | Claim) -> Iterator[Path]:
     tmp = None
     try:
         tmp = _partial_folder(taken.path)
-        yield tmp
-        _publish(tmp, taken.path)
+        yield tmp / taken.path.name
+        _publish(tmp / taken.path.name, taken.path)
+        with contextlib.suppress(OSError):
+            os.rmdir(tmp)  # empty now
     except BaseException as exc:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
