@@ -331,7 +331,9 @@ def run_folder_bytes(
     """About how many bytes `write_run` writes for `results` runs (options or sweep points)
     of `scenario`: timeseries.nc's float64 arrays (the quantile and mean series, the trade
     flows, the diagnostics and, with `keep_paths`, every replication's series), the tables
-    and the figures. Within a few percent of the flagship's and the test scenario's."""
+    and the figures, and a margin of 1 MB. Measured: 46 MB for the flagship's compare folder
+    of 41.7 MB (6 options, 20 replications); 1.95 MB and the margin for the test scenario's
+    1.89 MB with every path kept (20 replications, no figures)."""
     from ..engine.recorder import QUANTILES, SERIES
     from ..engine.world import TICKS_PER_YEAR
 
