@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -18,7 +21,16 @@ import pandas as pd
 from . import __version__
 from .scenario import ScenarioError, json_schema, load
 
+if TYPE_CHECKING:
+    from .results.io import Claim
+
 EXIT_INPUT = 2
+EXIT_FAILED = 1
+"""A run that could not finish (an internal error, or a run folder that could not be written)."""
+EXIT_INTERRUPTED = 130
+"""After Ctrl-C (SIGINT): 128 + 2, what a shell reports for a process the signal stopped."""
+EXIT_TERMINATED = 143
+"""After SIGTERM: 128 + 15, so a supervisor sees the termination it asked for."""
 
 _set_option = click.option(
     "--set",
@@ -123,29 +135,61 @@ class _ProgressBar:
         click.echo(f"\r{self.label} [{bar}] {done}/{total} blocks", err=True, nl=done == total)
 
 
-def _run_settings(
-    file: Path, reps: int | None, seed: int | None, out: Path | None, default_reps: int
-) -> tuple[int, int, Path]:
-    """Replications, seed and run folder, with their defaults; an existing folder is refused
-    before any work starts."""
+def _run_settings(reps: int | None, seed: int | None, default_reps: int) -> tuple[int, int]:
+    """Replications and seed, with their defaults."""
     from .experiment import DEFAULT_SEED
-    from .results.io import default_out
 
-    out = out or default_out(file)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
-    return reps or default_reps, DEFAULT_SEED if seed is None else seed, out
+    return reps or default_reps, DEFAULT_SEED if seed is None else seed
+
+
+def _claim(out: Path | None, named_after: Path, need_bytes: int) -> Claim:
+    """Check and take --out (or a fresh runs/<name>-<time>) before any work starts: a taken,
+    unwritable or too small output is refused now, not after the simulation. The claim is
+    released when the command ends if the run folder was not written."""
+    from .results.io import claim, default_out
+
+    taken = claim(out or default_out(named_after), need_bytes, fresh=out is None)
+    return click.get_current_context().with_resource(taken)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds as Ctrl-C does: workers
+    stopped, the run's partial folder and claim removed."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Handle SIGTERM like SIGINT while a command runs, then restore the previous handler.
+    A second SIGTERM during the clean-up is ignored so that the clean-up finishes (SIGKILL
+    still stops it). Signals can be handled only in the main thread: elsewhere, no change."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _report(func: Callable) -> Callable:
-    """Turn scenario errors into located messages and exit status 2; hide tracebacks."""
+    """Turn scenario errors into located messages and exit status 2, output that cannot be
+    written into a message naming the path (2 before the work, 1 after it), Ctrl-C and
+    SIGTERM into a clean stop (130, 143); hide tracebacks."""
+    from .results.io import OutputError, WriteError
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         debug = ctx.find_root().params.get("debug", False)
         try:
-            return func(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except ScenarioError as exc:
             if debug:
                 traceback.print_exc()
@@ -154,14 +198,19 @@ def _report(func: Callable) -> Callable:
             n = len(exc.problems)
             click.echo(f"minsim: {n} problem{'s' if n != 1 else ''} found", err=True)
             ctx.exit(EXIT_INPUT)
-        except (FileExistsError, ValueError) as exc:
+        except (OutputError, ValueError) as exc:
             if debug:
                 raise
             click.echo(f"minsim: error: {exc}", err=True)
             ctx.exit(EXIT_INPUT)
-        except KeyboardInterrupt:
+        except WriteError as exc:
+            if debug:
+                raise
+            click.echo(f"minsim: error: {exc}", err=True)
+            ctx.exit(EXIT_FAILED)
+        except KeyboardInterrupt as exc:
             click.echo("minsim: interrupted; nothing was written", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED)
         except Exception as exc:  # an internal error: say so, traceback only with --debug
             if debug:
                 raise
@@ -170,7 +219,7 @@ def _report(func: Callable) -> Callable:
                 "the traceback, and please report it)",
                 err=True,
             )
-            ctx.exit(1)
+            ctx.exit(EXIT_FAILED)
 
     return wrapper
 
@@ -342,10 +391,12 @@ def run(
 ) -> None:
     """Run replications of a scenario and write a run folder."""
     from .experiment import DEFAULT_REPS, run_replications
-    from .results.io import write_run
+    from .results.io import run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
-    reps, seed, out = _run_settings(file, reps, seed, out, DEFAULT_REPS)
+    reps, seed = _run_settings(reps, seed, DEFAULT_REPS)
+    need = run_folder_bytes(loaded.scenario, reps=reps, keep_paths=keep_paths, figures=not no_plots)
+    folder = _claim(out, file, need)
     from .experiment.runner import default_option
 
     option = option or default_option(loaded)
@@ -369,7 +420,7 @@ def run(
 
             _drawn(folder, lambda: save_run_figures(results, folder))
 
-    write_run([results], out, command=sys.argv, extra=figures)
+    out = write_run([results], folder, command=sys.argv, extra=figures)
     summary = results.summary()
     cur = results.world.currency
     click.echo(_table(summary.query("bloc != 'world'"), cur))
@@ -454,10 +505,19 @@ def compare(
     """Run every policy option of a scenario on the same replications and compare them."""
     from .experiment import DEFAULT_REPS
     from .experiment.compare import compare_options
-    from .results.io import write_run
+    from .results.io import run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
-    reps, seed, out = _run_settings(file, reps, seed, out, DEFAULT_REPS)
+    reps, seed = _run_settings(reps, seed, DEFAULT_REPS)
+    n_options = len(only) + 1 if only else max(len(loaded.scenario.options), 1)
+    need = run_folder_bytes(
+        loaded.scenario,
+        reps=reps,
+        results=n_options,
+        keep_paths=keep_paths,
+        figures=not no_plots,
+    )
+    folder = _claim(out, file, need)
     names = ", ".join(only or loaded.scenario.options) or "base"
     click.echo(
         f"comparing options {names} of {file}: {reps} replications each (seed {seed}) ...", err=True
@@ -487,7 +547,7 @@ def compare(
             _drawn(folder, lambda: save_comparison_figures(comparison, folder))
             _drawn(folder, lambda: write_report(comparison, folder))
 
-    write_run(list(comparison.results.values()), out, command=sys.argv, extra=extra)
+    out = write_run(list(comparison.results.values()), folder, command=sys.argv, extra=extra)
     click.echo(_comparison_table(comparison))
     _warn_bounds(list(comparison.results.values()))
     click.echo(f"wrote {out}")
@@ -599,7 +659,7 @@ def sweep(
     differences between points are the parameters' and not chance's."""
     from .experiment import DEFAULT_SEED
     from .experiment.sweep import grid, latin_hypercube, parse_sweep, run_sweep
-    from .results.io import FLOAT_FORMAT, write_run
+    from .results.io import FLOAT_FORMAT, run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
     axes: dict[str, list[str]] = {}
@@ -621,7 +681,9 @@ def sweep(
         except ValueError:
             raise ValueError("a Latin hypercube needs numeric values on every axis") from None
         points = latin_hypercube(ranges, samples, DEFAULT_SEED if seed is None else seed)
-    reps, seed, out = _run_settings(file, reps, seed, out, 200)
+    reps, seed = _run_settings(reps, seed, 200)
+    need = run_folder_bytes(loaded.scenario, reps=reps, results=len(points), figures=False)
+    folder = _claim(out, file, need)
     click.echo(
         f"sweeping {', '.join(axes)} over {len(points)} points, {reps} replications "
         f"each (seed {seed}) ...",
@@ -665,7 +727,7 @@ def sweep(
             folder, lambda: plot_sweep(result, metric, commodity, bloc, plots / f"sweep_{metric}")
         )
 
-    write_run(result.results, out, command=sys.argv, extra=extra)
+    out = write_run(result.results, folder, command=sys.argv, extra=extra)
     shown = rows[(rows.commodity == commodity) & (rows.bloc == bloc)]
     click.echo(f"{metric} of {commodity} in {bloc} (where it moves most), mean [p5-p95]:")
     for _, row in shown.iterrows():
@@ -735,11 +797,12 @@ def sensitivity(
     """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters."""
     from .experiment.sensitivity import parse_parameter
     from .experiment.sensitivity import sensitivity as analyse
-    from .results.io import FLOAT_FORMAT, write_tables
+    from .results.io import FLOAT_FORMAT, FOLDER_OF_TABLES_BYTES, write_tables
 
     load(file, overrides, sets)  # the base scenario first: its errors are the clearest
     parameters = [parse_parameter(p) for p in params]
-    reps, seed, out = _run_settings(file, reps, seed, out, 50)
+    reps, seed = _run_settings(reps, seed, 50)
+    folder = _claim(out, file, FOLDER_OF_TABLES_BYTES)
     execution = _execution(executor, workers, scheduler, block_size)
     result = analyse(
         file,
@@ -782,7 +845,7 @@ def sensitivity(
         "parameters": [vars(p) for p in parameters],
         "command": sys.argv,
     }
-    write_tables(out, files, info, extra)
+    out = write_tables(folder, files, info, extra)
     click.echo(f"{method} sensitivity of {metric} for {commodity} in {bloc}:")
     click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     click.echo(f"wrote {out}")
@@ -790,6 +853,10 @@ def sensitivity(
 
 EXIT_BACKTEST_FAILED = 1
 """`minsim backtest` exit status when any episode drifts out of its criteria."""
+BACKTEST_FIGURE_BYTES = 500_000
+"""Room asked per episode for its figure (PNG and SVG, about 90 kB together)."""
+CALIBRATION_ROW_BYTES = 1_000
+"""Room asked per episode and grid point for grid.csv (a row per criterion)."""
 
 
 @cli.command()
@@ -829,10 +896,13 @@ def backtest(
         select,
         table,
     )
+    from .results.io import check_output
 
     chosen = select(names)
     reps = reps or DEFAULT_BACKTEST_REPS
     seed = DEFAULT_BACKTEST_SEED if seed is None else seed
+    if not no_plots:  # the figures go into --out, which may exist: checked before the runs
+        check_output(out, BACKTEST_FIGURE_BYTES * len(chosen), folder_may_exist=True)
     click.echo(
         f"back-testing {', '.join(chosen)}: {reps} replications each (seed {seed}) ...", err=True
     )
@@ -934,18 +1004,17 @@ def calibrate(
     from .experiment.calibrate import (
         calibrate as fit_all,
     )
-    from .results.io import default_out, write_calibration, write_tables
+    from .results.io import FOLDER_OF_TABLES_BYTES, write_calibration, write_tables
 
     chosen = select(names) if from_grid is None else {}
     grid = parse_grid(grid_options) if grid_options else GRID
     reps = reps or DEFAULT_CALIBRATION_REPS
     seed = DEFAULT_BACKTEST_SEED if seed is None else seed
-    out = out or default_out(Path("calibrate"))
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
     target = None
     if world is not None:
         target = load(world).scenario
+    rows = len(points(grid)) * len(chosen)
+    folder = _claim(out, Path("calibrate"), FOLDER_OF_TABLES_BYTES + CALIBRATION_ROW_BYTES * rows)
     if from_grid is not None:
         source = from_grid / "grid.csv" if from_grid.is_dir() else from_grid
         grid, runs = read_grid(source.read_text())
@@ -972,7 +1041,7 @@ def calibrate(
     files = {"grid.csv": grid_csv(c), "fits.csv": fits_csv(c), "loo.csv": loo_csv(c)}
     episodes = [r.name for r in runs]
     info = {"episodes": episodes, **info_from, "grid": grid, "command": sys.argv}
-    write_tables(out, files, info)
+    out = write_tables(folder, files, info)
     click.echo(f"wrote {out}")
     if target is not None:
         classes = {name: com.class_name(name) for name, com in target.commodities.items()}

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import glob
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +105,7 @@ def test_run_writes_a_complete_folder(runner, small_path, tmp_path):
     # totals over commodities per bloc (4 and the CVaR) and over everything (6 and the CVaR)
     rows = len((out / "summary.csv").read_text().splitlines())
     assert rows == 1 + 2 * 3 * (13 + 1) + 2 * 12 + 3 * (4 + 1) + (6 + 1)
-    assert not list(tmp_path.glob("*.run-tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "small.yaml"]  # no partial
 
 
 def test_same_seed_gives_byte_identical_summary(runner, small_path, tmp_path):
@@ -286,3 +292,356 @@ def test_a_failing_figure_never_loses_the_run(runner, tmp_path, reserve_text, mo
         assert (out / name).is_file(), name
     assert "ValueError" in (out / "plots" / "FAILED.txt").read_text()
     assert f"wrote {out}" in result.stdout
+
+
+# --- run folders: claimed before the work, written whole, never mixed (issue 15) ---
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The CLI with trade_csv (written after summary.csv) slowed down, so that a signal lands
+# mid-write: argv[1] is a file it creates when the write has begun.
+MID_WRITE = """
+import pathlib, sys, time
+import sim.results.io as io
+real = io.trade_csv
+def slow(results):
+    pathlib.Path(sys.argv[1]).write_text("writing")
+    time.sleep(60)
+    return real(results)
+io.trade_csv = slow
+from sim.cli import cli
+cli(sys.argv[2:], prog_name="minsim")
+"""
+
+
+def _env() -> dict:
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def _visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_two_cli_runs_into_one_out_one_is_refused_and_the_folder_is_the_winners(
+    small_path, tmp_path
+):
+    """Two `minsim run` processes started together with seeds 1 and 2: one writes, the other
+    exits 2 at its claim, and manifest, summary and series are all the winner's."""
+    import sim
+    from sim.results.io import summary_csv
+
+    out = tmp_path / "run"
+    args = ["run", str(small_path), "--reps", "2", "--no-plots", "--executor", "inline"]
+    procs = {
+        seed: subprocess.Popen(
+            [sys.executable, "-m", "sim", *args, "--seed", str(seed), "--out", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        for seed in (1, 2)
+    }
+    done = {seed: (p.wait(timeout=120), p.stderr.read()) for seed, p in procs.items()}
+    for p in procs.values():
+        p.stdout.close()
+        p.stderr.close()
+    assert sorted(rc for rc, _ in done.values()) == [0, 2], done
+    (winner,) = [seed for seed, (rc, _) in done.items() if rc == 0]
+    (loser,) = {1, 2} - {winner}
+    assert (
+        f"minsim: error: {out} already exists (or another run is writing it); choose another "
+        "--out or remove it"
+    ) in done[loser][1]
+    assert json.loads((out / "manifest.json").read_text())["seed"] == winner
+    expected = summary_csv([sim.run(sim.load(small_path), reps=2, seed=winner)])
+    assert (out / "summary.csv").read_text() == expected
+    with xr.open_dataset(out / "timeseries.nc", engine="scipy") as ds:
+        assert ds.attrs["seed"] == winner
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "small.yaml"]
+
+
+def _killed_mid_write(small_path, tmp_path, sig):
+    """Start a run, wait until its write has begun, send `sig`; the exit status and stderr."""
+    began = tmp_path / "began"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            MID_WRITE,
+            str(began),
+            "run",
+            str(small_path),
+            "--reps",
+            "2",
+            "--no-plots",
+            "--executor",
+            "inline",
+            "--out",
+            str(tmp_path / "runs" / "r"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    deadline = time.monotonic() + 120
+    while not began.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the write never began"
+        time.sleep(0.05)
+    partial = [p for p in (tmp_path / "runs").iterdir() if p.name.endswith(".partial")]
+    assert len(partial) == 1 and (partial[0] / "r" / "summary.csv").is_file()  # half-written
+    proc.send_signal(sig)
+    rc = proc.wait(timeout=60)
+    err = proc.stderr.read()
+    proc.stderr.close()
+    return rc, err
+
+
+def test_sigterm_during_the_write_leaves_nothing(small_path, tmp_path):
+    rc, err = _killed_mid_write(small_path, tmp_path, signal.SIGTERM)
+    assert rc == 143, err
+    assert err.endswith("minsim: interrupted; nothing was written\n")
+    assert "Traceback" not in err
+    assert list((tmp_path / "runs").iterdir()) == []  # neither the run folder nor its partial
+
+
+def test_sigkill_during_the_write_leaves_nothing_a_results_glob_finds(small_path, tmp_path):
+    """SIGKILL cannot be cleaned up: what is left is the empty claim and a hidden partial
+    folder, which `runs/*/summary.csv` does not match."""
+    rc, _ = _killed_mid_write(small_path, tmp_path, signal.SIGKILL)
+    assert rc == -signal.SIGKILL
+    runs = tmp_path / "runs"
+    assert list(runs.glob("*/summary.csv")) == []  # pathlib's glob matches dot-names too
+    assert glob.glob(str(runs / "*" / "summary.csv")) == []
+    assert _visible(runs) == ["r"] and list((runs / "r").iterdir()) == []
+    assert [p.name.endswith(".partial") for p in runs.glob(".*")] == [True]
+
+
+def test_sigterm_is_handled_like_ctrl_c_and_the_handler_restored(
+    runner, small_path, tmp_path, monkeypatch
+):
+    import sim.results.io as io
+
+    def terminated(signum, frame):  # a stand-in for whatever handler the caller had
+        raise AssertionError("the CLI did not handle SIGTERM")
+
+    def slow(results):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # interrupted by the handler
+
+    monkeypatch.setattr(io, "trade_csv", slow)
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        out = tmp_path / "run"
+        result = runner.invoke(
+            cli, ["run", str(small_path), "--reps", "2", "--no-plots", "--out", str(out)]
+        )
+        assert signal.getsignal(signal.SIGTERM) is terminated
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert result.exit_code == 143, result.output
+    assert result.stderr.endswith("minsim: interrupted; nothing was written\n")
+    assert _visible(tmp_path) == ["small.yaml"] and _visible(tmp_path) == sorted(
+        p.name for p in tmp_path.iterdir()
+    )
+
+
+def test_a_full_disk_while_writing_exits_1_and_leaves_nothing(
+    runner, small_path, tmp_path, monkeypatch
+):
+    import sim.results.io as io
+
+    def full(results):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(io, "trade_csv", full)
+    out = tmp_path / "run"
+    result = runner.invoke(
+        cli, ["run", str(small_path), "--reps", "2", "--no-plots", "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"minsim: error: could not write {out}: No space left on device; nothing was written; "
+        "free some space or choose another --out\n"
+    )
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
+
+
+def test_foreign_temporary_folders_are_never_deleted(runner, small_path, tmp_path):
+    """Another run's partial folder, or the old <out>.run-tmp with files in it, survive a
+    run into the same --out."""
+    foreign = [tmp_path / "run.run-tmp", tmp_path / ".run.0badc0de.partial"]
+    for f in foreign:
+        f.mkdir()
+        (f / "summary.csv").write_text("someone else's\n")
+    out = tmp_path / "run"
+    result = runner.invoke(
+        cli, ["run", str(small_path), "--reps", "2", "--no-plots", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "manifest.json").is_file()
+    for f in foreign:
+        assert (f / "summary.csv").read_text() == "someone else's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["run", "small.yaml", *(f.name for f in foreign)]
+    )
+
+
+# each command that writes to --out, and the function that would start its work
+WRITERS = {
+    "run": (["run", "{small}", "--reps", "2"], "sim.experiment.run_replications"),
+    "compare": (["compare", "{small}", "--reps", "2"], "sim.experiment.compare.compare_options"),
+    "sweep": (
+        ["sweep", "{small}", "--sweep", "disruptions.ga-control.severity=0.5,0.6", "--reps", "2"],
+        "sim.experiment.sweep.run_sweep",
+    ),
+    "sensitivity": (
+        [
+            "sensitivity",
+            "{small}",
+            "--param",
+            "disruptions.ga-control.severity=0.2:1.0",
+            "--commodity",
+            "gallium",
+            "--bloc",
+            "alliance",
+            "--reps",
+            "2",
+        ],
+        "sim.experiment.sensitivity.sensitivity",
+    ),
+    "calibrate": (
+        ["calibrate", "ree-2010", "--reps", "2", "--grid", "stock_days=30,60"],
+        "sim.experiment.calibrate.run_grid",
+    ),
+    "backtest": (["backtest", "ree-2010", "--reps", "2"], "sim.experiment.backtest.run_episode"),
+}
+
+
+def _refused_before_work(runner, monkeypatch, command, small_path, out) -> str:
+    """Invoke `command` into `out` with its work replaced by a failure; it must exit 2
+    without starting. Returns stderr."""
+    args, work = WRITERS[command]
+    started = []
+    monkeypatch.setattr(work, lambda *a, **k: started.append(1))
+    argv = [a.format(small=small_path) for a in args] + ["--out", str(out)]
+    result = runner.invoke(cli, argv)
+    assert result.exit_code == 2, result.output
+    assert started == [], f"{command} started its work"
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+@pytest.mark.parametrize("command", list(WRITERS))
+def test_an_out_under_a_file_is_refused_before_the_work(
+    runner, small_path, tmp_path, monkeypatch, command
+):
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "out"
+    err = _refused_before_work(runner, monkeypatch, command, small_path, out)
+    assert err == (
+        f"minsim: error: cannot write {out}: {tmp_path / 'file'} is a file, not a folder; "
+        "choose another --out\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["run", "backtest"])
+def test_a_read_only_folder_is_refused_before_the_work(
+    runner, small_path, tmp_path, monkeypatch, command
+):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if os.access(ro, os.W_OK):  # root ignores the mode: say the folder is read-only
+            real = os.access
+            monkeypatch.setattr(os, "access", lambda p, m, **k: Path(p) != ro and real(p, m, **k))
+        out = ro / "out"
+        err = _refused_before_work(runner, monkeypatch, command, small_path, out)
+    finally:
+        ro.chmod(0o755)
+    assert err == (
+        f"minsim: error: cannot write {out}: {ro} is not writable (read-only or no permission); "
+        "choose another --out\n"
+    )
+    assert list(ro.iterdir()) == []
+
+
+def test_too_little_room_is_refused_before_the_work(runner, small_path, tmp_path, monkeypatch):
+    import sim.results.io as io
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(io.shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 10**5, 10**5))
+    err = _refused_before_work(runner, monkeypatch, "run", small_path, tmp_path / "out")
+    assert f"{tmp_path} has 100.0 kB free and the output needs about " in err
+    assert err.endswith("(estimated); free some space or choose another --out\n")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A 2 MB tmpfs, where this process may mount one (root on Linux); else a skip."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    mount = ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)]
+    if subprocess.run(mount, capture_output=True, check=False).returncode:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk: Path, leave: int) -> None:
+    free = shutil.disk_usage(disk).free
+    with open(disk / "filler", "ab") as f:
+        f.write(b"\0" * max(free - leave, 0))
+
+
+def test_a_real_full_or_read_only_disk(runner, small_path, tmpfs, monkeypatch):
+    """On a real 2 MB tmpfs: too little room is refused before the work (exit 2), a disk
+    that fills during the run fails the write (exit 1) leaving nothing, and a read-only
+    mount is refused before the work."""
+    import sim.experiment as experiment
+
+    out = tmpfs / "run"
+    args = ["run", str(small_path), "--reps", "2", "--no-plots", "--out", str(out)]
+    _fill(tmpfs, 100_000)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "kB free and the output needs about" in result.stderr
+    (tmpfs / "filler").unlink()
+
+    real = experiment.run_replications
+
+    def then_fill(*a, **k):  # someone else fills the disk while this run simulates
+        results = real(*a, **k)
+        _fill(tmpfs, 100_000)
+        return results
+
+    monkeypatch.setattr(experiment, "run_replications", then_fill)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert f"minsim: error: could not write {out}: No space left on device" in result.stderr
+    assert "free some space or choose another --out" in result.stderr
+    assert sorted(p.name for p in tmpfs.iterdir()) == ["filler"]
+    (tmpfs / "filler").unlink()
+    monkeypatch.setattr(experiment, "run_replications", real)
+
+    remount = ["mount", "-o", "remount,ro", str(tmpfs)]
+    if subprocess.run(remount, capture_output=True, check=False).returncode:
+        pytest.skip("this machine does not allow remounting the tmpfs read-only")
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"minsim: error: cannot write {out}: {tmpfs} is not writable (read-only or no "
+        "permission); choose another --out\n"
+    )

@@ -1,5 +1,13 @@
 """Writing a run folder, atomically: built under a temporary name, renamed when complete.
 
+`claim(out)` takes --out before any work: it checks that the folder can be written (its
+parent a folder, writable, with room for the estimated output) and makes `out` as an empty
+folder with `os.mkdir`, which fails if the name exists, so of two runs into one --out
+exactly one gets it. The run is written into its own hidden folder beside `out`, in
+`.<name>.<random>.partial/<name>/` (which no `runs/*/...` glob matches), and renamed over
+the empty claim when complete (on POSIX, rename replaces an empty folder in one step). A run
+that fails or is interrupted removes only its own partial folder and its own empty claim.
+
 Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, options,
 timings), summary.csv (long form, fixed number format so the same seed gives the same bytes),
 policies.csv (each instrument's purchases, sales, spend, value held and fiscal cost),
@@ -11,19 +19,27 @@ through the `extra` callback before the rename.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
+import itertools
 import json
+import os
 import platform
+import secrets
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .results import SUMMARY_COLUMNS, Results
+
+if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
 
 FLOAT_FORMAT = "%.6g"
 
@@ -108,34 +124,243 @@ def manifest(results: list[Results], command: list[str] | None = None) -> dict:
     }
 
 
-@contextlib.contextmanager
-def _atomic_folder(out: Path) -> Iterator[Path]:
-    """A temporary folder beside `out`, renamed to `out` when the block completes and removed
-    if it fails or is interrupted: a half-written folder never looks finished."""
+class OutputError(OSError):
+    """--out cannot be used (taken, under a file, not writable, too little room): found
+    before any work starts, so nothing is lost (the CLI exits 2)."""
+
+
+class WriteError(OSError):
+    """Writing the run folder failed after the work (a full disk, say): the run's partial
+    folder and its claim are removed, so nothing is left at --out (the CLI exits 1)."""
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The path itself or its closest ancestor that exists (the folder a new one goes in)."""
+    path = Path(path)
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_output(out: Path, need_bytes: int = 0, *, folder_may_exist: bool = False) -> None:
+    """Refuse, with the path and the fix, an output that would fail only after the work:
+    `out` under a file, in a folder that cannot be written, or on a disk without
+    `need_bytes` free. Parents that do not exist yet are fine (they are created). With
+    `folder_may_exist`, `out` may be an existing folder that files are written into."""
     out = Path(out)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".run-tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    if folder_may_exist and os.path.lexists(out):
+        where = out
+        if not where.is_dir():
+            raise OutputError(f"{out} is a file, not a folder; choose another --out")
+    else:
+        where = _nearest_existing(out.parent)
+        if not where.is_dir():
+            raise OutputError(
+                f"cannot write {out}: {where} is a file, not a folder; choose another --out"
+            )
+    if not os.access(where, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write {out}: {where} is not writable (read-only or no permission); "
+            "choose another --out"
+        )
+    if need_bytes > 0:
+        try:
+            free = shutil.disk_usage(where).free
+        except OSError:  # a filesystem that does not say: the write will tell
+            return
+        if free < need_bytes:
+            raise OutputError(
+                f"cannot write {out}: {where} has {_size(free)} free and the output needs "
+                f"about {_size(need_bytes)} (estimated); free some space or choose another --out"
+            )
+
+
+def _numbered(base: Path) -> Iterator[Path]:
+    """base, base-2, base-3, ...: the names a default run folder tries in turn."""
+    yield base
+    for i in itertools.count(2):
+        yield base.with_name(f"{base.name}-{i}")
+
+
+def _taken(out: Path) -> OutputError:
+    return OutputError(
+        f"{out} already exists (or another run is writing it); choose another --out or remove it"
+    )
+
+
+class Claim:
+    """--out taken by one run: the empty folder `claim` made. `release` (a run that failed)
+    removes it only while it is still an empty folder with the same inode: the finished run
+    folder renamed over it, or anything put in it, is never touched (`os.rmdir` removes
+    nothing with content in any case)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        st = os.stat(self.path)
+        self._id = (st.st_dev, st.st_ino)
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):  # gone, replaced or not empty: not ours to remove
+            st = os.stat(self.path)
+            if (st.st_dev, st.st_ino) == self._id:
+                os.rmdir(self.path)
+
+    def __enter__(self) -> Claim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"Claim({str(self.path)!r})"
+
+
+def claim(out: Path, need_bytes: int = 0, *, fresh: bool = False) -> Claim:
+    """Check `out` (`check_output`) and take it before the work starts, so a second run into
+    it is refused at once and not after its simulation. With `fresh` (a default name), a
+    taken name is not an error: the next of name-2, name-3, ... is taken instead."""
+    out = Path(out)
+    if not fresh and os.path.lexists(out):
+        raise _taken(out)
+    check_output(out, need_bytes)
     try:
-        yield tmp
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create {out.parent}: {exc.strerror}; choose another --out"
+        ) from exc
+    for candidate in _numbered(out) if fresh else [out]:
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create {candidate}: {exc.strerror}; choose another --out"
+            ) from exc
+        return Claim(candidate)
+    raise _taken(out)
+
+
+def _partial_folder(out: Path) -> Path:
+    """A new hidden folder beside `out` for this run alone, `.<name>.<random>.partial`; the
+    run is written one level down, in `<that>/<name>`, so that not even a glob that matches
+    dot-names (pathlib's `runs/*/summary.csv`) finds a half-written file. Not
+    `tempfile.mkdtemp`: its mode 0o700 would make the finished run folder unreadable to the
+    group; `os.mkdir` takes the umask's mode and fails rather than reuse a name."""
+    while True:
+        tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.partial"
+        try:
+            os.mkdir(tmp)
+            break
+        except FileExistsError:
+            continue
+    os.mkdir(tmp / out.name)
+    return tmp
+
+
+_WRITE_FIX = {
+    errno.ENOSPC: "free some space or choose another --out",
+    errno.EDQUOT: "free some space or choose another --out",
+    errno.EROFS: "choose a writable --out",
+    errno.EACCES: "choose a writable --out",
+    errno.EPERM: "choose a writable --out",
+}
+
+
+def _write_error(out: Path, exc: OSError) -> WriteError:
+    what = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename else ""
+    fix = _WRITE_FIX.get(exc.errno or 0, "check the disk or choose another --out")
+    return WriteError(f"could not write {out}: {what}{where}; nothing was written; {fix}")
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Rename the finished folder over the empty claim in one step."""
+    if os.name == "nt" and os.path.isdir(out):  # Windows will not rename over a folder
+        os.rmdir(out)
+    try:
+        os.rename(tmp, out)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise WriteError(
+                f"could not write {out}: something was put in it while this run wrote; "
+                "nothing of it was touched and this run wrote nothing; choose another --out"
+            ) from None
         raise
+
+
+@contextlib.contextmanager
+def _atomic_folder(out: Path | Claim) -> Iterator[Path]:
+    """This run's partial folder, renamed to `out` when the block completes; removed, with
+    the claim, if it fails or is interrupted: a half-written folder never looks finished,
+    and nothing of anyone else's is deleted. `out` is claimed now unless already a Claim."""
+    taken = out if isinstance(out, Claim) else claim(Path(out))
+    tmp = None
+    try:
+        tmp = _partial_folder(taken.path)
+        yield tmp / taken.path.name
+        _publish(tmp / taken.path.name, taken.path)
+        with contextlib.suppress(OSError):
+            os.rmdir(tmp)  # empty now
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        taken.release()
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError | WriteError):
+            raise _write_error(taken.path, exc) from exc
+        raise
+
+
+def run_folder_bytes(
+    scenario: Scenario,
+    *,
+    reps: int,
+    results: int = 1,
+    keep_paths: bool = False,
+    figures: bool = True,
+) -> int:
+    """About how many bytes `write_run` writes for `results` runs (options or sweep points)
+    of `scenario`: timeseries.nc's float64 arrays (the quantile and mean series, the trade
+    flows, the diagnostics and, with `keep_paths`, every replication's series), the tables
+    and the figures, and a margin of 1 MB. Measured: 46 MB for the flagship's compare folder
+    of 41.7 MB (6 options, 20 replications); 1.95 MB and the margin for the test scenario's
+    1.89 MB with every path kept (20 replications, no figures)."""
+    from ..engine.recorder import QUANTILES, SERIES
+    from ..engine.world import TICKS_PER_YEAR
+
+    T = scenario.horizon.years * TICKS_PER_YEAR[scenario.horizon.step]
+    C, B = len(scenario.commodities), len(scenario.blocs)
+    stages = max((len(c.stages) for c in scenario.commodities.values()), default=1)
+    series = len(SERIES) * T * C * B * (len(QUANTILES) + 1)  # quantiles and mean
+    other = T * C * (B * B + stages + B)  # trade flows, HHI, import reliance
+    paths = len(SERIES) * reps * T * C * B if keep_paths else 0
+    tables = 200 * C * B * (B * scenario.horizon.years + 60)  # summary, trade, policies rows
+    plots = 100_000 * C + 200_000 if figures else 0
+    return results * (8 * (series + other + paths) + tables + plots) + 1_000_000
+
+
+FOLDER_OF_TABLES_BYTES = 2_000_000
+"""Room asked for a folder of CSV tables and a figure (sensitivity, calibration)."""
 
 
 def write_run(
     results: list[Results],
-    out: Path,
+    out: Path | Claim,
     *,
     command: list[str] | None = None,
     extra: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write the run folder `out`; an interrupted write never leaves a complete-looking folder."""
+    """Write the run folder `out` (a path, or the Claim taken before the run): complete, or
+    not at all. Returns its path."""
     import xarray as xr
 
     with _atomic_folder(out) as tmp:
@@ -150,11 +375,11 @@ def write_run(
         if extra is not None:
             extra(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest(results, command), indent=2) + "\n")
-    return Path(out)
+    return out.path if isinstance(out, Claim) else Path(out)
 
 
 def write_tables(
-    out: Path,
+    out: Path | Claim,
     files: dict[str, str],
     info: dict,
     extra: Callable[[Path], None] | None = None,
@@ -170,18 +395,15 @@ def write_tables(
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {"minsim_version": __version__, "created": stamp, **info}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    return Path(out)
+    return out.path if isinstance(out, Claim) else Path(out)
 
 
 def default_out(scenario_path: Path, root: Path = Path("runs")) -> Path:
-    """runs/<scenario>-<UTC timestamp>, unique."""
+    """runs/<scenario>-<UTC timestamp>, or its first free -2, -3, ...: a name, not a claim
+    (`claim(..., fresh=True)` takes it, or the next free one if another run just did)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     base = root / f"{Path(scenario_path).stem}-{stamp}"
-    out, i = base, 1
-    while out.exists() or out.with_name(out.name + ".run-tmp").exists():
-        i += 1
-        out = base.with_name(f"{base.name}-{i}")
-    return out
+    return next(p for p in _numbered(base) if not os.path.lexists(p))
 
 
 def _duration_text(years: float) -> str:

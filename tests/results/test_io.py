@@ -1,4 +1,10 @@
-"""Run folders are written whole or not at all; summaries are reproducible."""
+"""Run folders are written whole or not at all, by one run only; summaries are reproducible."""
+
+import errno
+import json
+import os
+import threading
+from collections import namedtuple
 
 import numpy as np
 import pandas as pd
@@ -6,7 +12,17 @@ import pytest
 import xarray as xr
 
 import sim
-from sim.results.io import summary_csv, write_run
+from sim.results import io
+from sim.results.io import (
+    OutputError,
+    WriteError,
+    check_output,
+    claim,
+    default_out,
+    run_folder_bytes,
+    summary_csv,
+    write_run,
+)
 from sim.results.results import TRADE_COLUMNS
 
 
@@ -110,3 +126,137 @@ def test_a_horizon_from_mid_year_has_a_partial_first_and_last_year(small_path):
     assert (years == 2026).sum() == 26 and (years == 2027).sum() == 52
     flows = r.trade_flows()
     assert len(flows) == 2 * 3 * 3 * 5
+
+
+def _partials(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".partial"))
+
+
+def test_two_writers_into_one_folder_leave_it_entirely_the_winners(small, tmp_path):
+    """20 races of two threads released together: each time one writes the whole folder and
+    the other is refused at its claim, and nothing else is left beside it."""
+    runs = {seed: sim.run(small, reps=4, seed=seed) for seed in (1, 2)}
+    texts = {seed: summary_csv([r]) for seed, r in runs.items()}
+    assert texts[1] != texts[2]
+    for trial in range(20):
+        out = tmp_path / f"run-{trial}"
+        start = threading.Barrier(2)
+        outcome: dict[int, object] = {}
+
+        def write(seed, out=out, start=start, outcome=outcome):
+            start.wait()
+            try:
+                write_run([runs[seed]], out)
+                outcome[seed] = "wrote"
+            except OutputError as exc:
+                outcome[seed] = exc
+
+        threads = [threading.Thread(target=write, args=(seed,)) for seed in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners = [seed for seed, o in outcome.items() if o == "wrote"]
+        assert len(winners) == 1, outcome
+        (loser,) = set(outcome) - set(winners)
+        assert "already exists (or another run is writing it)" in str(outcome[loser])
+        seed = winners[0]
+        assert json.loads((out / "manifest.json").read_text())["seed"] == seed
+        assert (out / "summary.csv").read_text() == texts[seed]
+        with xr.open_dataset(out / "timeseries.nc", engine="scipy") as ds:
+            assert ds.attrs["seed"] == seed
+    assert _partials(tmp_path) == []
+
+
+def test_a_full_disk_while_writing_removes_the_runs_own_folder_only(results, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    foreign = [tmp_path / "run.run-tmp", tmp_path / ".run.0badc0de.partial"]
+    for f in foreign:
+        f.mkdir()
+        (f / "summary.csv").write_text("someone else's\n")
+
+    def full(results):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(io, "trade_csv", full)
+    with pytest.raises(
+        WriteError,
+        match=r"could not write .*run: No space left on device; "
+        "nothing was written; free some space or choose another --out",
+    ):
+        write_run([results], out)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["small.yaml", *(f.name for f in foreign)]
+    )
+    for f in foreign:
+        assert (f / "summary.csv").read_text() == "someone else's\n"
+
+
+def test_an_existing_folder_is_refused_and_left_alone(results, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="already exists"):
+        write_run([results], out)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert _partials(tmp_path) == []
+
+
+def test_a_claim_is_released_only_while_it_is_the_empty_folder_it_made(tmp_path):
+    taken = claim(tmp_path / "a")
+    with pytest.raises(OutputError, match="already exists"):
+        claim(tmp_path / "a")
+    taken.release()
+    assert not (tmp_path / "a").exists()
+    # something put into it, or the finished folder renamed over it: never removed
+    taken = claim(tmp_path / "b")
+    (taken.path / "x").write_text("")
+    taken.release()
+    assert (tmp_path / "b" / "x").exists()
+    taken = claim(tmp_path / "c")
+    (tmp_path / ".c.partial").mkdir()
+    os.rename(tmp_path / ".c.partial", taken.path)
+    taken.release()
+    assert (tmp_path / "c").is_dir()
+
+
+def test_a_fresh_claim_takes_the_next_free_name(tmp_path):
+    """A default name (runs/<scenario>-<time>) taken by a run started in the same second is
+    not an error: the next run takes name-2."""
+    base = tmp_path / "runs" / "small-20260101-000000"
+    assert claim(base, fresh=True).path == base
+    assert claim(base, fresh=True).path == base.with_name(base.name + "-2")
+    name = default_out(tmp_path / "small.yaml", root=tmp_path / "runs")
+    assert name.name.startswith("small-") and not name.exists()
+
+
+def test_output_under_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("")
+    for out in (tmp_path / "file" / "run", tmp_path / "file" / "a" / "run"):
+        with pytest.raises(OutputError, match=r"file is a file, not a folder; choose another"):
+            claim(out)
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        check_output(tmp_path / "file", folder_may_exist=True)
+    check_output(tmp_path / "new" / "deeper" / "run")  # parents are created when claimed
+    assert claim(tmp_path / "new" / "deeper" / "run").path.is_dir()
+
+
+def test_too_little_room_is_refused_with_the_estimate(tmp_path, monkeypatch):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(io.shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1500, 1500))
+    with pytest.raises(OutputError, match=r"has 1.5 kB free and the output needs about 2.5 MB"):
+        claim(tmp_path / "run", 2_500_000)
+    assert not (tmp_path / "run").exists()
+
+
+def test_run_folder_bytes_is_close_to_what_a_run_writes(small, tmp_path):
+    """The estimate behind the room check, against the folder written (within 25%, and
+    never below the series, which dominate large runs)."""
+    for keep in (False, True):
+        r = sim.run(small, reps=40, seed=1, keep_paths=keep)
+        out = write_run([r], tmp_path / f"run-{keep}")
+        written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        estimate = run_folder_bytes(small.scenario, reps=40, keep_paths=keep, figures=False)
+        nc = (out / "timeseries.nc").stat().st_size
+        assert nc <= estimate - 1_000_000 <= 1.25 * written, (keep, written, estimate)
