@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine.recorder import MONEY
 from ..results import Results
-from ..results.results import REPR_ROWS, unit_of
+from ..results.results import REPR_ROWS, TOTALLED, unit_of
 from ..scenario import LoadedScenario
 from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_options
 
@@ -38,8 +37,7 @@ DIFFERENCE_METRICS = (
     "quarter_shortfall_over_5pct",
 )
 """differences.csv's metrics: the money ones first; only those in money have totals over the
-commodities (`TOTALLED`)."""
-TOTALLED = ("fiscal_cost", "fiscal_cost_discounted", *MONEY)
+commodities (`results.TOTALLED`)."""
 DIFFERENCE_COLUMNS = (
     "option",
     "baseline",

@@ -48,6 +48,9 @@ def unit_of(metric: str, currency: str) -> str:
     return "index" if metric.startswith(("jrc_sr", "usgs_dp")) else "share"
 
 
+TOTALLED = ("fiscal_cost", "fiscal_cost_discounted", *MONEY)
+"""The metrics summed over the commodities (all in the reporting currency): the summary's
+`all/all` rows and differences.csv's totals; tonnes are never added across minerals."""
 CVAR_LEVEL = 0.95
 """`social_cost_cvar95`: the mean of the worst 5% of replications."""
 
@@ -489,7 +492,7 @@ class Results:
             for m in MONEY:
                 rows.append(_row(self.option, "all", bloc, m, self.metrics[m][:, :, b].sum(1)))
             rows.append(_cvar_row(self.option, "all", bloc, social[:, :, b].sum(1)))
-        for m in ("fiscal_cost", "fiscal_cost_discounted", *MONEY):
+        for m in TOTALLED:
             rows.append(_row(self.option, "all", "all", m, self.metrics[m].sum((1, 2))))
         rows.append(_cvar_row(self.option, "all", "all", social.sum((1, 2))))
         columns = [c for c in SUMMARY_COLUMNS if c != "unit"]
