@@ -177,9 +177,21 @@ def _report(func: Callable) -> Callable:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option(
+    "--scenario-path",
+    "scenario_path",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Also let `extends:` reach files under DIR (besides the scenarios/ folder holding the "
+    "file, and MINSIM_SCENARIO_PATH). Repeatable.",
+)
 @click.version_option(__version__, prog_name="minsim")
-def cli(debug: bool) -> None:
+def cli(debug: bool, scenario_path: tuple[Path, ...]) -> None:
     """Simulate critical-minerals supply disruptions and the policies that answer them."""
+    from .scenario.loader import extra_roots
+
+    click.get_current_context().with_resource(extra_roots(scenario_path))
 
 
 @cli.command()
