@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .results.results import NonFiniteResult
 from .scenario import ScenarioError, json_schema, load
 
 EXIT_INPUT = 2
@@ -162,6 +163,11 @@ def _report(func: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("minsim: interrupted; nothing was written", err=True)
             ctx.exit(130)
+        except NonFiniteResult as exc:  # a failed computation, never a table: exit 1
+            if debug:
+                raise
+            click.echo(f"minsim: error: {exc}", err=True)
+            ctx.exit(1)
         except Exception as exc:  # an internal error: say so, traceback only with --debug
             if debug:
                 raise
