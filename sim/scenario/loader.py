@@ -347,18 +347,17 @@ def read_file(path: Path) -> Located:
     report 0 (or nothing) and must not pass the bound for it."""
     name = str(path)
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
     except OSError:
         raise ScenarioError([Problem(Location(name), "", "no such file")]) from None
-    if stat.S_ISDIR(mode):
+    if stat.S_ISDIR(st.st_mode):
         raise ScenarioError([Problem(Location(name), "", "is a folder, not a scenario file")])
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(st.st_mode):
         raise ScenarioError(
             [Problem(Location(name), "", "not a regular file (a device, pipe or socket)")]
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(Location(name), "", _too_big(f"is {size:,} bytes"))])
+    if st.st_size > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(Location(name), "", _too_big(f"is {st.st_size:,} bytes"))])
     try:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
@@ -462,15 +461,11 @@ def scenario_roots(path: str | Path, extra: Iterable[str | Path] = ()) -> tuple[
     return tuple(dict.fromkeys(r.expanduser().resolve() for r in roots))
 
 
-def _inside(target: Path, roots: tuple[Path, ...]) -> bool:
-    return any(target == r or target.is_relative_to(r) for r in roots)
-
-
 def _check_root(name: str, parent_path: Path, loc: Location | None, roots: tuple[Path, ...]):
     """Refuse a parent outside the roots, before looking whether it exists (so that a
     scenario cannot probe the machine's files either)."""
     real = parent_path.resolve()
-    if _inside(real, roots):
+    if any(real.is_relative_to(r) for r in roots):
         return
     plain = Path(os.path.abspath(parent_path))
     what = f"{name!r}" + (f" resolves to {real}, which" if real != plain else "")
