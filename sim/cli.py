@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .results.results import NonFiniteResult
 from .scenario import ScenarioError, json_schema, load
 
 if TYPE_CHECKING:
@@ -211,6 +212,11 @@ def _report(func: Callable) -> Callable:
         except KeyboardInterrupt as exc:
             click.echo("minsim: interrupted; nothing was written", err=True)
             ctx.exit(EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED)
+        except NonFiniteResult as exc:  # a failed computation, never a table: exit 1
+            if debug:
+                raise
+            click.echo(f"minsim: error: {exc}", err=True)
+            ctx.exit(EXIT_FAILED)
         except Exception as exc:  # an internal error: say so, traceback only with --debug
             if debug:
                 raise
@@ -226,9 +232,21 @@ def _report(func: Callable) -> Callable:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option(
+    "--scenario-path",
+    "scenario_path",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Also let `extends:` reach files under DIR (besides the scenarios/ folder holding the "
+    "file, and MINSIM_SCENARIO_PATH). Repeatable.",
+)
 @click.version_option(__version__, prog_name="minsim")
-def cli(debug: bool) -> None:
+def cli(debug: bool, scenario_path: tuple[Path, ...]) -> None:
     """Simulate critical-minerals supply disruptions and the policies that answer them."""
+    from .scenario.loader import extra_roots
+
+    click.get_current_context().with_resource(extra_roots(scenario_path))
 
 
 @cli.command()

@@ -220,8 +220,8 @@ def test_backtest_exits_1_when_an_episode_fails(runner, tmp_path, monkeypatch):
     time to peak."""
     from sim.experiment import backtest
 
-    history = tmp_path / "history"
-    shutil.copytree(backtest.HISTORY.parent / "base", tmp_path / "base")
+    history = tmp_path / "scenarios" / "history"  # a scenarios/ tree: history/ may reach base/
+    shutil.copytree(backtest.HISTORY.parent / "base", tmp_path / "scenarios" / "base")
     history.mkdir()
     text = (backtest.HISTORY / "gallium-2023.yaml").read_text()
     text = text.replace("      months_to_peak: null", "      months_to_peak: 1 #", 1)

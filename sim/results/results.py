@@ -75,6 +75,124 @@ TRADE_COLUMNS = (
 destination received; over the whole run, the tonnes across replications (`total_unit`)."""
 
 
+NAN_MEANS_UNDEFINED = frozenset({"cover_days_at_onset"})
+"""Metrics whose NaN means 'not defined in this replication' (no disruption started); any
+other NaN, and an infinity anywhere, is a failed computation."""
+_CHUNK = 64
+"""Rows of a large array checked at a time, so the check never holds a copy of it."""
+
+
+class NonFiniteResult(ArithmeticError):
+    """A run produced a number that is not finite (NaN or infinite). Such a number is a
+    failed computation, never a result: the run is refused before anything is written."""
+
+    def __init__(self, what: str, value: float, commodity: str | None, where: str):
+        self.what, self.value, self.commodity, self.where = what, value, commodity, where
+        of = f" for {commodity}" if commodity else ""
+        super().__init__(
+            f"the run produced a non-finite {what} ({value}){of} {where}; nothing "
+            "was written. The scenario passed its checks, so this is a gap in them or a bug: "
+            "please report it with the scenario (minsim show prints it resolved)"
+        )
+
+
+def _first_bad(x: np.ndarray, allow_nan: bool = False) -> tuple[int, ...] | None:
+    """The index of the first non-finite value of `x` (NaN passes if `allow_nan`), or None;
+    large arrays are scanned in chunks of rows."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        return None
+    step = _CHUNK if x.ndim > 1 else max(len(x), 1)
+    for lo in range(0, len(x), step):
+        part = x[lo : lo + step]
+        bad = np.isinf(part) if allow_nan else ~np.isfinite(part)
+        if bad.any():
+            at = np.unravel_index(int(np.argmax(bad)), bad.shape)
+            return (at[0] + lo, *at[1:])
+    return None
+
+
+def check_finite(r: Results) -> None:
+    """Raise NonFiniteResult at the first non-finite value of a run's results, naming the
+    commodity and the tick (or replication) where it is: a table must never show one."""
+    w = r.world
+    times = r.times()
+
+    def tick(t: int) -> str:
+        return f"at tick {t} ({str(times[t])[:7]})"
+
+    for v in SERIES:
+        for x, kind in ((r.series_mean[v], "mean"), (r.series[v], "quantile")):
+            at = _first_bad(x)
+            if at is not None:
+                k, b = at[-2], at[-1]
+                raise NonFiniteResult(
+                    f"{v} ({kind})", x[at], w.commodities[k], f"in {w.blocs[b]} {tick(at[0])}"
+                )
+        if v in r.paths:
+            x = r.paths[v]  # [T, R, K, B]
+            at = _first_bad(x)
+            if at is not None:
+                t, rep, k, b = at
+                raise NonFiniteResult(
+                    f"{v} path",
+                    x[at],
+                    w.commodities[k],
+                    f"in {w.blocs[b]} {tick(t)}, replication {rep}",
+                )
+    for m, x in r.metrics.items():  # [R, K, B]
+        at = _first_bad(x, allow_nan=m in NAN_MEANS_UNDEFINED)
+        if at is not None:
+            rep, k, b = at
+            raise NonFiniteResult(
+                m, x[at], w.commodities[k], f"in {w.blocs[b]} over the run, replication {rep}"
+            )
+    for name, x in r.fiscal_by_policy.items():
+        at = _first_bad(x)
+        if at is not None:
+            raise NonFiniteResult(
+                f"fiscal cost of policy {name!r}", x[at], None, f"in replication {at[0]}"
+            )
+    for (policy, commodity, metric), x in r.policy_reports.items():
+        at = _first_bad(x)
+        if at is not None:
+            raise NonFiniteResult(
+                f"{metric} of policy {policy!r}", x[at], commodity, f"in replication {at[0]}"
+            )
+    at = _first_bad(r.balance_error)
+    if at is not None:
+        raise NonFiniteResult(
+            "mass-balance residual", r.balance_error[at], None, f"in replication {at[0]}"
+        )
+    if r.trade_mean is not None:  # [T, K, origin, destination]
+        at = _first_bad(r.trade_mean)
+        if at is not None:
+            t, k, o, d = at
+            raise NonFiniteResult(
+                "trade flow (mean)",
+                r.trade_mean[at],
+                w.commodities[k],
+                f"from {w.blocs[o]} to {w.blocs[d]} {tick(t)}",
+            )
+
+
+def _no_infinity(table: pd.DataFrame) -> None:
+    """A summary of finite metrics can still overflow (a mean of values near the float
+    limit, a cost over a tonne avoided near zero): refuse it rather than print `inf`. NaN
+    stays, where a statistic is not defined."""
+    stats = table[["mean", "p5", "p50", "p95"]].to_numpy(dtype=float)
+    bad = np.isinf(stats)
+    if bad.any():
+        i, j = np.unravel_index(int(np.argmax(bad)), bad.shape)
+        row = table.iloc[i]
+        raise NonFiniteResult(
+            f"{row.metric} ({('mean', 'p5', 'p50', 'p95')[j]} over the replications)",
+            stats[i, j],
+            None if row.commodity == "all" else row.commodity,
+            f"in {row.bloc} (option {row.option})",
+        )
+
+
 def _stats(x: np.ndarray) -> tuple[float, float, float, float]:
     """Mean, p5, p50, p95; over the replications where the metric is defined (NaN elsewhere:
     cover_days_at_onset where nothing started), NaN if none."""
@@ -276,7 +394,7 @@ class BlockMerger:
             if v in paths:  # every replication kept: exact quantiles and means
                 series[v] = np.moveaxis(np.quantile(paths[v], QUANTILES, axis=1), 0, 1)
                 mean[v] = paths[v].mean(1)
-        return Results(
+        results = Results(
             loaded,
             world,
             option,
@@ -295,6 +413,8 @@ class BlockMerger:
             trade_mean=None if self.trade_mean is None else self.trade_mean / self.count,
             trade_total=self._values("trade").get("total"),
         )
+        check_finite(results)
+        return results
 
 
 def parameter_note(results: list[Results], top: int = 3) -> str:
@@ -498,6 +618,7 @@ class Results:
         columns = [c for c in SUMMARY_COLUMNS if c != "unit"]
         table = pd.DataFrame(rows, columns=columns)
         table.insert(4, "unit", [unit_of(m, self.world.currency) for m in table.metric])
+        _no_infinity(table)
         return table
 
     def parameter_share(self) -> pd.DataFrame:

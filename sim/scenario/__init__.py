@@ -41,10 +41,16 @@ class LoadedScenario:
 
 
 def load(
-    path: str | Path, overrides: tuple[str, ...] = (), sets: tuple[str, ...] = ()
+    path: str | Path,
+    overrides: tuple[str, ...] = (),
+    sets: tuple[str, ...] = (),
+    *,
+    roots: tuple[str | Path, ...] = (),
 ) -> LoadedScenario:
-    """Read, compose and validate a scenario file; raise ScenarioError listing every problem."""
-    doc = resolve(path, tuple(overrides), tuple(sets))
+    """Read, compose and validate a scenario file; raise ScenarioError listing every problem.
+    `extends:` reaches only files under the scenario roots: the `scenarios/` folder holding
+    the file (else its own folder), `roots`, and those of MINSIM_SCENARIO_PATH."""
+    doc = resolve(path, tuple(overrides), tuple(sets), roots)
     return LoadedScenario(validate(doc), doc, Path(path))
 
 

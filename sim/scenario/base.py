@@ -16,10 +16,15 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
 class Model(BaseModel):
-    """Base of every scenario model: unknown keys are errors, every field documented."""
+    """Base of every scenario model: unknown keys are errors, every field documented, every
+    number finite (`.nan`, `.inf` and `1e400` are refused where they are read)."""
 
     model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, frozen=True, strict=True
+        extra="forbid",
+        use_attribute_docstrings=True,
+        frozen=True,
+        strict=True,
+        allow_inf_nan=False,
     )
 
 
@@ -36,10 +41,11 @@ class Distribution(Model):
     """For `triangular`."""
     high: float | None = None
     """For `uniform` and `triangular`."""
-    median: float | None = None
-    """For `lognormal`."""
-    sigma: float | None = Field(None, gt=0)
-    """For `lognormal`: standard deviation of the logarithm."""
+    median: float | None = Field(None, gt=0)
+    """For `lognormal`: its median (a lognormal quantity is positive)."""
+    sigma: float | None = Field(None, gt=0, le=5)
+    """For `lognormal`: standard deviation of the logarithm (5 already spreads the middle 90%
+    of draws over a factor of 10,000,000)."""
     a: float | None = Field(None, gt=0)
     """For `beta`."""
     b: float | None = Field(None, gt=0)

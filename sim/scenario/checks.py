@@ -6,6 +6,7 @@ Each check returns located problems; all of them run, so an analyst sees every m
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 
 from ..engine.disruptions.export_control import ExportControl
@@ -15,7 +16,7 @@ from .countries import COUNTRIES, GROUPS, expand_members, suggest
 from .errors import Problem, dotted
 from .loader import Located
 from .schema import Distribution, Scenario
-from .units import DURATION_UNITS, Price, YearMonth
+from .units import DURATION_UNITS, MAX_YEARS, Price, YearMonth
 
 SHARE_TOLERANCE = 1e-9
 
@@ -79,7 +80,16 @@ class _Checker:
         self.backtest()
         self.governance()
         self.parameter_uncertainty()
+        self.sweep()
         return self.problems
+
+    def sweep(self) -> None:
+        """The values a sweep will set are read here, so they are finite here (the schema
+        takes any value: it is checked again when set)."""
+        for key, values in self.s.sweep.items():
+            for i, v in enumerate(values if isinstance(values, list) else []):
+                if isinstance(v, float) and not math.isfinite(v):
+                    self.add(("sweep", key, i), f"must be a finite number (got {v:g})")
 
     def parameter_uncertainty(self) -> None:
         """Drawing parameters needs a calibrated posterior to draw from, whose keys are keys
@@ -200,7 +210,17 @@ class _Checker:
         for name, spec in self.s.policies.items():
             INSTRUMENTS[spec.type].check(spec, self.s, ("policies", name), self.add)
         for option, names in self.s.options.items():
+            first: dict[str, int] = {}
             for i, name in enumerate(names):
+                if name in first:
+                    self.add(
+                        ("options", option, i),
+                        f"{name!r} is already item {first[name]} of this option; an option "
+                        "switches each policy on once (listed twice, its cost would count "
+                        "twice): remove this one",
+                    )
+                    continue
+                first[name] = i
                 spec = self.s.policies.get(name)
                 target = getattr(spec, "destination", "market")
                 known = target in self.s.policies
@@ -296,6 +316,7 @@ class _Checker:
                     )
                 if p.share is not None:
                     total += p.share
+            self._capacities(spath, st, c.world_output, total)
             if total > 1 + SHARE_TOLERANCE:
                 self.add(spath, f"shares sum to {total:.4g}; they must not exceed 1")
             elif (
@@ -363,13 +384,52 @@ class _Checker:
                 f"must be at least 'share' ({r.share:g}); got {r.max_share:g}",
             )
 
+    def _capacities(self, spath: tuple, st, commodity_output: float, shares: float) -> None:
+        """A capacity is output at the reference price, a part of the stage's world output:
+        one above the world output, or capacities that with the shares make more than it,
+        cannot be."""
+        world = st.world_output if st.world_output is not None else commodity_output
+        where = "world_output" if st.world_output is not None else "the commodity's world_output"
+        over = False
+        for code, p in st.producers.items():
+            if p.capacity is not None and p.capacity > world * (1 + SHARE_TOLERANCE):
+                over = True
+                self.add(
+                    (*spath, code, "capacity"),
+                    f"{p.capacity:g} t a year is {p.capacity / world:.3g} times the stage's "
+                    f"world output ({world:g} t, {where}); a producer's output is part of "
+                    "world output: lower the capacity, or raise the world output",
+                )
+        capacities = sum(p.capacity for p in st.producers.values() if p.capacity is not None)
+        total = shares + capacities / world
+        if capacities and not over and total > 1 + SHARE_TOLERANCE:
+            self.add(
+                spath,
+                f"the producers make {total * world:g} t a year at the reference price (shares "
+                f"of world output plus capacities), more than the stage's world output "
+                f"({world:g} t, {where}); lower the shares or capacities, or raise the world "
+                "output",
+            )
+
     # -- disruptions ------------------------------------------------------------------------
     def _months(self, path: tuple, month: YearMonth) -> None:
         start, end = self.s.horizon.start, horizon_end(self.s)
         if not start <= month < end:
             self.add(path, f"{month} is outside the horizon ({start} to {end}, exclusive)")
 
-    def _distribution(self, path: tuple, d: Distribution, *, share: bool, duration: bool) -> None:
+    def _distribution(
+        self,
+        path: tuple,
+        d: Distribution,
+        *,
+        share: bool,
+        duration: bool,
+        above: float | None = None,
+        most: float | None = None,
+    ) -> None:
+        """A distribution's parameters in the domain of what it draws: shares in [0, 1],
+        durations not negative nor longer than MAX_YEARS, values above `above` and at most
+        `most` where given (a change of use)."""
         if duration and d.unit is None:
             self.add(
                 path,
@@ -386,8 +446,30 @@ class _Checker:
                 v = getattr(d, p)
                 if v is not None and not 0 <= v <= 1:
                     self.add((*path, p), f"must lie between 0 and 1 (got {v:g})")
-        elif any(getattr(d, p) is not None and getattr(d, p) < 0 for p in ("value", "low")):
+        elif duration and any(
+            getattr(d, p) is not None and getattr(d, p) < 0 for p in ("value", "low")
+        ):
             self.add(path, "a duration cannot be negative")
+        if above is not None:
+            for p in ("value", "low"):
+                v = getattr(d, p)
+                if v is not None and v <= above:
+                    self.add((*path, p), f"must be greater than {above:g} (got {v:g})")
+        if most is not None:
+            for p in ("value", "high", "median"):
+                v = getattr(d, p)
+                if v is not None and v > most:
+                    self.add((*path, p), f"must be at most {most:g} (got {v:g})")
+        if duration and d.unit is not None:
+            per = DURATION_UNITS[d.unit.removesuffix("s")]
+            for p in ("value", "high", "median"):
+                v = getattr(d, p)
+                if v is not None and v * per > MAX_YEARS:
+                    self.add(
+                        (*path, p),
+                        f"a duration of at most {MAX_YEARS:g} years is allowed (got {v:g} "
+                        f"{d.unit})",
+                    )
 
     def _country_target(self, path, d, code: str, commodity, owner: dict, rest) -> None:
         """A control's target that is a country: outside the restricting country's bloc, and,
@@ -475,7 +557,10 @@ class _Checker:
                 if isinstance(sev, Distribution):
                     self._distribution((*base, sev_field), sev, share=True, duration=False)
             elif isinstance(d.change, Distribution):
-                self._distribution((*base, "change"), d.change, share=False, duration=False)
+                # use cannot fall by all of it or more
+                self._distribution(
+                    (*base, "change"), d.change, share=False, duration=False, above=-1, most=100
+                )
             if isinstance(d.duration, Distribution):
                 self._distribution((*base, "duration"), d.duration, share=False, duration=True)
             if d.start is not None:

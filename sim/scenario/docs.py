@@ -12,7 +12,8 @@ import types
 import typing
 from pathlib import Path
 
-from pydantic import BaseModel
+import annotated_types as at
+from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -26,10 +27,30 @@ JSON_SCHEMA = DOCS / "scenario.schema.json"
 _NAMES = {
     "Mass": "mass (e.g. `760 t`, `1.6 Mt`)",
     "PriceField": "price (e.g. `250 USD/kg`)",
+    "PositivePrice": "price (e.g. `250 USD/kg`)",
     "MoneyField": "money (e.g. `1.2e9 AUD`)",
     "Duration": "duration (e.g. `18 months`)",
     "Month": "month `YYYY-MM`",
 }
+
+
+_BOUNDS = ((at.Gt, "gt", ">"), (at.Ge, "ge", "≥"), (at.Lt, "lt", "<"), (at.Le, "le", "≤"))
+
+
+def _bounds(metadata) -> str:
+    """The constraints among a field's metadata, as the docs show them: ', > 0, ≤ 1'."""
+    parts = []
+    for m in metadata:
+        if isinstance(m, FieldInfo):
+            parts.append(_bounds(m.metadata).removeprefix(", "))
+            continue
+        for kind, attr, sign in _BOUNDS:
+            if isinstance(m, kind):
+                parts.append(f"{sign} {getattr(m, attr):g}")
+        if isinstance(m, AfterValidator) and m.func.__name__ == "positive_price":
+            parts.append("> 0")
+    parts = [p for p in parts if p]
+    return "".join(f", {p}" for p in parts)
 
 
 def _type_name(annotation) -> str:
@@ -38,14 +59,14 @@ def _type_name(annotation) -> str:
         if annotation is getattr(S, alias, None) or any(
             getattr(m, "func", None) is not None and alias.lower() in repr(m).lower() for m in meta
         ):
-            return words
+            return words + _bounds(meta)
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         inner = _type_name(args[0])
         if annotation == S.Share:
             return "share 0-1"
-        return inner
+        return inner + _bounds(meta)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a) for a in args if a is not type(None)) + (
             " (optional)" if type(None) in args else ""
@@ -120,15 +141,22 @@ def markdown() -> str:
         "prices as `VALUE CUR/kg` or `VALUE CUR/t`, money as `VALUE CUR`, durations with `days`,",
         "`weeks`, `months`, `quarters` or `years`, dates as `YYYY-MM`. A file may also hold",
         "`extends:` (files it builds on); see docs/guide.md for composition and precedence.",
+        "Every number must be finite (`.nan`, `.inf` and `1e400` are refused); bounds such as",
+        "`> 0` follow the type.",
         "",
     ]
     for model in _models(Scenario):
         lines += [f"## {model.__name__}", "", (model.__doc__ or "").strip(), ""]
         lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
         for name, info in model.model_fields.items():
-            kind = _units_name(info) or _type_name(info.annotation)
+            units = _units_name(info)
+            kind = units + _bounds(info.metadata) if units else _type_name(info.annotation)
             if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
                 kind = _type_name(info.annotation)
+            elif not units:
+                optional = kind.endswith(" (optional)")
+                kind = kind.removesuffix(" (optional)") + _bounds(info.metadata)
+                kind += " (optional)" if optional else ""
             desc = " ".join((info.description or "").split()).replace("|", "\\|")
             lines.append(f"| `{name}` | {kind} | {_default(info)} | {desc} |")
         lines.append("")

@@ -2,10 +2,12 @@
 
 All scenario file I/O lives here. YAML is composed into nodes by ruamel.yaml and built
 into plain Python values by our own walker, so that we (not a constructor) decide what is
-allowed: only the standard scalar tags, no Python objects, no duplicate keys, a bound on
-alias expansion and on file size. The walker records where every key and value came from,
-and composition keeps those positions, so an error found after merging three files and two
-`--set` options still points at the line that set the bad value.
+allowed: only the standard scalar tags, no Python objects, no duplicate keys, bounds on file
+size, on the number of values and on nesting depth (checked while parsing, so a hostile file
+is refused before it costs time or memory), and `extends:` only inside the scenario roots.
+The walker records where every key and value came from, and composition keeps those
+positions, so an error found after merging three files and two `--set` options still points
+at the line that set the bad value.
 
 Precedence, lowest first (docs/guide.md repeats it):
 1. the files named in `extends:`, in order (each resolved the same way, recursively);
@@ -18,22 +20,42 @@ Mappings merge key by key; any other value (lists included) is replaced whole.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
 from .errors import Location, Problem, ScenarioError, dotted
 
 MAX_FILE_BYTES = 5_000_000
-"""Scenario files larger than this are refused (a scenario is a few hundred lines)."""
-MAX_NODES = 1_000_000
-"""Bound on nodes built after alias expansion; guards against 'billion laughs' files."""
+"""Scenario files larger than this are refused (a scenario is a few hundred lines; the
+shipped world, the largest file, is under 80 kB). The file is read with this cap, whatever
+size the file system reports (procfs reports 0)."""
+MAX_NODES = 100_000
+"""Most values (mapping values and list items) a file may hold, counted while parsing, and
+again after alias expansion ('billion laughs' files). The shipped world holds about 5,500:
+the bound leaves room for many times that, and refuses a runaway file within the few
+seconds it takes to parse that many values."""
+MAX_DEPTH = 64
+"""Most levels of lists and mappings nested inside one another (a scenario needs fewer than
+10); deeper files are refused while parsing, before any recursion could overflow."""
+SCENARIO_PATH_ENV = "MINSIM_SCENARIO_PATH"
+"""Environment variable: more folders (separated by os.pathsep, ':' on POSIX) that
+`extends:` may reach, besides the scenario root of the file loaded."""
+SCENARIO_DIR = "scenarios"
+"""A file inside a folder of this name may extend any file under that folder."""
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -73,10 +95,38 @@ class Located:
             path = path[:-1]
 
     def drop(self, path: Path_) -> None:
+        """Forget the positions of `path` and everything under it (a pass over the tables)."""
         n = len(path)
         for table in (self.keys, self.values):
             for p in [p for p in table if p[:n] == path]:
                 del table[p]
+
+    def forget(self, path: Path_, value: Any) -> None:
+        """Forget the positions of `value`, held at `path`, and of everything inside it: a walk
+        of the value, not of the tables, so that an override of many keys stays linear."""
+        stack = [(tuple(path), value)]
+        while stack:
+            p, v = stack.pop()
+            self.keys.pop(p, None)
+            self.values.pop(p, None)
+            if isinstance(v, dict):
+                stack.extend(((*p, k), x) for k, x in v.items())
+            elif isinstance(v, list):
+                stack.extend(((*p, i), x) for i, x in enumerate(v))
+
+    def shift(self, items: Path_, removed: int) -> None:
+        """Item `removed` of the list at `items` is gone: the positions of the items after it
+        move down by one, as the items did."""
+        n = len(items)
+        for table in (self.keys, self.values):
+            moved = {
+                p: loc
+                for p, loc in table.items()
+                if len(p) > n and p[:n] == items and isinstance(p[n], int) and p[n] > removed
+            }
+            for p in moved:
+                del table[p]
+            table.update({(*items, p[n] - 1, *p[n + 1 :]): loc for p, loc in moved.items()})
 
 
 class _Builder:
@@ -94,6 +144,7 @@ class _Builder:
         return Location(self.filename, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def build(self, node: Node, path: Path_) -> Any:
+        # the composer bounds the file as written; these bound it as aliases expand it
         self.count += 1
         if self.count > MAX_NODES:
             raise ScenarioError(
@@ -109,6 +160,17 @@ class _Builder:
         self.located.values[path] = self.loc(node)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
+        if len(path) >= MAX_DEPTH:
+            raise ScenarioError(
+                [
+                    Problem(
+                        self.loc(node),
+                        _short(path),
+                        f"through aliases, lists and mappings nest more than {MAX_DEPTH} "
+                        "levels deep; refusing it",
+                    )
+                ]
+            )
         if id(node) in self.open:
             self.problems.append(
                 Problem(self.loc(node), dotted(path), "an alias refers to a value that contains it")
@@ -191,11 +253,71 @@ class _Builder:
             return None
 
 
+def _short(path: Path_, parts: int = 4) -> str:
+    """A dotted key, cut short when deep (a refused file may nest thousands of levels)."""
+    return dotted(path) if len(path) <= parts else dotted(path[:parts]) + "..."
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, counting values and nesting levels as it goes: a file past
+    MAX_NODES or MAX_DEPTH is refused at the node that crosses the bound, before the rest
+    is parsed (parsing is the slow part) and before composing could recurse too deep."""
+
+    filename = "?"
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.values = 0
+        self.levels = 0
+        self.path: list[Any] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # `index`: an item's position in a list, a value's key node, None for a key (or root)
+        event = self.parser.peek_event()
+        is_value = parent is None or index is not None
+        inner = is_value and parent is not None
+        if inner:
+            self.path.append(index if isinstance(index, int) else getattr(index, "value", "?"))
+        nested = isinstance(event, SequenceStartEvent | MappingStartEvent)
+        self.levels += nested
+        try:
+            if is_value:
+                self.values += 1
+                if self.values > MAX_NODES:
+                    self.refuse(
+                        event,
+                        f"the file holds more than {MAX_NODES:,} values; scenario files are "
+                        f"limited to {MAX_NODES:,} (a scenario holds a few thousand)",
+                    )
+            if self.levels > MAX_DEPTH:
+                self.refuse(
+                    event,
+                    f"lists and mappings nest more than {MAX_DEPTH} levels deep here; "
+                    f"scenario files are limited to {MAX_DEPTH} (a scenario needs fewer than 10)",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.levels -= nested
+            if inner:
+                self.path.pop()
+
+    def refuse(self, event: Any, message: str) -> None:
+        mark = event.start_mark
+        loc = Location(self.filename, mark.line + 1, mark.column + 1)
+        raise ScenarioError([Problem(loc, _short(tuple(self.path)), message)])
+
+
+def _compose(text: str, filename: str) -> Node | None:
+    yaml = YAML(typ="rt")
+    yaml.Composer = type("Composer", (_BoundedComposer,), {"filename": filename})
+    return yaml.compose(text)
+
+
 def parse_yaml(text: str, filename: str) -> Located:
     """Parse one YAML document into plain data with the position of every key and value."""
     located = Located(data=None, files=[filename])
     try:
-        node = YAML(typ="rt").compose(text)
+        node = _compose(text, filename)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
@@ -220,33 +342,53 @@ def parse_yaml(text: str, filename: str) -> Located:
 
 
 def read_file(path: Path) -> Located:
-    """Read and parse one file, refusing missing, oversized and undecodable files."""
+    """Read and parse one file, refusing missing, oversized and undecodable files. The file
+    is read with a cap of MAX_FILE_BYTES whatever its reported size: procfs and devices
+    report 0 (or nothing) and must not pass the bound for it."""
     name = str(path)
-    if not path.is_file():
-        raise ScenarioError([Problem(Location(name), "", "no such file")])
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        st = path.stat()
+    except OSError:
+        raise ScenarioError([Problem(Location(name), "", "no such file")]) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ScenarioError([Problem(Location(name), "", "is a folder, not a scenario file")])
+    if not stat.S_ISREG(st.st_mode):
         raise ScenarioError(
-            [
-                Problem(
-                    Location(name),
-                    "",
-                    f"the file is {size:,} bytes; scenario files are limited to "
-                    f"{MAX_FILE_BYTES:,} bytes",
-                )
-            ]
+            [Problem(Location(name), "", "not a regular file (a device, pipe or socket)")]
+        )
+    if st.st_size > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(Location(name), "", _too_big(f"is {st.st_size:,} bytes"))])
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError([Problem(Location(name), "", f"cannot read it: {reason}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [Problem(Location(name), "", _too_big(f"holds more than {MAX_FILE_BYTES:,} bytes"))]
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [Problem(Location(name), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
         ) from None
-    return parse_yaml(text, name)
+    # as a text-mode read would: universal newlines
+    return parse_yaml(text.replace("\r\n", "\n").replace("\r", "\n"), name)
+
+
+def _too_big(what: str) -> str:
+    return f"the file {what}; scenario files are limited to {MAX_FILE_BYTES:,} bytes"
 
 
 def deep_merge(base: Located, top: Located, prefix: Path_ = ()) -> None:
-    """Merge `top` into `base` in place: mappings key by key, anything else replaced."""
+    """Merge `top` into `base` in place: mappings key by key, anything else replaced.
+
+    Linear in the size of both: the values replaced are collected first, then the position
+    tables are passed over once each (dropping, or taking from `top`, the positions under a
+    replaced value), rather than once per replaced value."""
+    replaced: set[Path_] = set()
 
     def merge(b: dict, t: dict, path: Path_) -> None:
         for key, value in t.items():
@@ -255,18 +397,24 @@ def deep_merge(base: Located, top: Located, prefix: Path_ = ()) -> None:
                 if p in top.values:
                     base.values[p] = top.values[p]
                 merge(b[key], value, p)
+                if p in top.keys:
+                    base.keys[p] = top.keys[p]
             else:
-                base.drop(p)
                 b[key] = copy.deepcopy(value)
-                n = len(p)
-                for src, dst in ((top.keys, base.keys), (top.values, base.values)):
-                    for q, loc in src.items():
-                        if q[:n] == p:
-                            dst[q] = loc
-            if p in top.keys:
-                base.keys[p] = top.keys[p]
+                replaced.add(p)
+
+    def under(q: Path_) -> bool:
+        return any(q[:i] in replaced for i in range(1, len(q) + 1))
 
     merge(base.data, top.data, prefix)
+    if replaced:
+        for table in (base.keys, base.values):
+            for q in [q for q in table if under(q)]:
+                del table[q]
+        for src, dst in ((top.keys, base.keys), (top.values, base.values)):
+            for q, loc in src.items():
+                if under(q):
+                    dst[q] = loc
     base.files.extend(f for f in top.files if f not in base.files)
 
 
@@ -287,11 +435,64 @@ def _extends_list(doc: Located) -> list[tuple[str, Location | None]]:
     return [(x, doc.values.get(("extends", i))) for i, x in enumerate(raw)]
 
 
+_EXTRA_ROOTS: ContextVar[tuple[Path, ...]] = ContextVar("minsim_scenario_roots", default=())
+
+
+@contextlib.contextmanager
+def extra_roots(paths: Iterable[str | Path]) -> Iterator[None]:
+    """Within the block, `extends:` may also reach under `paths` (the CLI's --scenario-path)."""
+    token = _EXTRA_ROOTS.set(tuple(Path(p) for p in paths))
+    try:
+        yield
+    finally:
+        _EXTRA_ROOTS.reset(token)
+
+
+def scenario_roots(path: str | Path, extra: Iterable[str | Path] = ()) -> tuple[Path, ...]:
+    """The folders whose files the scenario at `path` may extend, symlinks resolved: the
+    `scenarios/` folder that holds the file (its nearest ancestor of that name), else the
+    file's own folder; then `extra`, those of `extra_roots`, and those named in
+    MINSIM_SCENARIO_PATH. A scenario is data, and `extends:` must not make it read (and
+    `minsim show` print, and a run folder copy) files from anywhere else on the machine."""
+    here = Path(path).resolve().parent
+    default = next((d for d in (here, *here.parents) if d.name == SCENARIO_DIR), here)
+    env = [p for p in os.environ.get(SCENARIO_PATH_ENV, "").split(os.pathsep) if p]
+    roots = [default, *(Path(p) for p in (*extra, *_EXTRA_ROOTS.get(), *env))]
+    return tuple(dict.fromkeys(r.expanduser().resolve() for r in roots))
+
+
+def _check_root(name: str, parent_path: Path, loc: Location | None, roots: tuple[Path, ...]):
+    """Refuse a parent outside the roots, before looking whether it exists (so that a
+    scenario cannot probe the machine's files either)."""
+    real = parent_path.resolve()
+    if any(real.is_relative_to(r) for r in roots):
+        return
+    plain = Path(os.path.abspath(parent_path))
+    what = f"{name!r}" + (f" resolves to {real}, which" if real != plain else "")
+    allowed = ", ".join(str(r) for r in roots)
+    raise ScenarioError(
+        [
+            Problem(
+                loc,
+                "extends",
+                f"{what} is outside the scenario roots ({allowed}); extend files under them "
+                f"only, or allow another folder with --scenario-path DIR or "
+                f"{SCENARIO_PATH_ENV}",
+            )
+        ]
+    )
+
+
 def load_composed(
-    path: Path, _stack: tuple[Path, ...] = (), _named_at: Location | None = None
+    path: Path,
+    roots: tuple[Path, ...] | None = None,
+    _stack: tuple[Path, ...] = (),
+    _named_at: Location | None = None,
 ) -> Located:
-    """A file with its `extends:` chain merged underneath it (overrides not yet applied)."""
+    """A file with its `extends:` chain merged underneath it (overrides not yet applied).
+    Every file of the chain must lie under `roots` (default: `scenario_roots(path)`)."""
     path = Path(path)
+    roots = scenario_roots(path) if roots is None else roots
     resolved = path.resolve()
     if resolved in _stack:
         chain = " -> ".join(str(p) for p in (*_stack, resolved))
@@ -306,11 +507,12 @@ def load_composed(
     merged: Located | None = None
     for name, loc in parents:
         parent_path = path.parent / name
+        _check_root(name, parent_path, loc, roots)
         if not parent_path.is_file():
             raise ScenarioError(
                 [Problem(loc, "extends", f"cannot find {name!r} (looked for {parent_path})")]
             )
-        parent = load_composed(parent_path, (*_stack, resolved), loc)
+        parent = load_composed(parent_path, roots, (*_stack, resolved), loc)
         if merged is None:
             merged = parent
         else:
@@ -384,8 +586,10 @@ def apply_edit(
         if not exists:
             hint = _suggest(last, parent) if isinstance(parent, dict) else ""
             raise ScenarioError([Problem(origin, dotted(path), f"no key to delete{hint}")])
+        doc.forget(path, parent[last])
         del parent[last]
-        doc.drop(path)
+        if isinstance(parent, list):
+            doc.shift(path[:-1], last)
         return
     if op == "+" and exists:
         raise ScenarioError(
@@ -408,7 +612,8 @@ def apply_edit(
                 )
             ]
         )
-    doc.drop(path)
+    if exists:
+        doc.forget(path, parent[last])
     if isinstance(parent, list) and last == len(parent):
         parent.append(value)
     else:
@@ -501,18 +706,22 @@ def _override_edits(doc: Located, name: str) -> list[tuple[str, Path_, Any, Loca
                 )
             ]
         )
+    # the positions inside each edit's value, gathered in one pass over the tables
+    n = len(base) + 1
+    inside: dict[Any, Located] = {}
+    for which, src in enumerate((doc.keys, doc.values)):
+        for q, loc in src.items():
+            if len(q) > n and q[: n - 1] == base:
+                sub = inside.setdefault(q[n - 1], Located(data=None))
+                (sub.keys, sub.values)[which][q[n:]] = loc
     edits = []
     for key, value in body.items():
         op = "="
         text = str(key)
         if text.startswith(("+", "~")):
             op, text = text[0], text[1:]
-        sub = Located(data=value)
-        n = len(base) + 1
-        for src, dst in ((doc.keys, sub.keys), (doc.values, sub.values)):
-            for q, loc in src.items():
-                if q[:n] == (*base, key) and len(q) > n:
-                    dst[q[n:]] = loc
+        sub = inside.get(key) or Located(data=None)
+        sub.data = value
         sub.values[()] = doc.where((*base, key))
         origin = doc.where((*base, key), key=True) or Location("?")
         edits.append((op, _split_path(text), copy.deepcopy(value), origin, sub))
@@ -520,10 +729,14 @@ def _override_edits(doc: Located, name: str) -> list[tuple[str, Path_, Any, Loca
 
 
 def resolve(
-    path: str | Path, overrides: tuple[str, ...] = (), sets: tuple[str, ...] = ()
+    path: str | Path,
+    overrides: tuple[str, ...] = (),
+    sets: tuple[str, ...] = (),
+    roots: Iterable[str | Path] = (),
 ) -> Located:
-    """The scenario as the engine will see it: extends, then overrides, then --set."""
-    doc = load_composed(Path(path))
+    """The scenario as the engine will see it: extends, then overrides, then --set.
+    `roots`: folders `extends:` may reach besides the defaults (see `scenario_roots`)."""
+    doc = load_composed(Path(path), scenario_roots(path, roots))
     defined = doc.data.get("overrides") or {}
     active = doc.data.get("active_overrides") or []
     if not isinstance(defined, dict):

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from ..engine.disruptions import DisruptionSpec, Stochastic
 from ..engine.policies import PolicySpec
 from .base import Distribution, Model, Name, Share, StageName
-from .units import Duration, Mass, Month, PriceField
+from .units import Duration, Month, PositiveMass, PositivePrice, PriceField
 
 __all__ = ["Distribution", "Model", "Name", "Share", "StageName"]
 
@@ -45,9 +45,10 @@ class Producer(Model):
 
     share: Share | None = None
     """Share of the stage's world output (0-1)."""
-    capacity: Mass | None = None
-    """Output at the reference price in tonnes a year, instead of a share."""
-    unit_cost: PriceField | None = None
+    capacity: PositiveMass | None = None
+    """Output at the reference price in tonnes a year, instead of a share; with the shares
+    of the other producers, at most the stage's world output."""
+    unit_cost: PositivePrice | None = None
     """Cash cost of production; below it the producer curtails output. Defaults to the
     stage's `unit_cost`."""
 
@@ -64,7 +65,7 @@ class Stage(Model):
     producers: dict[str, Producer] = Field(min_length=1)
     """Producing countries by ISO code. Shares may sum to less than 1: the rest is
     'other producers', placed in the bloc that holds `"*"`."""
-    world_output: Mass | None = None
+    world_output: PositiveMass | None = None
     """World output of this stage in tonnes a year (contained metal); defaults to the
     commodity's `world_output`."""
     utilisation: float = Field(0.85, gt=0, le=1)
@@ -72,7 +73,7 @@ class Stage(Model):
     higher price brings into use."""
     supply_elasticity: float = Field(0.3, ge=0)
     """Short-run elasticity of utilisation to the producer's home price."""
-    unit_cost: PriceField | None = None
+    unit_cost: PositivePrice | None = None
     """Default cash cost of the stage's producers (see `Producer.unit_cost`); when absent,
     60% of the reference price."""
 
@@ -82,8 +83,8 @@ class DemandEntry(Model):
 
     share: Share | None = None
     """Share of world use (0-1)."""
-    quantity: Mass | None = None
-    """Use in tonnes a year, instead of a share."""
+    quantity: PositiveMass | None = None
+    """Use in tonnes a year, instead of a share (a bloc that uses none is left out)."""
     growth: float = Field(0.0, gt=-1, le=1)
     """Underlying growth of use a year (0.05 = 5%)."""
     stock_days: float | None = Field(None, gt=0)
@@ -161,7 +162,7 @@ class Storage(Model):
     """Elasticity of the stocks held to the convenience yield (Working's curve)."""
     capacity: float = Field(4.0, gt=1, le=20)
     """Most stock held, as a multiple of the calm stock (`stock_days`)."""
-    expected_duration: Duration = 1.0
+    expected_duration: Duration = Field(1.0, gt=0)
     """How long stockholders expect a disturbed inflow to last."""
     feared_inflow: float = Field(0.5, ge=0, le=1)
     """Inflow (share of use) that a calm market fears from a disruption it sees coming."""
@@ -190,7 +191,7 @@ class Investment(Model):
     max_share: float = Field(0.5, ge=0)
     """Most new capacity (built or under construction) a bloc adds over the run, as a share
     of its use."""
-    incentive_price: PriceField | None = None
+    incentive_price: PositivePrice | None = None
     """Price that justifies new capacity; defaults to the reference price."""
     review: Duration = 0.25
     """Interval between investment decisions."""
@@ -266,10 +267,11 @@ class Commodity(Model):
 
     description: str = ""
     """Free text shown in reports."""
-    world_output: Mass
+    world_output: PositiveMass
     """World primary output in tonnes a year (contained metal or oxide)."""
-    reference_price: PriceField
-    """Price at the start of the run, in any currency per kg or t."""
+    reference_price: PositivePrice
+    """Price at the start of the run, in any currency per kg or t; every price multiple is
+    taken over it."""
     stages: dict[StageName, Stage]
     """Stages of the chain in order, at least `mining` and `refining`; mined output feeds
     refining."""

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 MASS_UNITS: dict[str, float] = {"g": 1e-6, "kg": 1e-3, "t": 1.0, "kt": 1e3, "Mt": 1e6}
 DURATION_UNITS: dict[str, float] = {
@@ -23,6 +23,9 @@ DURATION_UNITS: dict[str, float] = {
     "quarter": 1 / 4,
     "year": 1.0,
 }
+MAX_YEARS = 1000.0
+"""Longest duration a scenario may give: longer is a slip of the unit (or of the keyboard),
+and a far longer one overflows the clock's ticks."""
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _CURRENCY = r"[A-Z]{3}"
 
@@ -183,6 +186,14 @@ def parse_price(value: Any) -> Price:
     raise ValueError(f"cannot read {value!r} as a price; write e.g. '250 USD/kg' or '39500 USD/t'")
 
 
+def positive_price(price: Price) -> Price:
+    """A price that must be above zero: the reference price divides every price multiple,
+    and a cost or a floor of nothing is a mistake, not a scenario."""
+    if price.value <= 0:
+        raise ValueError(f"must be greater than 0 (got {price})")
+    return price
+
+
 def parse_duration(value: Any) -> float:
     """Years from `"18 months"`, `"2 years"`, `"6 weeks"`, `"45 days"` or `{value, unit}`."""
     if isinstance(value, bool):
@@ -201,6 +212,10 @@ def parse_duration(value: Any) -> float:
             years = _number(m.group(1)) * DURATION_UNITS[m.group(2)]
             if years < 0:
                 raise ValueError(f"a duration cannot be negative (got {value!r})")
+            if years > MAX_YEARS:
+                raise ValueError(
+                    f"a duration of at most {MAX_YEARS:g} years is allowed (got {value!r})"
+                )
             return _checked(years, "duration", value)
     raise ValueError(
         f"cannot read {value!r} as a duration; write e.g. '18 months', '2 years', '6 weeks'"
@@ -248,6 +263,20 @@ _mass_schema = {
     ],
     "examples": ["760 t", "1.6 Mt"],
 }
+_positive_mass_schema = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        _mass_schema["anyOf"][1],
+        {
+            **_mass_schema["anyOf"][2],
+            "properties": {
+                **_mass_schema["anyOf"][2]["properties"],
+                "value": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+    ],
+    "examples": _mass_schema["examples"],
+}
 _price_schema = {
     "anyOf": [
         {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*/\s*(g|kg|t|kt|Mt)\s*$"},
@@ -263,6 +292,19 @@ _price_schema = {
         },
     ],
     "examples": ["250 USD/kg", "39500 USD/t"],
+}
+_positive_price_schema = {
+    "anyOf": [
+        _price_schema["anyOf"][0],
+        {
+            **_price_schema["anyOf"][1],
+            "properties": {
+                **_price_schema["anyOf"][1]["properties"],
+                "value": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+    ],
+    "examples": _price_schema["examples"],
 }
 _money_schema = {
     "anyOf": [
@@ -302,9 +344,25 @@ Mass = Annotated[
     PlainSerializer(lambda v: f"{v:g} t"),
 ]
 """Tonnes (per year where the field is a flow)."""
+PositiveMass = Annotated[
+    float,
+    BeforeValidator(parse_mass),
+    Field(gt=0),
+    WithJsonSchema(_positive_mass_schema),
+    PlainSerializer(lambda v: f"{v:g} t"),
+]
+"""Tonnes above zero (world output, capacities, use, volumes)."""
 PriceField = Annotated[
     Price, BeforeValidator(parse_price), WithJsonSchema(_price_schema), PlainSerializer(str)
 ]
+PositivePrice = Annotated[
+    Price,
+    BeforeValidator(parse_price),
+    AfterValidator(positive_price),
+    WithJsonSchema(_positive_price_schema),
+    PlainSerializer(str),
+]
+"""A price above zero (reference prices, costs, floors, strikes)."""
 MoneyField = Annotated[
     Money, BeforeValidator(parse_money), WithJsonSchema(_money_schema), PlainSerializer(str)
 ]

@@ -142,6 +142,8 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
             "greater_than": ("greater than", "gt"),
         }[kind]
         return path, f"must be {words[0]} {_fmt(ctx[words[1]])} (got {_fmt(value)})"
+    if kind == "finite_number":
+        return path, f"must be a finite number (got {_fmt(value)})"
     if kind == "literal_error":
         return path, f"must be one of {ctx['expected']} (got {_fmt(value)})"
     if kind == "union_tag_invalid":

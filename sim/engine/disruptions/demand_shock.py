@@ -3,7 +3,7 @@ buying for its reserve)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -21,8 +21,9 @@ class DemandShock(Timing):
     """Commodity affected."""
     blocs: list[str] = Field(default_factory=list)
     """Blocs affected (all when empty)."""
-    change: float | Distribution = Field(gt=-1)
-    """Relative change of use (+0.3 = 30% more)."""
+    change: Annotated[float, Field(gt=-1, le=100)] | Distribution
+    """Relative change of use (+0.3 = 30% more; -1 would be no use at all, +100 a hundredfold
+    rise); a distribution's values are held to the same bounds."""
 
     @model_validator(mode="after")
     def _no_announcement(self) -> DemandShock:

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import model_validator
 
 from ...scenario.base import Distribution, Share
-from ...scenario.units import Duration, Mass, MoneyField, Month
+from ...scenario.units import Duration, MoneyField, Month, PositiveMass
 from .base import Context, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
 
@@ -42,7 +42,7 @@ class CapacityProgramme(SpecBase):
     """Bloc where the capacity is built; it bears the cost."""
     commodity: str
     """Commodity produced."""
-    capacity: Mass
+    capacity: PositiveMass
     """Capacity added, in tonnes a year, at every stage of the chain."""
     lead_time: Duration
     """Time from the decision to output."""
@@ -136,7 +136,7 @@ class Instrument(BaseInstrument):
     @staticmethod
     def check(spec: CapacityProgramme, scenario, path: tuple, add) -> None:
         from ...scenario.checks import horizon_end
-        from ...scenario.units import DURATION_UNITS
+        from ...scenario.units import DURATION_UNITS, MAX_YEARS
 
         if spec.bloc not in scenario.blocs:
             hint = difflib.get_close_matches(spec.bloc, list(scenario.blocs), 1, 0.6)
@@ -175,3 +175,12 @@ class Instrument(BaseInstrument):
                 v = getattr(d, p)
                 if v is not None and v < 0:
                     add((*path, "delay", p), f"a delay cannot be negative (got {v:g})")
+            per = DURATION_UNITS.get((d.unit or "years").removesuffix("s"), 1.0)
+            for p in ("value", "high", "median"):
+                v = getattr(d, p)
+                if v is not None and v * per > MAX_YEARS:
+                    add(
+                        (*path, "delay", p),
+                        f"a delay of at most {MAX_YEARS:g} years is allowed (got {v:g}"
+                        + (f" {d.unit})" if d.unit else ")"),
+                    )

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...scenario.base import Share
-from ...scenario.units import Mass, MoneyField, Month, PriceField
+from ...scenario.units import MoneyField, Month, PositiveMass, PositivePrice
 from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
@@ -44,14 +44,14 @@ class Offtake(SpecBase):
     producers: list[str] = Field(min_length=1)
     """ISO codes of the producers contracted; the volume is split across them by their
     capacity at the start."""
-    volume: Mass
+    volume: PositiveMass
     """Tonnes a year contracted."""
     kind: Literal["commitment", "option"] = "commitment"
     """`commitment`: the volume is taken throughout the term; `option`: it is taken only while
     the buyer's price (as of the last tick) is above the `strike`."""
     price: Literal["fixed", "floating"] = "fixed"
     """`fixed`: the state pays the `strike`; `floating`: the buyer's price less `discount`."""
-    strike: PriceField | None = None
+    strike: PositivePrice | None = None
     """Contract price of a fixed-price agreement, and the price above which an option is
     exercised."""
     discount: Share = 0.0

@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...scenario.base import StageName
-from ...scenario.units import Mass, Month, PriceField, YearMonth
+from ...scenario.units import Month, PositiveMass, PositivePrice, YearMonth
 from . import kernels
 from .base import Context, Effects, Ledger, SpecBase
 from .base import Instrument as BaseInstrument
@@ -44,7 +44,7 @@ class PriceFloor(SpecBase):
     a tariff on the bloc's imports lifts its price to the floor."""
     commodity: str
     """Commodity whose price is floored."""
-    floor: PriceField
+    floor: PositivePrice
     """Guaranteed price, in any currency with an exchange rate."""
     start: Month | None = None
     """First month of the term (default: the start of the run)."""
@@ -57,7 +57,7 @@ class PriceFloor(SpecBase):
     """`cfd`: ISO codes of the covered producers at that stage."""
     payer: str | None = None
     """`cfd`: bloc whose treasury pays the difference (the fiscal cost is booked to it)."""
-    volume_cap: Mass | None = None
+    volume_cap: PositiveMass | None = None
     """`cfd`: most output covered, t/yr, all covered producers together (default: all)."""
     bloc: str | None = None
     """`reference_tariff`: bloc that defends the floor at its border."""
