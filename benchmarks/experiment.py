@@ -5,6 +5,7 @@ count, and cost against replications × horizon.
     python benchmarks/experiment.py memory  [--reps 1000,10000,100000] [--repeat 1]
                                             [--executor inline|processes] [--workers 2]
     python benchmarks/experiment.py scaling [--reps 250,500,1000,2000] [--years 2,5,10] [--repeat 1]
+    python benchmarks/experiment.py kept    [--reps 200,2000] [--repeat 1] [--executor inline]
 
 Every figure is the median of `--repeat` runs with its range (min-max): the machines are
 shared. Peak RSS is `resource.getrusage(...).ru_maxrss` (KiB on Linux): the largest resident
@@ -20,6 +21,10 @@ had, so over repeats it is the peak of them all.
 - scaling: `sim.run` of the flagship inline (default blocks) at each count and horizon
   (`--set horizon.years=Y`; the schema takes whole years), in seconds and in seconds per
   replication-year: a flat last column means the cost is linear in both.
+- kept: `minsim compare alliance-2026.yaml --keep-replications --no-plots` (all six options,
+  every replication's series streamed to replications.nc), each count in a fresh process:
+  wall time, the child's peak RSS, the memory estimate the run was checked against
+  (`sim.experiment.memory`), and the size of replications.nc against its raw float64s.
 """
 
 from __future__ import annotations
@@ -235,6 +240,51 @@ def cmd_scaling(args) -> None:
             )
 
 
+# --- kept -----------------------------------------------------------------------------------
+
+
+def cmd_kept(args) -> None:
+    import shutil
+    import tempfile
+
+    from sim.engine.recorder import SERIES
+    from sim.experiment.memory import run_memory_bytes
+
+    path = ROOT / "scenarios" / "alliance-2026.yaml"
+    scenario = sim.load(path).scenario
+    n = len(scenario.options)
+    print(
+        f"kept: minsim compare {path.relative_to(ROOT)} --keep-replications --no-plots "
+        f"({n} options), executor {args.executor}"
+    )
+    print(
+        f"{'replications':>12}  {'seconds':>18}  {'peak RSS MiB':>16}  {'estimate MiB':>12}  "
+        f"{'replications.nc MB':>18}  {'of raw':>6}"
+    )
+    for reps in args.reps:
+        walls, peaks, size = [], [], 0
+        for _ in range(args.repeat):
+            tmp = Path(tempfile.mkdtemp(prefix="minsim-kept-"))
+            cmd = [sys.executable, "-m", "sim", "compare", str(path), "--reps", str(reps)]
+            cmd += ["--no-plots", "--keep-replications", "--executor", args.executor]
+            t0 = time.perf_counter()
+            out = subprocess.run([*cmd, "--out", str(tmp / "run")], capture_output=True, text=True)
+            walls.append(time.perf_counter() - t0)
+            if out.returncode != 0:
+                raise SystemExit(out.stderr)
+            peaks.append(rss_mib(resource.RUSAGE_CHILDREN))  # the peak of every child so far
+            size = (tmp / "run" / "replications.nc").stat().st_size
+            shutil.rmtree(tmp)
+        T = scenario.horizon.years * 52
+        raw = n * reps * T * len(scenario.commodities) * len(scenario.blocs) * len(SERIES) * 8
+        workers = 0 if args.executor == "inline" else 2
+        estimate = run_memory_bytes(scenario, reps, options=n, workers=workers) / 2**20
+        print(
+            f"{reps:>12,}  {spread(walls):>18}  {spread(peaks, '{:,.0f}'):>16}  "
+            f"{estimate:>12,.0f}  {size / 1e6:>18,.0f}  {size / raw:>6.0%}"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -275,6 +325,12 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--years", type=whole_years, default=whole_years("2,5,10"))
     s.add_argument("--repeat", type=int, default=1)
     s.set_defaults(fn=cmd_scaling)
+
+    k = sub.add_parser("kept", help="memory and time of compare --keep-replications")
+    k.add_argument("--reps", type=ints, default=ints("200,2000"))
+    k.add_argument("--repeat", type=int, default=1)
+    k.add_argument("--executor", choices=("inline", "processes"), default="inline")
+    k.set_defaults(fn=cmd_kept)
 
     args = ap.parse_args(argv)
     args.fn(args)

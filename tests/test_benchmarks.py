@@ -55,3 +55,13 @@ def test_memory_on_processes_shows_the_workers_too():
     assert "executor processes (2 workers)" in lines[0]
     assert "largest worker MiB" in lines[1]
     assert lines[2].split()[0] == "4" and len(lines[2].split()) == 6
+
+
+def test_kept_prints_memory_and_the_file_size():
+    out = run(SCRIPT, "kept", "--reps", "3")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("kept: minsim compare scenarios/alliance-2026.yaml")
+    assert lines[1].split()[:2] == ["replications", "seconds"]
+    row = lines[2].split()
+    assert row[0] == "3" and row[-1].endswith("%") and len(row) == 6

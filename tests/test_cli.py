@@ -195,13 +195,20 @@ def test_progress_bar_draws_on_a_terminal_only(monkeypatch, tty):
 def test_keep_replications_writes_every_path(runner, small_path, tmp_path):
     out = tmp_path / "run"
     _run(runner, small_path, out, "--no-plots", "--keep-replications", "--block-size", "5")
+    kept = xr.open_dataset(out / "replications.nc", engine="h5netcdf")
     ds = xr.open_dataset(out / "timeseries.nc", engine="scipy")
-    assert ds["price_path"].dims == ("option", "replication", "time", "commodity", "bloc")
-    assert ds.sizes["replication"] == 12
+    assert kept["price_path"].dims == ("option", "replication", "time", "commodity", "bloc")
+    assert kept.sizes["replication"] == 12
+    assert kept["price_path"].attrs["units"] == "USD/t"
+    assert (kept["time"].values == ds["time"].values).all()
+    assert "price_path" not in ds  # the summaries stay small
     # with every replication kept, the fan is the exact quantile of the paths
-    exact = ds["price_path"].quantile(0.95, dim="replication").values
+    exact = kept["price_path"].quantile(0.95, dim="replication").values
     np.testing.assert_allclose(ds["price"].sel(quantile=0.95).values, exact, rtol=1e-12)
+    np.testing.assert_allclose(ds["price_mean"].values, kept["price_path"].mean("replication"))
     ds.close()
+    kept.close()
+    assert not list(tmp_path.glob(".*partial"))  # no partial folder left
 
 
 def test_backtest_exits_0_when_every_episode_passes(runner, tmp_path):

@@ -10,15 +10,18 @@ import contextlib
 import functools
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
 from ..engine.simulation import simulate_block
 from ..engine.world import compile_world
 from ..results import Results
-from ..results.results import BlockMerger
+from ..results.results import BlockMerger, tick_dates
+from ..results.store import ReplicationStore
 from ..scenario import LoadedScenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
+from .memory import check_memory, run_memory_bytes
 from .uncertainty import ParameterDraw, draw_parameters
 
 DEFAULT_REPS = 1000
@@ -174,6 +177,7 @@ def run_replications(
     progress: Progress | None = None,
     shared: SharedWorkers | None = None,
     parameter_draws: int | None = None,
+    paths_file: Path | None = None,
 ) -> Results:
     """Simulate `reps` replications of one option; `block_size` replications (default
     `DEFAULT_BLOCK`) go through the engine together, and are folded into the results as they
@@ -186,15 +190,23 @@ def run_replications(
     cluster without one). Results are identical whichever runs them. `progress(done, total)` is
     called as blocks finish: over the option's blocks, then over the do-nothing run's, if any.
     `shared` (from `executors.shared_workers`) reuses workers already started; without it the
-    option and its baseline share workers started here."""
+    option and its baseline share workers started here.
+
+    `keep_paths` keeps every replication's series in memory (`Results.paths`); with
+    `paths_file`, they are written to that NetCDF-4 file block by block instead
+    (`ReplicationStore`; `Results.kept` says where), so memory does not grow with them."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
     _check_option(loaded, option)
+    _check_memory(loaded, reps, 1, block_size, executor, workers, keep_paths and not paths_file)
     draws = draws_for(loaded, seed, parameter_draws)
-    with _started(shared, executor, workers, scheduler) as shared:
+    keep_paths = keep_paths or paths_file is not None
+    with contextlib.ExitStack() as stack:
+        shared = stack.enter_context(_started(shared, executor, workers, scheduler))
         t0 = time.perf_counter()
         world = compile_world(loaded.scenario)
+        store = _store(stack, paths_file, world, [option], reps)
         run_on = {
             "executor": executor,
             "workers": workers,
@@ -203,7 +215,9 @@ def run_replications(
             "shared": shared,
             "worlds": _worlds(world, draws),
         }
-        merger = BlockMerger(total=reps, draws=len(draws) if draws else 1)
+        merger = BlockMerger(
+            total=reps, draws=len(draws) if draws else 1, store=store, option=option
+        )
         for block in _simulate(
             loaded, world, reps, seed, block_size, keep_paths, option, draws, **run_on
         ):
@@ -219,16 +233,42 @@ def run_replications(
             )
             baseline = _gather(base_blocks, reps, "shortfall_t")
             timings["baseline_s"] = time.perf_counter() - t1
-    results = merger.results(
-        loaded,
-        world,
-        seed=seed,
-        option=option,
-        timings=timings,
-        baseline_shortfall=baseline,
-    )
+        results = merger.results(
+            loaded,
+            world,
+            seed=seed,
+            option=option,
+            timings=timings,
+            baseline_shortfall=baseline,
+        )
     results.parameter_draws = _described(draws)
     return results
+
+
+def _check_memory(loaded, reps, options, block_size, executor, workers, paths_in_memory) -> None:
+    """Refuse, before anything is allocated, a run that would not fit in memory (memory.py)."""
+    import os
+
+    if executor in (None, "inline"):
+        workers = 0
+    need = run_memory_bytes(
+        loaded.scenario,
+        reps,
+        options=options,
+        block_size=block_size or DEFAULT_BLOCK,
+        workers=workers if workers is not None else os.cpu_count() or 1,
+        paths_in_memory=paths_in_memory,
+    )
+    check_memory(need, reps)
+
+
+def _store(
+    stack: contextlib.ExitStack, path: Path | None, world, options: list[str], reps: int
+) -> ReplicationStore | None:
+    """The run's store of every replication's series, closed when the run ends, or None."""
+    if path is None:
+        return None
+    return stack.enter_context(ReplicationStore(path, world, options, reps, tick_dates(world)))
 
 
 def _described(draws: list[ParameterDraw] | None) -> list[dict]:
@@ -266,6 +306,7 @@ def run_options(
     keep_paths: bool = False,
     shared: SharedWorkers | None = None,
     parameter_draws: int | None = None,
+    paths_file: Path | None = None,
     **run_on,
 ) -> dict[str, Results]:
     """Several options on the same replications, as one stream of blocks: the first blocks of
@@ -274,7 +315,8 @@ def run_options(
     (docs/performance.md). `baseline` (one of `options`, with no policies) gives the other
     options their `cost_per_tonne_avoided`. Results are those of `run_replications` for each
     option; `progress` counts the blocks of all the options together. Each option's
-    `simulate_s` is the time from the previous option's last block to its own."""
+    `simulate_s` is the time from the previous option's last block to its own; with
+    `paths_file`, every option's paths go to that one file (`ReplicationStore`)."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     for option in options:
@@ -282,10 +324,15 @@ def run_options(
     if baseline not in options or (baseline != BASE and loaded.scenario.options[baseline]):
         raise ValueError(f"the baseline {baseline!r} must be one of the options, without policies")
     executor, workers, scheduler = (run_on.get(k) for k in ("executor", "workers", "scheduler"))
+    in_memory = keep_paths and not paths_file
+    _check_memory(loaded, reps, len(options), block_size, executor, workers, in_memory)
     draws = draws_for(loaded, seed, parameter_draws)
-    with _started(shared, executor or "inline", workers, scheduler) as shared:
+    keep_paths = keep_paths or paths_file is not None
+    with contextlib.ExitStack() as stack:
+        shared = stack.enter_context(_started(shared, executor or "inline", workers, scheduler))
         t0 = time.perf_counter()
         world = compile_world(loaded.scenario)
+        store = _store(stack, paths_file, world, options, reps)
         worlds = _worlds(world, draws)
         by_option = {
             o: _blocks(loaded, reps, seed, block_size, keep_paths, o, draws) for o in options
@@ -295,7 +342,10 @@ def run_options(
         single = all(len(blocks) == 1 for blocks in by_option.values())
         streams = [[o] for o in options] if single else [options]
         mergers = {
-            option: BlockMerger(total=reps, draws=len(draws) if draws else 1) for option in options
+            option: BlockMerger(
+                total=reps, draws=len(draws) if draws else 1, store=store, option=option
+            )
+            for option in options
         }
         simulated: dict[str, float] = {}
         last = t0
@@ -309,16 +359,17 @@ def run_options(
                     now = time.perf_counter()
                     simulated[option] = now - last
                     last = now
-    results: dict[str, Results] = {}
-    for option in [baseline] + [o for o in options if o != baseline]:
-        has_policies = option != BASE and bool(loaded.scenario.options[option])
-        results[option] = mergers[option].results(
-            loaded,
-            world,
-            seed=seed,
-            option=option,
-            timings={"simulate_s": simulated[option]},
-            baseline_shortfall=results[baseline].metrics["shortfall_t"] if has_policies else None,
-        )
-        results[option].parameter_draws = _described(draws)
+        results: dict[str, Results] = {}
+        for option in [baseline] + [o for o in options if o != baseline]:
+            has_policies = option != BASE and bool(loaded.scenario.options[option])
+            shortfall = results[baseline].metrics["shortfall_t"] if has_policies else None
+            results[option] = mergers[option].results(
+                loaded,
+                world,
+                seed=seed,
+                option=option,
+                timings={"simulate_s": simulated[option]},
+                baseline_shortfall=shortfall,
+            )
+            results[option].parameter_draws = _described(draws)
     return {option: results[option] for option in options}

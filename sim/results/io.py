@@ -12,7 +12,9 @@ Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, o
 timings), summary.csv (long form, fixed number format so the same seed gives the same bytes),
 policies.csv (each instrument's purchases, sales, spend, value held and fiscal cost),
 trade.csv (trade flows by origin, destination and year), timeseries.nc (quantile series and
-mean trade flows, NetCDF via xarray), and whatever extra files the caller adds (plots)
+mean trade flows, NetCDF via xarray), replications.nc when every replication was kept
+(store.py; a streamed run writes it into the partial folder during its simulation, see
+`Claim.partial`), and whatever extra files the caller adds (plots)
 through the `extra` callback before the rename.
 """
 
@@ -37,6 +39,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .results import SUMMARY_COLUMNS, Results
+from .store import STORE_NAME
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
@@ -206,8 +209,24 @@ class Claim:
         self.path = Path(path)
         st = os.stat(self.path)
         self._id = (st.st_dev, st.st_ino)
+        self._partial: Path | None = None
+
+    def partial(self) -> Path:
+        """This run's partial folder (made on first use, `_partial_folder`): where the run
+        folder is built, and where a run streams files during its simulation (every
+        replication's series, `store.ReplicationStore`) so that they need no copy."""
+        if self._partial is None:
+            self._partial = _partial_folder(self.path)
+        return self._partial / self.path.name
+
+    def published(self) -> None:
+        """The partial folder became the run folder: nothing of it is to be removed."""
+        self._partial = None
 
     def release(self) -> None:
+        if self._partial is not None:  # a run that did not finish: its own files only
+            shutil.rmtree(self._partial, ignore_errors=True)
+            self._partial = None
         with contextlib.suppress(OSError):  # gone, replaced or not empty: not ours to remove
             st = os.stat(self.path)
             if (st.st_dev, st.st_ino) == self._id:
@@ -304,16 +323,14 @@ def _atomic_folder(out: Path | Claim) -> Iterator[Path]:
     the claim, if it fails or is interrupted: a half-written folder never looks finished,
     and nothing of anyone else's is deleted. `out` is claimed now unless already a Claim."""
     taken = out if isinstance(out, Claim) else claim(Path(out))
-    tmp = None
     try:
-        tmp = _partial_folder(taken.path)
-        yield tmp / taken.path.name
-        _publish(tmp / taken.path.name, taken.path)
+        inner = taken.partial()
+        yield inner
+        _publish(inner, taken.path)
+        taken.published()
         with contextlib.suppress(OSError):
-            os.rmdir(tmp)  # empty now
+            os.rmdir(inner.parent)  # empty now
     except BaseException as exc:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
         taken.release()
         if isinstance(exc, OSError) and not isinstance(exc, OutputError | WriteError):
             raise _write_error(taken.path, exc) from exc
@@ -330,7 +347,8 @@ def run_folder_bytes(
 ) -> int:
     """About how many bytes `write_run` writes for `results` runs (options or sweep points)
     of `scenario`: timeseries.nc's float64 arrays (the quantile and mean series, the trade
-    flows, the diagnostics and, with `keep_paths`, every replication's series), the tables
+    flows, the diagnostics), replications.nc with `keep_paths` (every replication's series),
+    the tables
     and the figures, and a margin of 1 MB. Measured: 46 MB for the flagship's compare folder
     of 41.7 MB (6 options, 20 replications); 1.95 MB and the margin for the test scenario's
     1.89 MB with every path kept (20 replications, no figures)."""
@@ -342,10 +360,16 @@ def run_folder_bytes(
     stages = max((len(c.stages) for c in scenario.commodities.values()), default=1)
     series = len(SERIES) * T * C * B * (len(QUANTILES) + 1)  # quantiles and mean
     other = T * C * (B * B + stages + B)  # trade flows, HHI, import reliance
-    paths = len(SERIES) * reps * T * C * B if keep_paths else 0
+    # replications.nc is compressed: 21% of its float64s for the flagship, 38% for the test
+    # scenario (measured); half is asked, so that a disk with room for the estimate has room
+    paths = len(SERIES) * reps * T * C * B * PATHS_COMPRESSED if keep_paths else 0
     tables = 200 * C * B * (B * scenario.horizon.years + 60)  # summary, trade, policies rows
     plots = 100_000 * C + 200_000 if figures else 0
-    return results * (8 * (series + other + paths) + tables + plots) + 1_000_000
+    return int(results * (8 * (series + other + paths) + tables + plots) + 1_000_000)
+
+
+PATHS_COMPRESSED = 0.5
+"""The share of its raw size that replications.nc is taken to need on disk (run_folder_bytes)."""
 
 
 FOLDER_OF_TABLES_BYTES = 2_000_000
@@ -372,10 +396,32 @@ def write_run(
         (tmp / "trade.csv").write_text(trade_csv(results))
         ds = xr.concat([r.to_dataset() for r in results], dim="option")
         ds.to_netcdf(tmp / "timeseries.nc", engine="scipy")
+        _write_replications(results, tmp / STORE_NAME)
         if extra is not None:
             extra(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest(results, command), indent=2) + "\n")
     return out.path if isinstance(out, Claim) else Path(out)
+
+
+def _write_replications(results: list[Results], path: Path) -> None:
+    """replications.nc: every replication's series, when the run kept them. A run that
+    streamed them (`Results.kept`) wrote the file in place already; paths held in memory
+    are written here, into the same layout."""
+    from .store import ReplicationStore
+
+    kept = [r.kept for r in results if r.kept is not None]
+    if kept:
+        if any(k.path != path for k in kept) or len(kept) != len(results):
+            raise ValueError(f"the kept replications are in {kept[0].path}, not in {path}")
+        return
+    held = [r for r in results if r.paths]
+    if not held:
+        return
+    first = held[0]
+    names = [r.option for r in held]
+    with ReplicationStore(path, first.world, names, first.reps, first.times()) as store:
+        for r in held:
+            store.write(r.option, slice(0, r.reps), r.paths)
 
 
 def write_tables(

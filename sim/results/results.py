@@ -15,6 +15,7 @@ from ..engine.recorder import METRICS, MONEY, QUANTILES, SERIES, BatchResult
 from ..engine.world import World
 from ..scenario import LoadedScenario
 from .mixture import mixture_quantiles
+from .store import KeptReplications, ReplicationStore, exact_series, memory_slabs, series_units
 
 REPR_ROWS = 10
 """Rows of the summary a notebook shows for a `Results` or a `Comparison`."""
@@ -112,6 +113,36 @@ def _first_bad(x: np.ndarray, allow_nan: bool = False) -> tuple[int, ...] | None
     return None
 
 
+def tick_dates(world: World) -> np.ndarray:
+    """Dates of the ticks of a run (the start of each period)."""
+    T = world.n_ticks
+    if world.ticks_per_year == 12:
+        return (np.datetime64(world.start, "M") + np.arange(T)).astype("datetime64[D]")
+    return np.datetime64(world.start + "-01", "D") + np.arange(T) * np.timedelta64(7, "D")
+
+
+def _bad_path(w: World, v: str, value, t: int, rep: int, k: int, b: int) -> NonFiniteResult:
+    when = str(tick_dates(w)[t])[:7]
+    return NonFiniteResult(
+        f"{v} path",
+        value,
+        w.commodities[k],
+        f"in {w.blocs[b]} at tick {t} ({when}), replication {rep}",
+    )
+
+
+def _slab_check(w: World, v: str):
+    """The finite check of a slab of kept paths ([R, t, K, B] for `ticks`) as it is read."""
+
+    def check(ticks: slice, x: np.ndarray) -> None:
+        at = _first_bad(x)
+        if at is not None:
+            rep, t, k, b = at
+            raise _bad_path(w, v, x[at], ticks.start + t, rep, k, b)
+
+    return check
+
+
 def check_finite(r: Results) -> None:
     """Raise NonFiniteResult at the first non-finite value of a run's results, naming the
     commodity and the tick (or replication) where it is: a table must never show one."""
@@ -134,12 +165,7 @@ def check_finite(r: Results) -> None:
             at = _first_bad(x)
             if at is not None:
                 t, rep, k, b = at
-                raise NonFiniteResult(
-                    f"{v} path",
-                    x[at],
-                    w.commodities[k],
-                    f"in {w.blocs[b]} {tick(t)}, replication {rep}",
-                )
+                raise _bad_path(w, v, x[at], t, rep, k, b)
     for m, x in r.metrics.items():  # [R, K, B]
         at = _first_bad(x, allow_nan=m in NAN_MEANS_UNDEFINED)
         if at is not None:
@@ -286,15 +312,26 @@ class BlockMerger:
       set i mod draws, and a block holds replications of one set, in order: the quantiles
       are batch means within each set, then the quantiles of the sets' mixture
       (mixture.py); means stay exact.
-    - Kept paths (every replication) are joined, and the series quantiles are then taken
-      exactly over all replications.
+    - Kept paths (every replication) are joined, or, given a `store`, written to its file
+      as each block arrives and dropped; the series quantiles and means are then taken
+      exactly over all replications, a slab of ticks at a time.
     - Trade flows: each replication's totals are joined as the metrics; the mean series is
       weighted by block size, as the means of the series (exact up to rounding).
     """
 
-    def __init__(self, total: int | None = None, draws: int = 1) -> None:
+    def __init__(
+        self,
+        total: int | None = None,
+        draws: int = 1,
+        store: ReplicationStore | None = None,
+        option: str | None = None,
+    ) -> None:
+        if store is not None and (total is None or option not in store.options):
+            raise ValueError("a merger writing to a store needs the total and a stored option")
         self.total = total
         self.draws = draws
+        self.store = store
+        self.option = option
         self.count = 0
         self.next_replication: dict[int, int] = {}
         self.rows: dict[tuple, _Rows] = {}
@@ -344,8 +381,13 @@ class BlockMerger:
                 if v not in self.series:
                     self.series[v] = np.zeros((self.draws, *b.series[v].shape))
                 self.series[v][d] += n * b.series[v]
-        for v, x in b.paths.items():
-            self._add(("path", v), x, axis=1)
+        if self.store is not None and b.paths:
+            start = self.count if self.draws == 1 else first
+            step = 1 if self.draws == 1 else self.draws
+            self.store.write(self.option, slice(start, start + step * (n - 1) + 1, step), b.paths)
+        else:
+            for v, x in b.paths.items():
+                self._add(("path", v), x, axis=1)
         self._add(("error", "balance"), b.balance_error)
         for name, x in b.fiscal_by_policy.items():
             self._add(("policy", name), x)
@@ -390,10 +432,22 @@ class BlockMerger:
                 for v, x in self.series.items()
             }
         mean = {v: x / self.count for v, x in self.mean.items()}
-        for v in SERIES:
-            if v in paths:  # every replication kept: exact quantiles and means
-                series[v] = np.moveaxis(np.quantile(paths[v], QUANTILES, axis=1), 0, 1)
-                mean[v] = paths[v].mean(1)
+        kept = None
+        stored = self.store is not None and self.store.written[self.option] > 0
+        if stored and self.store.written[self.option] != self.total:
+            raise ValueError(
+                f"expected {self.total} replications, got {self.store.written[self.option]}"
+            )
+        for v in SERIES:  # every replication kept: exact quantiles and means
+            if stored:
+                slabs = self.store.slabs(self.option, v)
+                series[v], mean[v] = exact_series(slabs, world.n_ticks, _slab_check(world, v))
+            elif v in paths:
+                slabs = memory_slabs(paths[v])
+                series[v], mean[v] = exact_series(slabs, world.n_ticks)
+        if stored:
+            self.store.flush()
+            kept = KeptReplications(self.store.path, self.option)
         results = Results(
             loaded,
             world,
@@ -412,6 +466,7 @@ class BlockMerger:
             {name: x / self.count for name, x in self.diagnostic_series.items()},
             trade_mean=None if self.trade_mean is None else self.trade_mean / self.count,
             trade_total=self._values("trade").get("total"),
+            kept=kept,
         )
         check_finite(results)
         return results
@@ -507,6 +562,9 @@ class Results:
     point drawn per fit; replication i ran with set i mod len(parameter_draws)."""
     trade_mean: np.ndarray | None = None  # [T, K, origin, destination] t/yr, mean over reps
     trade_total: np.ndarray | None = None  # [R, K, origin, destination] t over the run
+    kept: KeptReplications | None = None
+    """Where every replication's series is, when the run streamed them to a file
+    (`ReplicationStore`) instead of holding them in `paths`."""
 
     @property
     def reps(self) -> int:
@@ -761,17 +819,13 @@ class Results:
 
     def times(self) -> np.ndarray:
         """Dates of the ticks (start of each period)."""
-        start = np.datetime64(self.world.start + "-01", "D")
-        T = self.world.n_ticks
-        if self.world.ticks_per_year == 12:
-            return (np.datetime64(self.world.start, "M") + np.arange(T)).astype("datetime64[D]")
-        return start + np.arange(T) * np.timedelta64(7, "D")
+        return tick_dates(self.world)
 
     def to_dataset(self) -> xr.Dataset:
-        """Quantile and mean series as an xarray Dataset (time × quantile × commodity × bloc),
-        each replication's path (`<series>_path`, replication × time × commodity × bloc)
-        when the run kept them, and the mean trade flows (`trade_mean`, time × commodity ×
-        origin × destination)."""
+        """Quantile and mean series as an xarray Dataset (time × quantile × commodity × bloc)
+        and the mean trade flows (`trade_mean`, time × commodity × origin × destination):
+        timeseries.nc. Every replication's path, when kept, is in `paths` or `kept`
+        (replications.nc), not here."""
         coords = {
             "time": self.times(),
             "quantile": list(QUANTILES),
@@ -779,16 +833,7 @@ class Results:
             "bloc": list(self.world.blocs),
         }
         data = {}
-        cur = self.world.currency
-        units = {
-            "price": f"{cur}/t",
-            "supply": "t/yr",
-            "use": "t/yr",
-            "shortfall": "t/yr",
-            "stock_days": "days",
-            "strategic_stock": "t",
-            "fiscal_cost": f"{cur}/yr",
-        }
+        units = series_units(self.world.currency)
         for v in SERIES:
             data[v] = (
                 ("time", "quantile", "commodity", "bloc"),
@@ -800,14 +845,6 @@ class Results:
                 self.series_mean[v],
                 {"units": units[v]},
             )
-        if self.paths:  # every replication kept: the paths themselves
-            coords["replication"] = np.arange(self.reps)
-            for v in SERIES:
-                data[f"{v}_path"] = (
-                    ("replication", "time", "commodity", "bloc"),
-                    np.moveaxis(self.paths[v], 1, 0),
-                    {"units": units[v]},
-                )
         if self.diagnostic_series:
             d = self.world.diagnostics
             coords["stage"] = list(d.stage_labels)
