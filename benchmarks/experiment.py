@@ -278,7 +278,8 @@ def cmd_kept(args) -> None:
         T = scenario.horizon.years * 52
         raw = n * reps * T * len(scenario.commodities) * len(scenario.blocs) * len(SERIES) * 8
         workers = 0 if args.executor == "inline" else 2
-        estimate = run_memory_bytes(scenario, reps, options=n, workers=workers) / 2**20
+        estimate = run_memory_bytes(scenario, reps, options=n, workers=workers, keep_paths=True)
+        estimate /= 2**20
         print(
             f"{reps:>12,}  {spread(walls):>18}  {spread(peaks, '{:,.0f}'):>16}  "
             f"{estimate:>12,.0f}  {size / 1e6:>18,.0f}  {size / raw:>6.0%}"

@@ -199,7 +199,7 @@ def run_replications(
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
     _check_option(loaded, option)
-    _check_memory(loaded, reps, 1, block_size, executor, workers, keep_paths and not paths_file)
+    _check_memory(loaded, reps, 1, block_size, executor, workers, keep_paths, paths_file)
     draws = draws_for(loaded, seed, parameter_draws)
     keep_paths = keep_paths or paths_file is not None
     with contextlib.ExitStack() as stack:
@@ -245,7 +245,7 @@ def run_replications(
     return results
 
 
-def _check_memory(loaded, reps, options, block_size, executor, workers, paths_in_memory) -> None:
+def _check_memory(loaded, reps, options, block_size, executor, workers, keep, paths_file) -> None:
     """Refuse, before anything is allocated, a run that would not fit in memory (memory.py)."""
     import os
 
@@ -257,7 +257,8 @@ def _check_memory(loaded, reps, options, block_size, executor, workers, paths_in
         options=options,
         block_size=block_size or DEFAULT_BLOCK,
         workers=workers if workers is not None else os.cpu_count() or 1,
-        paths_in_memory=paths_in_memory,
+        keep_paths=keep or paths_file is not None,
+        paths_in_memory=keep and paths_file is None,
     )
     check_memory(need, reps)
 
@@ -324,8 +325,7 @@ def run_options(
     if baseline not in options or (baseline != BASE and loaded.scenario.options[baseline]):
         raise ValueError(f"the baseline {baseline!r} must be one of the options, without policies")
     executor, workers, scheduler = (run_on.get(k) for k in ("executor", "workers", "scheduler"))
-    in_memory = keep_paths and not paths_file
-    _check_memory(loaded, reps, len(options), block_size, executor, workers, in_memory)
+    _check_memory(loaded, reps, len(options), block_size, executor, workers, keep_paths, paths_file)
     draws = draws_for(loaded, seed, parameter_draws)
     keep_paths = keep_paths or paths_file is not None
     with contextlib.ExitStack() as stack:

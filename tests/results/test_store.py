@@ -111,7 +111,10 @@ def test_the_memory_estimate_grows_with_what_is_held(small) -> None:
     one = run_memory_bytes(s, 1000)
     assert run_memory_bytes(s, 2000) > one
     assert run_memory_bytes(s, 1000, options=3) > one
-    assert run_memory_bytes(s, 1000, workers=2) > one
+    assert run_memory_bytes(s, 1000, workers=2, keep_paths=True) > run_memory_bytes(
+        s, 1000, keep_paths=True
+    )
+    assert run_memory_bytes(s, 1000, keep_paths=True) > one
     assert run_memory_bytes(s, 1000, paths_in_memory=True) > run_memory_bytes(s, 1000) * 1.2
 
 
