@@ -110,14 +110,37 @@ _keep_option = click.option(
 def _execution(
     executor: str, workers: int | None, scheduler: str | None, block_size: int | None
 ) -> dict:
-    """Keyword arguments for the runner (without --block-size, the runner's default blocks)."""
+    """Keyword arguments for the runner (without --block-size, the runner's default blocks),
+    with the progress this command shows (`_progress`)."""
     return {
         "executor": executor,
         "workers": workers,
         "scheduler": scheduler,
         "block_size": block_size,
-        "progress": _ProgressBar("simulating"),
+        **_progress(),
     }
+
+
+def _progress(stream: Any = None) -> dict:
+    """How the runner shows progress on standard error (or `stream`): a bar redrawn in
+    place on a terminal; where it is not one (a log, CI, a notebook's `!minsim`), a line
+    now and then with the replications done, the time elapsed and an estimate of the time
+    left (`experiment.progress.ProgressLines`); nothing with --quiet."""
+    from .experiment.progress import ProgressLines
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("quiet"):
+        return {"progress": None, "report": None}
+    stream = stream if stream is not None else sys.stderr
+    if stream.isatty():
+        return {"progress": _ProgressBar("simulating"), "report": None}
+    label = ctx.info_name if ctx is not None and ctx.info_name else "minsim"
+
+    def write(line: str) -> None:
+        click.echo(line, file=stream)
+        stream.flush()
+
+    return {"progress": None, "report": ProgressLines(label, write)}
 
 
 class _ProgressBar:
@@ -233,6 +256,12 @@ def _report(func: Callable) -> Callable:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress on standard error (a bar on a terminal, lines in a log or notebook).",
+)
+@click.option(
     "--scenario-path",
     "scenario_path",
     multiple=True,
@@ -242,7 +271,7 @@ def _report(func: Callable) -> Callable:
     "file, and MINSIM_SCENARIO_PATH). Repeatable.",
 )
 @click.version_option(__version__, prog_name="minsim")
-def cli(debug: bool, scenario_path: tuple[Path, ...]) -> None:
+def cli(debug: bool, quiet: bool, scenario_path: tuple[Path, ...]) -> None:
     """Simulate critical-minerals supply disruptions and the policies that answer them."""
     from .scenario.loader import extra_roots
 

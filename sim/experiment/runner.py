@@ -19,6 +19,7 @@ from ..results import Results
 from ..results.results import BlockMerger
 from ..scenario import LoadedScenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
+from .progress import Counter, Report
 from .uncertainty import ParameterDraw, draw_parameters
 
 DEFAULT_REPS = 1000
@@ -174,6 +175,7 @@ def run_replications(
     progress: Progress | None = None,
     shared: SharedWorkers | None = None,
     parameter_draws: int | None = None,
+    report: Report | None = None,
 ) -> Results:
     """Simulate `reps` replications of one option; `block_size` replications (default
     `DEFAULT_BLOCK`) go through the engine together, and are folded into the results as they
@@ -186,12 +188,16 @@ def run_replications(
     cluster without one). Results are identical whichever runs them. `progress(done, total)` is
     called as blocks finish: over the option's blocks, then over the do-nothing run's, if any.
     `shared` (from `executors.shared_workers`) reuses workers already started; without it the
-    option and its baseline share workers started here."""
+    option and its baseline share workers started here. `report` (`progress.Report`) is
+    told the replications done after each block, the baseline run's included."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     option = option or default_option(loaded)
     _check_option(loaded, option)
     draws = draws_for(loaded, seed, parameter_draws)
+    has_policies = option != BASE and bool(loaded.scenario.options[option])
+    runs_baseline = has_policies and baseline_shortfall is None
+    counter = Counter(report, reps * (2 if runs_baseline else 1))
     with _started(shared, executor, workers, scheduler) as shared:
         t0 = time.perf_counter()
         world = compile_world(loaded.scenario)
@@ -208,16 +214,20 @@ def run_replications(
             loaded, world, reps, seed, block_size, keep_paths, option, draws, **run_on
         ):
             merger.add(block)
+            counter.add(option, len(block.replications), reps)
         timings = {"simulate_s": time.perf_counter() - t0}
         baseline = baseline_shortfall  # given by a comparison that already ran the baseline
-        base_name = baseline_option(loaded)
-        has_policies = option != BASE and bool(loaded.scenario.options[option])
-        if has_policies and baseline is None:
+        base_name = baseline_option(loaded) or BASE
+        if runs_baseline:
             t1 = time.perf_counter()
             base_blocks = _simulate(
-                loaded, world, reps, seed, block_size, False, base_name or BASE, draws, **run_on
+                loaded, world, reps, seed, block_size, False, base_name, draws, **run_on
             )
-            baseline = _gather(base_blocks, reps, "shortfall_t")
+            baseline = _gather(
+                _counted(base_blocks, counter, f"{base_name} (baseline)", reps),
+                reps,
+                "shortfall_t",
+            )
             timings["baseline_s"] = time.perf_counter() - t1
     results = merger.results(
         loaded,
@@ -229,6 +239,13 @@ def run_replications(
     )
     results.parameter_draws = _described(draws)
     return results
+
+
+def _counted(blocks, counter: Counter, option: str, reps: int):
+    """`blocks`, each counted as it passes."""
+    for block in blocks:
+        counter.add(option, len(block.replications), reps)
+        yield block
 
 
 def _described(draws: list[ParameterDraw] | None) -> list[dict]:
@@ -266,6 +283,7 @@ def run_options(
     keep_paths: bool = False,
     shared: SharedWorkers | None = None,
     parameter_draws: int | None = None,
+    report: Report | None = None,
     **run_on,
 ) -> dict[str, Results]:
     """Several options on the same replications, as one stream of blocks: the first blocks of
@@ -273,7 +291,8 @@ def run_options(
     running the options one after another would leave workers waiting at the end of each
     (docs/performance.md). `baseline` (one of `options`, with no policies) gives the other
     options their `cost_per_tonne_avoided`. Results are those of `run_replications` for each
-    option; `progress` counts the blocks of all the options together. Each option's
+    option; `progress` counts the blocks of all the options together, and `report` their
+    replications (`progress.Report`). Each option's
     `simulate_s` is the time from the previous option's last block to its own."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
@@ -299,12 +318,14 @@ def run_options(
         }
         simulated: dict[str, float] = {}
         last = t0
+        counter = Counter(report, reps * len(options))
         for stream in streams:
             owner = [o for o in stream for _ in by_option[o]]
             blocks = [b for o in stream for b in by_option[o]]
             done = _iter_results(world, blocks, shared=shared, worlds=worlds, **run_on)
             for option, block in zip(owner, done, strict=True):
                 mergers[option].add(block)
+                counter.add(option, len(block.replications), reps)
                 if mergers[option].count == reps:
                     now = time.perf_counter()
                     simulated[option] = now - last

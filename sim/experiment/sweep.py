@@ -23,6 +23,7 @@ import pandas as pd
 from ..results import Results
 from ..scenario import LoadedScenario, Problem, ScenarioError, load
 from .executors import shared_workers
+from .progress import within
 from .runner import BASE, DEFAULT_SEED, run_replications
 
 TABLE_STATS = ("option", "commodity", "bloc", "metric", "unit", "mean", "p5", "p50", "p95")
@@ -257,6 +258,17 @@ class Sweep:
         return pd.concat(frames, ignore_index=True)
 
 
+def _replications_per_point(loaded: LoadedScenario, reps: int, options: list) -> int:
+    """Replications one point simulates: each option's, with the baseline's once when a
+    single option with policies needs it for its cost per tonne (`run_replications`)."""
+    from .runner import baseline_option, default_option
+
+    if len(options) > 1:
+        return reps * len({*options, baseline_option(loaded) or BASE})
+    one = options[0] or default_option(loaded)
+    return reps * (2 if one != BASE and loaded.scenario.options.get(one) else 1)
+
+
 def run_sweep(
     path: str | Path,
     points: list[dict[str, str]],
@@ -280,17 +292,25 @@ def run_sweep(
     chosen = list(options or ())
     if chosen:
         check_names(loaded[0], options=chosen)
+    report = execution.pop("report", None)
+    per_point = _replications_per_point(loaded[0], reps, chosen or [option])
+    total = per_point * len(loaded)
     with shared_workers(  # every point runs on the same workers, started once
         execution.get("executor", "inline"), execution.get("workers"), execution.get("scheduler")
     ) as shared:
         results: list[Results] = []
-        for s in loaded:
+        for i, s in enumerate(loaded):
+            told = within(report, f"point {i + 1}/{len(loaded)}", i * per_point, total)
             if len(chosen) > 1:
-                ran = compare_options(s, reps, seed, options=chosen, shared=shared, **execution)
+                ran = compare_options(
+                    s, reps, seed, options=chosen, shared=shared, report=told, **execution
+                )
                 results += [ran.results[o] for o in chosen]
             else:
                 one = chosen[0] if chosen else option
                 results.append(
-                    run_replications(s, reps, seed, option=one, shared=shared, **execution)
+                    run_replications(
+                        s, reps, seed, option=one, shared=shared, report=told, **execution
+                    )
                 )
     return Sweep([dict(p) for p in points], results, chosen)
