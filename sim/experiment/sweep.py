@@ -236,6 +236,10 @@ class Sweep:
         """The swept keys, in the order they first appear."""
         return list(dict.fromkeys(k for p in self.points for k in p))
 
+    def __repr__(self) -> str:
+        of = f" x {len(self.options)} options" if len(self.options) > 1 else ""
+        return f"<minsim Sweep of {', '.join(self.axes)}: {len(self.points)} points{of}>"
+
     def runs(self) -> list[tuple[int, Results]]:
         """(index of the point, results) for every run, in the order of `results`."""
         per_point = max(len(self.options), 1)
