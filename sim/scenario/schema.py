@@ -528,17 +528,21 @@ PARTIAL = "Partial"
 def _partial(node: Any) -> Any:
     """A copy of a schema fragment that a partial file fits: no `required`, references to
     the partial definitions, and `oneOf` as `anyOf` (a disruption given without its `type`
-    fits every kind once nothing is required)."""
+    fits every kind once nothing is required); a `discriminator` (which validators ignore)
+    points at the partial kinds."""
     if isinstance(node, list):
         return [_partial(x) for x in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
-        if key in ("required", "discriminator"):
+        if key == "required":
             continue
         if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-            out[key] = "#/$defs/" + PARTIAL + value.removeprefix("#/$defs/")
+            out[key] = _partial_ref(value)
+        elif key == "discriminator":  # kept for 'did you mean' (validate.py), not validation
+            mapping = {k: _partial_ref(v) for k, v in value.get("mapping", {}).items()}
+            out[key] = {**value, "mapping": mapping}
         elif key == "$defs":
             out[key] = {PARTIAL + name: _partial(d) for name, d in value.items()}
         elif key == "oneOf":
@@ -548,6 +552,10 @@ def _partial(node: Any) -> Any:
         else:
             out[key] = _partial(value)
     return out
+
+
+def _partial_ref(ref: str) -> str:
+    return "#/$defs/" + PARTIAL + ref.removeprefix("#/$defs/")
 
 
 def _durations_with_units(node: Any) -> None:
