@@ -111,14 +111,37 @@ _keep_option = click.option(
 def _execution(
     executor: str, workers: int | None, scheduler: str | None, block_size: int | None
 ) -> dict:
-    """Keyword arguments for the runner (without --block-size, the runner's default blocks)."""
+    """Keyword arguments for the runner (without --block-size, the runner's default blocks),
+    with the progress this command shows (`_progress`)."""
     return {
         "executor": executor,
         "workers": workers,
         "scheduler": scheduler,
         "block_size": block_size,
-        "progress": _ProgressBar("simulating"),
+        **_progress(),
     }
+
+
+def _progress(stream: Any = None) -> dict:
+    """How the runner shows progress on standard error (or `stream`): a bar redrawn in
+    place on a terminal; where it is not one (a log, CI, a notebook's `!minsim`), a line
+    now and then with the replications done, the time elapsed and an estimate of the time
+    left (`experiment.progress.ProgressLines`); nothing with --quiet."""
+    from .experiment.progress import ProgressLines
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("quiet"):
+        return {"progress": None, "report": None}
+    stream = stream if stream is not None else sys.stderr
+    if stream.isatty():
+        return {"progress": _ProgressBar("simulating"), "report": None}
+    label = ctx.info_name if ctx is not None and ctx.info_name else "minsim"
+
+    def write(line: str) -> None:
+        click.echo(line, file=stream)
+        stream.flush()
+
+    return {"progress": None, "report": ProgressLines(label, write)}
 
 
 class _ProgressBar:
@@ -242,6 +265,12 @@ def _report(func: Callable) -> Callable:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress on standard error (a bar on a terminal, lines in a log or notebook).",
+)
+@click.option(
     "--scenario-path",
     "scenario_path",
     multiple=True,
@@ -251,7 +280,7 @@ def _report(func: Callable) -> Callable:
     "file, and MINSIM_SCENARIO_PATH). Repeatable.",
 )
 @click.version_option(__version__, prog_name="minsim")
-def cli(debug: bool, scenario_path: tuple[Path, ...]) -> None:
+def cli(debug: bool, quiet: bool, scenario_path: tuple[Path, ...]) -> None:
     """Simulate critical-minerals supply disruptions and the policies that answer them."""
     from .scenario.loader import extra_roots
 
@@ -562,11 +591,10 @@ def compare(
     diffs = comparison.differences()
 
     def extra(folder: Path) -> None:
-        from .results.io import FLOAT_FORMAT
+        from .results.io import differences_csv
 
-        (folder / "differences.csv").write_text(
-            diffs.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        )
+        cur = comparison.results[comparison.baseline].world.currency
+        (folder / "differences.csv").write_text(differences_csv(diffs, cur))
         if not no_plots:
             from .plots.compare import save_comparison_figures
             from .plots.report import write_report
@@ -621,6 +649,39 @@ def _comparison_table(c) -> str:
     return "\n".join(lines)
 
 
+def _options_option(what: str) -> Callable:
+    """--option NAME (repeatable) and --all-options, for sweep and sensitivity."""
+
+    def decorate(func: Callable) -> Callable:
+        func = click.option(
+            "--all-options",
+            is_flag=True,
+            help="Run every option of the scenario, on the same replications.",
+        )(func)
+        return click.option(
+            "--option",
+            "option",
+            multiple=True,
+            metavar="NAME",
+            help=f"{what} [the scenario's first option]. Repeatable: several run on the same "
+            "replications.",
+        )(func)
+
+    return decorate
+
+
+def _chosen_options(loaded, option: tuple[str, ...], all_options: bool) -> list[str]:
+    """The options a sweep or sensitivity runs: --all-options, the --option names, or the
+    scenario's first option."""
+    from .experiment.runner import BASE, default_option
+
+    if all_options and option:
+        raise ValueError("give --option or --all-options, not both")
+    if all_options:
+        return list(loaded.scenario.options) or [BASE]
+    return list(dict.fromkeys(option)) or [default_option(loaded)]
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @_override_option
@@ -647,13 +708,15 @@ def _comparison_table(c) -> str:
     show_default=True,
     help="Points of a Latin hypercube.",
 )
-@click.option("--option", default=None, metavar="NAME", help="Policy option to run at each point.")
+@_options_option("Policy option to run at each point")
 @click.option(
     "--metric",
     default="peak_price_multiple",
     show_default=True,
     help="Metric plotted over the swept values.",
 )
+@click.option("--commodity", default=None, help="Commodity shown [where the metric moves most].")
+@click.option("--bloc", default=None, help="Bloc shown [where the metric moves most].")
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per point [200]."
 )
@@ -669,8 +732,11 @@ def sweep(
     sweeps: tuple[str, ...],
     design: str,
     samples: int,
-    option: str | None,
+    option: tuple[str, ...],
+    all_options: bool,
     metric: str,
+    commodity: str | None,
+    bloc: str | None,
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -685,10 +751,12 @@ def sweep(
     Every point is validated before anything runs, and every point uses the same seed, so
     differences between points are the parameters' and not chance's."""
     from .experiment import DEFAULT_SEED
-    from .experiment.sweep import grid, latin_hypercube, parse_sweep, run_sweep
-    from .results.io import FLOAT_FORMAT, run_folder_bytes, write_run
+    from .experiment.sweep import check_names, grid, latin_hypercube, parse_sweep, run_sweep
+    from .results.io import run_folder_bytes, table_csv, write_run
 
     loaded = load(file, overrides, sets)
+    options = _chosen_options(loaded, option, all_options)
+    check_names(loaded, metrics=[metric], commodities=[commodity], blocs=[bloc], options=options)
     axes: dict[str, list[str]] = {}
     for key, values in loaded.scenario.sweep.items():
         if isinstance(values, str):
@@ -709,10 +777,12 @@ def sweep(
             raise ValueError("a Latin hypercube needs numeric values on every axis") from None
         points = latin_hypercube(ranges, samples, DEFAULT_SEED if seed is None else seed)
     reps, seed = _run_settings(reps, seed, 200)
-    need = run_folder_bytes(loaded.scenario, reps=reps, results=len(points), figures=False)
+    runs = len(points) * max(len(options), 1)
+    need = run_folder_bytes(loaded.scenario, reps=reps, results=runs, figures=False)
     folder = _claim(out, file, need)
+    of = f", options {', '.join(options)}" if len(options) > 1 else ""
     click.echo(
-        f"sweeping {', '.join(axes)} over {len(points)} points, {reps} replications "
+        f"sweeping {', '.join(axes)} over {len(points)} points{of}, {reps} replications "
         f"each (seed {seed}) ...",
         err=True,
     )
@@ -722,44 +792,57 @@ def sweep(
         points,
         reps=reps,
         seed=seed,
-        option=option,
+        options=options,
         overrides=overrides,
         sets=sets,
         **execution,
     )
-    for i, r in enumerate(result.results):
-        r.option = f"point-{i}"
     table = result.table()
+    for n, (i, r) in enumerate(result.runs()):  # unique names along timeseries.nc's `option`
+        r.option = f"point-{i}" if len(options) < 2 else f"point-{i}:{options[n % len(options)]}"
 
     rows = table[table.metric == metric]
+    if commodity is not None:
+        rows = rows[rows.commodity == commodity]
+    if bloc is not None:
+        rows = rows[rows.bloc == bloc]
     if rows.empty:
+        where = " for that commodity and bloc" if commodity or bloc else ""
         raise ValueError(
-            f"unknown metric {metric!r}; choose one of {', '.join(table.metric.unique())}"
+            f"the results hold no {metric!r}{where}; choose one of "
+            f"{', '.join(table.metric.unique())}"
         )
-    # the commodity and bloc where the metric moves most over the points
+    # unless told, the commodity and bloc where the metric moves most over the points
     spread = rows.groupby(["commodity", "bloc"])["mean"].std().fillna(0)
     commodity, bloc = spread.idxmax()
+    moved = "" if spread.size == 1 else " (where it moves most)"
+    cur = loaded.scenario.currency
 
     def extra(folder: Path) -> None:
-        (folder / "sweep.csv").write_text(
-            table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        )
+        (folder / "sweep.csv").write_text(table_csv(table, cur))
         if no_plots:
             return
         from .plots.sweep import plot_sweep
 
         plots = folder / "plots"
         plots.mkdir(exist_ok=True)
-        _drawn(
-            folder, lambda: plot_sweep(result, metric, commodity, bloc, plots / f"sweep_{metric}")
-        )
+        each = [None] if len(axes) == 1 or len(options) < 2 else options
+        for o in each:
+            name = f"sweep_{metric}" + (f"_{o}" if o else "")
+            _drawn(
+                folder,
+                lambda o=o, name=name: plot_sweep(
+                    result, metric, commodity, bloc, plots / name, option=o
+                ),
+            )
 
     out = write_run(result.results, folder, command=sys.argv, extra=extra)
     shown = rows[(rows.commodity == commodity) & (rows.bloc == bloc)]
-    click.echo(f"{metric} of {commodity} in {bloc} (where it moves most), mean [p5-p95]:")
+    click.echo(f"{metric} of {commodity} in {bloc}{moved}, mean [p5-p95]:")
     for _, row in shown.iterrows():
         point = ", ".join(f"{k}={row[k]}" for k in axes)
-        click.echo(f"  {point}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
+        at = f" ({row.option})" if len(options) > 1 else ""
+        click.echo(f"  {point}{at}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
     click.echo(f"wrote {out}")
 
 
@@ -792,7 +875,7 @@ def sweep(
 @click.option("--metric", default="peak_price_multiple", show_default=True)
 @click.option("--commodity", required=True, help="Commodity whose metric is analysed.")
 @click.option("--bloc", required=True, help="Bloc whose metric is analysed.")
-@click.option("--option", default=None, metavar="NAME", help="Policy option to run.")
+@_options_option("Policy option to run")
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per model run [50]."
 )
@@ -811,7 +894,8 @@ def sensitivity(
     metric: str,
     commodity: str,
     bloc: str,
-    option: str | None,
+    option: tuple[str, ...],
+    all_options: bool,
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -821,17 +905,23 @@ def sensitivity(
     out: Path | None,
     no_plots: bool,
 ) -> None:
-    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters."""
-    from .experiment.sensitivity import parse_parameter
-    from .experiment.sensitivity import sensitivity as analyse
-    from .results.io import FLOAT_FORMAT, FOLDER_OF_TABLES_BYTES, write_tables
+    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters.
 
-    load(file, overrides, sets)  # the base scenario first: its errors are the clearest
+    The metric, commodity, bloc and options are checked before anything runs; every metric
+    of every model run is kept in outcomes.csv."""
+    from .experiment.sensitivity import parse_parameter, sensitivities
+    from .experiment.sweep import check_names
+    from .results.io import FOLDER_OF_TABLES_BYTES, table_csv, write_tables
+    from .results.results import unit_of
+
+    loaded = load(file, overrides, sets)  # the base scenario first: its errors are the clearest
+    options = _chosen_options(loaded, option, all_options)
+    check_names(loaded, metrics=[metric], commodities=[commodity], blocs=[bloc], options=options)
     parameters = [parse_parameter(p) for p in params]
     reps, seed = _run_settings(reps, seed, 50)
     folder = _claim(out, file, FOLDER_OF_TABLES_BYTES)
     execution = _execution(executor, workers, scheduler, block_size)
-    result = analyse(
+    results = sensitivities(
         file,
         parameters,
         method=method,
@@ -841,24 +931,41 @@ def sensitivity(
         bloc=bloc,
         reps=reps,
         seed=seed,
-        option=option,
+        options=options,
         overrides=overrides,
         sets=sets,
         **execution,
     )
-    table = result.indices.reset_index()
-    runs = pd.DataFrame(result.X, columns=[p.key for p in parameters]).assign(**{metric: result.Y})
+    cur = loaded.scenario.currency
+    unit = unit_of(metric, cur)
+    several = len(results) > 1
+    indices, runs, outcomes = [], [], []
+    for name, r in results.items():
+        indices.append(r.indices.reset_index().assign(metric=metric, option=name))
+        wide = pd.DataFrame(r.X, columns=[p.key for p in parameters])
+        wide.insert(0, "run", range(len(wide)))
+        runs.append(wide.assign(option=name, metric=metric, mean=r.Y))
+        outcomes.append(r.table)
+    keys = ["option", "parameter", "metric"]
+    index_table = pd.concat(indices, ignore_index=True)
+    index_table = index_table[keys + [c for c in index_table.columns if c not in keys]]
 
     def extra(folder: Path) -> None:
         if not no_plots:
             from .plots.sensitivity import tornado
 
             (folder / "plots").mkdir()
-            _drawn(folder, lambda: tornado(result, folder / "plots" / "tornado"))
+            for name, r in results.items():
+                figure = folder / "plots" / ("tornado" + (f"_{name}" if several else ""))
+                _drawn(folder, lambda r=r, figure=figure: tornado(r, figure))
 
     files = {
-        "indices.csv": table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
-        "runs.csv": runs.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
+        # Morris's mu* and sigma are in the metric's unit; Sobol's indices are shares
+        "indices.csv": table_csv(
+            index_table, cur, unit=lambda m: unit if method == "morris" else "share of variance"
+        ),
+        "runs.csv": table_csv(pd.concat(runs, ignore_index=True), cur, unit=lambda m: unit),
+        "outcomes.csv": table_csv(pd.concat(outcomes, ignore_index=True), cur),
     }
     info = {
         "scenario": str(file),
@@ -867,14 +974,19 @@ def sensitivity(
         "metric": metric,
         "commodity": commodity,
         "bloc": bloc,
+        "options": options,
         "reps": reps,
         "seed": seed,
         "parameters": [vars(p) for p in parameters],
         "command": sys.argv,
     }
     out = write_tables(folder, files, info, extra)
-    click.echo(f"{method} sensitivity of {metric} for {commodity} in {bloc}:")
-    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for name, r in results.items():
+        of = f", option {name}" if several else ""
+        click.echo(f"{method} sensitivity of {metric} ({unit}) for {commodity} in {bloc}{of}:")
+        click.echo(
+            r.indices.reset_index().to_string(index=False, float_format=lambda x: f"{x:.4g}")
+        )
     click.echo(f"wrote {out}")
 
 

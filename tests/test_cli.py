@@ -99,7 +99,7 @@ def test_run_writes_a_complete_folder(runner, small_path, tmp_path):
     assert manifest["seed"] == 5 and manifest["replications"] == 12
     assert manifest["max_mass_balance_error"] < 1e-9
     header = (out / "summary.csv").read_text().splitlines()[0]
-    assert header == "option,commodity,bloc,metric,unit,mean,p5,p50,p95"
+    assert header == "option,commodity,bloc,metric,unit,currency,mean,p5,p50,p95"
     # 2 commodities x 3 blocs x (13 metrics and the CVaR95 of social cost), the diagnostics
     # (per commodity: 2 stages x 3 HHI rows, 3 blocs x 2 import-reliance rows), the money
     # totals over commodities per bloc (4 and the CVaR) and over everything (6 and the CVaR)

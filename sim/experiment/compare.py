@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from ..results import Results
-from ..results.results import REPR_ROWS, TOTALLED, unit_of
+from ..results.results import TOTALLED, unit_of
 from ..scenario import LoadedScenario
 from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_options
 
@@ -92,16 +92,105 @@ class Comparison:
 
         return comparison_figure(self, kind, commodity, bloc, ax)
 
-    def _repr_html_(self) -> str:
+    def ranking(self, bloc: str | None = None) -> pd.DataFrame:
+        """The headline's totals: one row per option, ranked (1 = lowest expected social cost
+        in `bloc`), with its paired difference from the baseline and the verdict."""
+        table = self.headline(bloc)
+        return table[table.commodity == "all"].reset_index(drop=True)
+
+    def _about(self) -> str:
         base = self.results[self.baseline]
         name = self.loaded.scenario.name or self.loaded.path.stem
-        options = ", ".join(f"<code>{html.escape(o)}</code>" for o in self.options)
-        head = self.summary().head(REPR_ROWS).to_html(index=False, float_format="{:,.4g}".format)
         return (
-            f"<p><b>minsim Comparison</b>: {html.escape(str(name))}, options {options} "
-            f"(baseline <code>{html.escape(self.baseline)}</code>), {base.reps:,} replications "
-            f"each, seed {base.seed}. First {REPR_ROWS} rows of <code>.summary()</code>; "
-            f"<code>.plot('frontier')</code> draws security against cost.</p>{head}"
+            f"{name}: {len(self.results)} options on the same {base.reps:,} replications "
+            f"(seed {base.seed}), baseline {self.baseline}"
+        )
+
+    def _ranked_cells(self) -> tuple[str, str, list[list[str]]]:
+        """The ranking as text cells, money in millions of the reporting currency."""
+        table = self.ranking()
+        cur = self.results[self.baseline].world.currency
+
+        def m(x: float) -> str:
+            return f"{x / 1e6:,.1f}"
+
+        rows = []
+        for _, r in table.iterrows():
+            base = r.verdict == "baseline"
+            diff = (
+                "-" if base else f"{m(r.social_cost_vs_baseline)} [{m(r.ci_low)}, {m(r.ci_high)}]"
+            )
+            rows.append(
+                [
+                    f"{r['rank']}",
+                    str(r.option),
+                    m(r.social_cost),
+                    diff,
+                    m(r.fiscal_cost_net),
+                    m(r.social_cost_cvar95),
+                    str(r.verdict),
+                ]
+            )
+        return table.bloc.iloc[0], cur, rows
+
+    _RANK_HEADER = (
+        "rank",
+        "option",
+        "social cost",
+        "vs baseline [95% CI]",
+        "fiscal net",
+        "CVaR95",
+        "verdict",
+    )
+
+    def __str__(self) -> str:
+        """The ranked options, as `minsim compare` prints them first."""
+        bloc, cur, rows = self._ranked_cells()
+        cells = [list(self._RANK_HEADER), *rows]
+        widths = [max(len(row[j]) for row in cells) for j in range(len(self._RANK_HEADER))]
+        right = {0, 2, 3, 4, 5}
+
+        def line(row: list[str]) -> str:
+            parts = [
+                c.rjust(w) if j in right else c.ljust(w)
+                for j, (c, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            return "  ".join(parts).rstrip()
+
+        return "\n".join(
+            [
+                f"minsim Comparison, {self._about()}",
+                f"options ranked by expected social cost in {bloc} (M {cur}, present values; "
+                "interval of the paired difference):",
+                *(line(row) for row in cells),
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        """The ranked options first (what a notebook cell shows), then how to see more."""
+        bloc, cur, rows = self._ranked_cells()
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self._RANK_HEADER)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:{"left" if j in (1, 6) else "right"}">{html.escape(c)}</td>'
+                for j, c in enumerate(row)
+            )
+            + "</tr>"
+            for row in rows
+        )
+        return (
+            f"<p><b>minsim Comparison</b>: {html.escape(self._about())}. Options ranked by "
+            f"expected social cost in <code>{html.escape(bloc)}</code> (M {html.escape(cur)}, "
+            "present values; the interval is that of the paired difference from the "
+            "baseline).</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            "<p><code>.headline()</code> per mineral, <code>.differences()</code>, "
+            "<code>.summary()</code>; <code>.plot('frontier')</code> draws security against "
+            "cost.</p>"
         )
 
     def exposed_bloc(self) -> str:

@@ -22,6 +22,7 @@ from ..results.store import ReplicationStore
 from ..scenario import LoadedScenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
 from .memory import check_memory, run_memory_bytes
+from .progress import Counter, Report
 from .uncertainty import ParameterDraw, draw_parameters
 
 DEFAULT_REPS = 1000
@@ -178,6 +179,7 @@ def run_replications(
     shared: SharedWorkers | None = None,
     parameter_draws: int | None = None,
     paths_file: Path | None = None,
+    report: Report | None = None,
 ) -> Results:
     """Simulate `reps` replications of one option; `block_size` replications (default
     `DEFAULT_BLOCK`) go through the engine together, and are folded into the results as they
@@ -190,7 +192,8 @@ def run_replications(
     cluster without one). Results are identical whichever runs them. `progress(done, total)` is
     called as blocks finish: over the option's blocks, then over the do-nothing run's, if any.
     `shared` (from `executors.shared_workers`) reuses workers already started; without it the
-    option and its baseline share workers started here.
+    option and its baseline share workers started here. `report` (`progress.Report`) is
+    told the replications done after each block, the baseline run's included.
 
     `keep_paths` keeps every replication's series in memory (`Results.paths`); with
     `paths_file`, they are written to that NetCDF-4 file block by block instead
@@ -202,6 +205,9 @@ def run_replications(
     _check_memory(loaded, reps, 1, block_size, executor, workers, keep_paths, paths_file)
     draws = draws_for(loaded, seed, parameter_draws)
     keep_paths = keep_paths or paths_file is not None
+    has_policies = option != BASE and bool(loaded.scenario.options[option])
+    runs_baseline = has_policies and baseline_shortfall is None
+    counter = Counter(report, reps * (2 if runs_baseline else 1))
     with contextlib.ExitStack() as stack:
         shared = stack.enter_context(_started(shared, executor, workers, scheduler))
         t0 = time.perf_counter()
@@ -222,16 +228,20 @@ def run_replications(
             loaded, world, reps, seed, block_size, keep_paths, option, draws, **run_on
         ):
             merger.add(block)
+            counter.add(option, len(block.replications), reps)
         timings = {"simulate_s": time.perf_counter() - t0}
         baseline = baseline_shortfall  # given by a comparison that already ran the baseline
-        base_name = baseline_option(loaded)
-        has_policies = option != BASE and bool(loaded.scenario.options[option])
-        if has_policies and baseline is None:
+        base_name = baseline_option(loaded) or BASE
+        if runs_baseline:
             t1 = time.perf_counter()
             base_blocks = _simulate(
-                loaded, world, reps, seed, block_size, False, base_name or BASE, draws, **run_on
+                loaded, world, reps, seed, block_size, False, base_name, draws, **run_on
             )
-            baseline = _gather(base_blocks, reps, "shortfall_t")
+            baseline = _gather(
+                _counted(base_blocks, counter, f"{base_name} (baseline)", reps),
+                reps,
+                "shortfall_t",
+            )
             timings["baseline_s"] = time.perf_counter() - t1
         results = merger.results(
             loaded,
@@ -272,6 +282,13 @@ def _store(
     return stack.enter_context(ReplicationStore(path, world, options, reps, tick_dates(world)))
 
 
+def _counted(blocks, counter: Counter, option: str, reps: int):
+    """`blocks`, each counted as it passes."""
+    for block in blocks:
+        counter.add(option, len(block.replications), reps)
+        yield block
+
+
 def _described(draws: list[ParameterDraw] | None) -> list[dict]:
     """What the results keep of the parameter sets: each set's values per commodity and the
     posterior point drawn for each fit."""
@@ -308,6 +325,7 @@ def run_options(
     shared: SharedWorkers | None = None,
     parameter_draws: int | None = None,
     paths_file: Path | None = None,
+    report: Report | None = None,
     **run_on,
 ) -> dict[str, Results]:
     """Several options on the same replications, as one stream of blocks: the first blocks of
@@ -315,9 +333,10 @@ def run_options(
     running the options one after another would leave workers waiting at the end of each
     (docs/performance.md). `baseline` (one of `options`, with no policies) gives the other
     options their `cost_per_tonne_avoided`. Results are those of `run_replications` for each
-    option; `progress` counts the blocks of all the options together. Each option's
-    `simulate_s` is the time from the previous option's last block to its own; with
-    `paths_file`, every option's paths go to that one file (`ReplicationStore`)."""
+    option; `progress` counts the blocks of all the options together, and `report` their
+    replications (`progress.Report`). Each option's `simulate_s` is the time from the
+    previous option's last block to its own; with `paths_file`, every option's paths go to
+    that one file (`ReplicationStore`)."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     for option in options:
@@ -349,12 +368,14 @@ def run_options(
         }
         simulated: dict[str, float] = {}
         last = t0
+        counter = Counter(report, reps * len(options))
         for stream in streams:
             owner = [o for o in stream for _ in by_option[o]]
             blocks = [b for o in stream for b in by_option[o]]
             done = _iter_results(world, blocks, shared=shared, worlds=worlds, **run_on)
             for option, block in zip(owner, done, strict=True):
                 mergers[option].add(block)
+                counter.add(option, len(block.replications), reps)
                 if mergers[option].count == reps:
                     now = time.perf_counter()
                     simulated[option] = now - last

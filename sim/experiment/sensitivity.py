@@ -10,14 +10,16 @@ replications of one metric for one commodity and bloc.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .runner import DEFAULT_SEED
-from .sweep import _fmt, run_sweep
+from ..scenario import load
+from .runner import DEFAULT_SEED, default_option
+from .sweep import _fmt, check_names, run_sweep
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4
@@ -83,6 +85,10 @@ class SensitivityResult:
     X: np.ndarray
     Y: np.ndarray
     indices: pd.DataFrame
+    option: str = ""
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Every metric of every model run (`run`, the parameters, then the columns of a
+    sweep's table), not only the one analysed."""
 
     @property
     def importance(self) -> str:
@@ -145,12 +151,6 @@ def _analyze(prob: dict, method: str, X: np.ndarray, Y: np.ndarray, seed: int) -
     return frame.sort_values(key, ascending=False, kind="stable", na_position="last")
 
 
-def _index(known: tuple[str, ...], value: str, what: str) -> int:
-    if value not in known:
-        raise ValueError(f"no {what} {value!r} in the scenario (known: {', '.join(known)})")
-    return known.index(value)
-
-
 def sensitivity(
     path: str | Path,
     parameters: list[Parameter],
@@ -171,8 +171,52 @@ def sensitivity(
     `samples` base points, first and total order), run every sample row as a sweep point on
     the same seed, and analyze the mean of `metric` for `commodity` in `bloc`.
     `execution` goes to `run_replications` (executor, workers, ...)."""
+    loaded = load(path, tuple(overrides), tuple(sets))
+    chosen = option or default_option(loaded)
+    (result,) = sensitivities(
+        path,
+        parameters,
+        method=method,
+        samples=samples,
+        metric=metric,
+        commodity=commodity,
+        bloc=bloc,
+        reps=reps,
+        seed=seed,
+        options=[chosen],
+        overrides=overrides,
+        sets=sets,
+        **execution,
+    ).values()
+    return result
+
+
+def sensitivities(
+    path: str | Path,
+    parameters: list[Parameter],
+    *,
+    method: str = "morris",
+    samples: int,
+    metric: str,
+    commodity: str,
+    bloc: str,
+    reps: int,
+    options: Sequence[str],
+    seed: int = DEFAULT_SEED,
+    overrides: tuple[str, ...] = (),
+    sets: tuple[str, ...] = (),
+    **execution,
+) -> dict[str, SensitivityResult]:
+    """`sensitivity` for each of `options`, on one sample: every sample row runs every
+    option on the same replications, and each option's indices come from its own outputs.
+    The metric, commodity, bloc and options are checked before anything is sampled or run."""
     parameters = list(parameters)
     _check(parameters, method, samples)
+    options = list(options)
+    if not options:
+        raise ValueError("a sensitivity analysis needs at least one option")
+    base = load(path, tuple(overrides), tuple(sets))
+    check_names(base, metrics=[metric], commodities=[commodity], blocs=[bloc], options=options)
     prob = problem(parameters)
     X = np.asarray(_sample(prob, method, samples, seed), dtype=float)
     points = [{p.key: _fmt(float(v)) for p, v in zip(parameters, row, strict=True)} for row in X]
@@ -181,17 +225,38 @@ def sensitivity(
         points,
         reps=reps,
         seed=seed,
-        option=option,
+        options=options,
         overrides=overrides,
         sets=sets,
         **execution,
     )
-    first = sweep.results[0]
-    if metric not in first.metrics:
-        known = ", ".join(sorted(first.metrics))
-        raise ValueError(f"no metric {metric!r} in the results (known: {known})")
-    k = _index(tuple(first.world.commodities), commodity, "commodity")
-    b = _index(tuple(first.world.blocs), bloc, "bloc")
-    Y = np.array([float(np.mean(r.metrics[metric][:, k, b])) for r in sweep.results])
-    indices = _analyze(prob, method, X, Y, seed)
-    return SensitivityResult(method, metric, commodity, bloc, parameters, X, Y, indices)
+    table = sweep.table(number="run")
+    out = {}
+    for option in options:
+        rows = table[
+            (table.option == option)
+            & (table.metric == metric)
+            & (table.commodity == commodity)
+            & (table.bloc == bloc)
+        ]
+        if len(rows) != len(points):  # a name the scenario has, but this run did not report
+            known = ", ".join(sorted(table[table.option == option].metric.unique()))
+            raise ValueError(
+                f"no metric {metric!r} for {commodity} in {bloc} in the results of option "
+                f"{option!r} (known: {known})"
+            )
+        Y = rows.sort_values("run", kind="stable")["mean"].to_numpy(dtype=float)
+        indices = _analyze(prob, method, X, Y, seed)
+        out[option] = SensitivityResult(
+            method,
+            metric,
+            commodity,
+            bloc,
+            parameters,
+            X,
+            Y,
+            indices,
+            option,
+            table[table.option == option].reset_index(drop=True),
+        )
+    return out

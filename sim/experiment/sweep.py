@@ -9,10 +9,12 @@ points are the parameter's effect, not sampling noise.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +23,10 @@ import pandas as pd
 from ..results import Results
 from ..scenario import LoadedScenario, Problem, ScenarioError, load
 from .executors import shared_workers
-from .runner import DEFAULT_SEED, run_replications
+from .progress import within
+from .runner import BASE, DEFAULT_SEED, run_replications
 
-TABLE_STATS = ("commodity", "bloc", "metric", "mean", "p5", "p50", "p95")
+TABLE_STATS = ("option", "commodity", "bloc", "metric", "unit", "mean", "p5", "p50", "p95")
 _FORMS = "expected KEY=V1,V2,..., KEY=range(START,STOP[,STEP]) or KEY=linspace(START,STOP,N)"
 MAX_VALUES = 10_000
 """Bound on the values one axis may expand to (a typo in a step should not hang a run)."""
@@ -157,29 +160,117 @@ def validate_points(
     return loaded
 
 
+def summary_metrics(loaded: LoadedScenario, options: Sequence[str] = ()) -> list[str]:
+    """The metric names a run of `loaded` puts in its summary, known before anything runs:
+    the per-replication metrics and CVaR95; shortfall avoided and cost per tonne when an
+    option has policies; the supply-risk diagnostics (HHI and import reliance always, the
+    JRC and USGS indices with `governance:` scores) named by stage as summary.csv names
+    them. A name outside this list cannot be in the results, so a sweep refuses it at once."""
+    from ..engine.diagnostics import BLOC_METRICS, STAGE_METRICS
+    from ..engine.recorder import METRICS
+
+    s = loaded.scenario
+    names = [*METRICS, "social_cost_cvar95"]
+    if any(o != BASE and s.options.get(o) for o in options):
+        names += ["shortfall_avoided_t", "cost_per_tonne_avoided"]
+    scored = bool(s.governance)
+    stages = list(dict.fromkeys(st for c in s.commodities.values() for st in c.stages))
+    for name in STAGE_METRICS:
+        if scored or name.startswith("hhi_"):
+            index, reduction = name.rsplit("_", 1)
+            names += [f"{index}_{stage}_{reduction}" for stage in stages]
+    names += [m for m in BLOC_METRICS if scored or not m.startswith("jrc_")]
+    if scored:
+        names += [f"jrc_sr_{stage}_mean" for stage in stages]
+    return list(dict.fromkeys(names))
+
+
+def _unknown(what: str, value: str, known: Sequence[str]) -> ValueError:
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ValueError(f"no {what} {value!r} in the scenario{hint}; known: {', '.join(known)}")
+
+
+def check_names(
+    loaded: LoadedScenario,
+    *,
+    metrics: Sequence[str] = (),
+    commodities: Sequence[str | None] = (),
+    blocs: Sequence[str | None] = (),
+    options: Sequence[str] = (),
+) -> None:
+    """Refuse, before anything runs, a metric, commodity, bloc or option the results could
+    not hold, with the nearest known name: a misspelt metric was found only after every
+    point had been simulated. Commodity `all` (totals in money) and blocs `all` and `world`
+    (the stage figures) are names the summary uses as well. None passes (not chosen)."""
+    s = loaded.scenario
+    known_options = list(s.options) or [BASE]
+    for option in options:
+        if option not in known_options:
+            raise _unknown("option", option, known_options)
+    known_metrics = summary_metrics(loaded, options)
+    for metric in metrics:
+        if metric not in known_metrics:
+            raise _unknown("metric", metric, known_metrics)
+    known_commodities = [*s.commodities, "all"]
+    for commodity in commodities:
+        if commodity is not None and commodity not in known_commodities:
+            raise _unknown("commodity", commodity, known_commodities)
+    known_blocs = [*s.blocs, "all", "world"]
+    for bloc in blocs:
+        if bloc is not None and bloc not in known_blocs:
+            raise _unknown("bloc", bloc, known_blocs)
+
+
 @dataclass
 class Sweep:
-    """The points of a sweep and the results of each, in the same order."""
+    """The points of a sweep and the results of each: point-major, one `Results` per point
+    and option (`options`, in that order; one per point when `options` is empty)."""
 
     points: list[dict[str, str]]
     results: list[Results]
+    options: list[str] = field(default_factory=list)
 
     @property
     def axes(self) -> list[str]:
         """The swept keys, in the order they first appear."""
         return list(dict.fromkeys(k for p in self.points for k in p))
 
-    def table(self) -> pd.DataFrame:
-        """One row per point, commodity, bloc and metric: the point's values (one column per
-        swept key), then commodity, bloc, metric, mean, p5, p50, p95."""
+    def __repr__(self) -> str:
+        of = f" x {len(self.options)} options" if len(self.options) > 1 else ""
+        return f"<minsim Sweep of {', '.join(self.axes)}: {len(self.points)} points{of}>"
+
+    def runs(self) -> list[tuple[int, Results]]:
+        """(index of the point, results) for every run, in the order of `results`."""
+        per_point = max(len(self.options), 1)
+        return [(i // per_point, r) for i, r in enumerate(self.results)]
+
+    def table(self, number: str | None = None) -> pd.DataFrame:
+        """One row per point, option, commodity, bloc and metric: the point's values (one
+        column per swept key), then option, commodity, bloc, metric, unit, mean, p5, p50,
+        p95 (every metric of the summary, in summary.csv's order); with `number`, first a
+        column of that name holding the point's index."""
         axes = self.axes
         frames = []
-        for point, res in zip(self.points, self.results, strict=True):
+        for i, res in self.runs():
             frame = res.summary()[list(TABLE_STATS)].copy()
             for j, key in enumerate(axes):
-                frame.insert(j, key, point.get(key))
+                frame.insert(j, key, self.points[i].get(key))
+            if number is not None:
+                frame.insert(0, number, i)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+
+def _replications_per_point(loaded: LoadedScenario, reps: int, options: list) -> int:
+    """Replications one point simulates: each option's, with the baseline's once when a
+    single option with policies needs it for its cost per tonne (`run_replications`)."""
+    from .runner import baseline_option, default_option
+
+    if len(options) > 1:
+        return reps * len({*options, baseline_option(loaded) or BASE})
+    one = options[0] or default_option(loaded)
+    return reps * (2 if one != BASE and loaded.scenario.options.get(one) else 1)
 
 
 def run_sweep(
@@ -189,18 +280,41 @@ def run_sweep(
     reps: int,
     seed: int = DEFAULT_SEED,
     option: str | None = None,
+    options: Sequence[str] | None = None,
     overrides: tuple[str, ...] = (),
     sets: tuple[str, ...] = (),
     **execution,
 ) -> Sweep:
-    """Validate every point, then run each with the same seed (common random numbers).
-    `execution` goes to `run_replications` (executor, workers, block_size, ...)."""
+    """Validate every point, then run each with the same seed (common random numbers):
+    `option` (default the scenario's first), or every one of `options`, which run on the
+    same replications as one comparison per point (`compare_options`; the results are
+    those `run_replications` gives each option). `execution` goes to the runner
+    (executor, workers, block_size, progress, ...)."""
+    from .compare import compare_options
+
     loaded = validate_points(path, points, overrides, sets)
+    chosen = list(options or ())
+    if chosen:
+        check_names(loaded[0], options=chosen)
+    report = execution.pop("report", None)
+    per_point = _replications_per_point(loaded[0], reps, chosen or [option])
+    total = per_point * len(loaded)
     with shared_workers(  # every point runs on the same workers, started once
         execution.get("executor", "inline"), execution.get("workers"), execution.get("scheduler")
     ) as shared:
-        results = [
-            run_replications(s, reps, seed, option=option, shared=shared, **execution)
-            for s in loaded
-        ]
-    return Sweep([dict(p) for p in points], results)
+        results: list[Results] = []
+        for i, s in enumerate(loaded):
+            told = within(report, f"point {i + 1}/{len(loaded)}", i * per_point, total)
+            if len(chosen) > 1:
+                ran = compare_options(
+                    s, reps, seed, options=chosen, shared=shared, report=told, **execution
+                )
+                results += [ran.results[o] for o in chosen]
+            else:
+                one = chosen[0] if chosen else option
+                results.append(
+                    run_replications(
+                        s, reps, seed, option=one, shared=shared, report=told, **execution
+                    )
+                )
+    return Sweep([dict(p) for p in points], results, chosen)

@@ -27,13 +27,20 @@ def _ordered(values: pd.Series) -> list[str]:
     return distinct
 
 
-def _rows(sweep: Sweep, metric: str, commodity: str, bloc: str) -> pd.DataFrame:
+def _rows(
+    sweep: Sweep, metric: str, commodity: str, bloc: str, option: str | None = None
+) -> pd.DataFrame:
     table = sweep.table()
     rows = table[
         (table["metric"] == metric) & (table["commodity"] == commodity) & (table["bloc"] == bloc)
     ]
+    if option is not None:
+        rows = rows[rows["option"] == option]
     if rows.empty:
-        for column, value in (("metric", metric), ("commodity", commodity), ("bloc", bloc)):
+        checks = [("metric", metric), ("commodity", commodity), ("bloc", bloc)]
+        for column, value in [*checks, ("option", option)]:
+            if value is None:
+                continue
             known = sorted(set(table[column]))
             if value not in known:
                 raise ValueError(f"no {column} {value!r} in the sweep (known: {', '.join(known)})")
@@ -42,14 +49,21 @@ def _rows(sweep: Sweep, metric: str, commodity: str, bloc: str) -> pd.DataFrame:
 
 
 def _one_axis(ax, rows: pd.DataFrame, key: str, metric: str) -> None:
-    labels = [str(v) for v in rows[key]]
-    numbers = _numeric(labels)
-    x = np.array(numbers) if numbers is not None else np.arange(len(rows))
-    order = np.argsort(x, kind="stable")
-    x = x[order]
-    mean, p5, p95 = (rows[c].to_numpy()[order] for c in ("mean", "p5", "p95"))
-    ax.fill_between(x, p5, p95, color=COLOURS[0], alpha=0.2, linewidth=0, label="5-95%")
-    ax.plot(x, mean, color=COLOURS[0], marker="o", linewidth=1.4, label="mean")
+    """The mean and 5-95% band against the swept values; one line per option when the
+    rows hold several (on the same replications, so their gaps are the options' own)."""
+    options = list(dict.fromkeys(rows["option"])) if "option" in rows else [None]
+    for n, option in enumerate(options):
+        part = rows if option is None else rows[rows["option"] == option]
+        labels = [str(v) for v in part[key]]
+        numbers = _numeric(labels)
+        x = np.array(numbers) if numbers is not None else np.arange(len(part))
+        order = np.argsort(x, kind="stable")
+        x = x[order]
+        mean, p5, p95 = (part[c].to_numpy()[order] for c in ("mean", "p5", "p95"))
+        colour = COLOURS[n % len(COLOURS)]
+        name = f"{option}: " if len(options) > 1 else ""
+        ax.fill_between(x, p5, p95, color=colour, alpha=0.2, linewidth=0, label=f"{name}5-95%")
+        ax.plot(x, mean, color=colour, marker="o", linewidth=1.4, label=f"{name}mean")
     if numbers is None:
         ax.set_xticks(x, [labels[i] for i in order])
     ax.set_xlabel(key)
@@ -97,14 +111,26 @@ def _by_index(ax, rows: pd.DataFrame, metric: str) -> None:
     ax.legend(frameon=False, fontsize=8)
 
 
-def plot_sweep(sweep: Sweep, metric: str, commodity: str, bloc: str, path: Path) -> list[Path]:
+def plot_sweep(
+    sweep: Sweep,
+    metric: str,
+    commodity: str,
+    bloc: str,
+    path: Path,
+    option: str | None = None,
+) -> list[Path]:
     """One metric across the sweep, saved as PNG and SVG at `path` (suffix replaced).
 
-    One swept key: the mean against its values, with the 5-95% band of replications. Two keys:
-    a heatmap of the mean (the first key on the vertical axis). More: the mean and band
-    against the point number."""
-    rows = _rows(sweep, metric, commodity, bloc)
+    One swept key: the mean against its values, with the 5-95% band of replications, a line
+    per option of the sweep (or only `option`). Two keys: a heatmap of the mean (the first
+    key on the vertical axis). More: the mean and band against the point number. With two
+    keys or more, a sweep of several options needs `option`."""
     keys = sweep.axes
+    if option is None and len(sweep.options) > 1 and len(keys) > 1:
+        raise ValueError(f"a sweep of {len(keys)} keys draws one option at a time; name one")
+    rows = _rows(sweep, metric, commodity, bloc, option)
+    if option is not None:
+        bloc = f"{bloc}, option {option}"
     reps = sweep.results[0].reps if sweep.results else 0
     fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
     if len(keys) == 1:

@@ -45,37 +45,100 @@ if TYPE_CHECKING:
     from ..scenario.schema import Scenario
 
 FLOAT_FORMAT = "%.6g"
+"""Every number in a run folder's CSVs: 6 significant digits, so the same seed gives the same
+bytes and no table prints a float's 17 digits."""
+
+POLICY_UNITS = {
+    "capacity_added": "t/yr",
+    "arrival_years": "years",
+}
+"""policies.csv's units that neither end in `_t` (tonnes) nor are money."""
 
 
-def summary_csv(results: list[Results]) -> str:
-    """The summary table as CSV text, rows in a fixed order, numbers to 6 significant digits."""
-    import pandas as pd
+def policy_unit(metric: str, currency: str) -> str:
+    """The unit of a policy instrument's figure in policies.csv: tonnes for the `_t` ones,
+    the listed ones as listed, money (undiscounted, in the reporting currency) otherwise:
+    fiscal_cost, spent, earned, holding_paid, value_held, budget, paid, resold, premium."""
+    if metric.endswith("_t"):
+        return "t"
+    return POLICY_UNITS.get(metric, currency)
 
-    frame = pd.concat([r.summary() for r in results], ignore_index=True)
-    return frame.to_csv(
-        index=False, float_format=FLOAT_FORMAT, columns=list(SUMMARY_COLUMNS), lineterminator="\n"
+
+def _numbers_as_floats(frame):
+    """Columns of numbers held as objects (a concat with an empty table makes them so) as
+    floats, so that FLOAT_FORMAT applies to them: object columns print in full."""
+    import numpy as np
+
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object and len(values):
+            numeric = values.map(
+                lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            )
+            if numeric.all():
+                frame[column] = values.astype(float)
+    return frame
+
+
+def table_csv(
+    frame,
+    currency: str,
+    *,
+    unit: Callable[[str], str] | None = None,
+    after: str = "metric",
+    columns: list[str] | None = None,
+) -> str:
+    """A table as a run folder writes it: with a `unit` column (each row's, from its metric
+    by `unit` when the table has none, placed after column `after`) and a `currency` column
+    after it (the reporting currency, which every money figure is in), numbers to 6
+    significant digits, rows as given. `columns` (without those two) fixes the order."""
+    frame = frame.copy() if columns is None else frame[list(columns)].copy()
+    if "unit" not in frame.columns:
+        if unit is None:
+            raise ValueError("a table without a unit column needs `unit`")
+        at = list(frame.columns).index(after) + 1
+        frame.insert(at, "unit", [unit(m) for m in frame[after]] if len(frame) else [])
+    frame.insert(list(frame.columns).index("unit") + 1, "currency", currency)
+    return _numbers_as_floats(frame).to_csv(
+        index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
     )
 
 
+def _currency(results: list[Results]) -> str:
+    return results[0].world.currency
+
+
+def summary_csv(results: list[Results]) -> str:
+    """The summary table as CSV text, rows in a fixed order, numbers to 6 significant digits:
+    option, commodity, bloc, metric, unit, currency, mean, p5, p50, p95."""
+    import pandas as pd
+
+    frame = pd.concat([r.summary() for r in results], ignore_index=True)
+    return table_csv(frame, _currency(results), columns=list(SUMMARY_COLUMNS))
+
+
 def policies_csv(results: list[Results]) -> str:
-    """Each instrument's figures as CSV (empty table when no policy acted)."""
+    """Each instrument's figures as CSV, with each figure's unit (`policy_unit`) and the
+    currency (an empty table, with its header, when no policy acted)."""
     import pandas as pd
 
     from .results import POLICY_COLUMNS
 
+    cur = _currency(results)
     frame = pd.concat([r.policy_summary() for r in results], ignore_index=True)
-    return frame.to_csv(
-        index=False, float_format=FLOAT_FORMAT, columns=list(POLICY_COLUMNS), lineterminator="\n"
-    )
+    return table_csv(frame, cur, unit=lambda m: policy_unit(m, cur), columns=list(POLICY_COLUMNS))
 
 
 def uncertainty_csv(results: list[Results]) -> str:
     """Share of each metric's variance that the parameter draws explain (a run that draws
-    its market parameters)."""
+    its market parameters); `unit` is that of the metric's `std` and `mean`."""
     import pandas as pd
 
+    from .results import unit_of
+
+    cur = _currency(results)
     table = pd.concat([r.parameter_share() for r in results], ignore_index=True)
-    return table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return table_csv(table, cur, unit=lambda m: unit_of(m, cur))
 
 
 def trade_csv(results: list[Results]) -> str:
@@ -86,9 +149,12 @@ def trade_csv(results: list[Results]) -> str:
     from .results import TRADE_COLUMNS
 
     frame = pd.concat([r.trade_flows() for r in results], ignore_index=True)
-    return frame.to_csv(
-        index=False, float_format=FLOAT_FORMAT, columns=list(TRADE_COLUMNS), lineterminator="\n"
-    )
+    return table_csv(frame, _currency(results), columns=list(TRADE_COLUMNS))
+
+
+def differences_csv(differences, currency: str) -> str:
+    """`Comparison.differences()` as differences.csv (its `unit` kept, `currency` added)."""
+    return table_csv(differences, currency)
 
 
 def resolved_yaml(data: dict) -> str:

@@ -787,6 +787,43 @@ class Results:
             f"<code>.plot()</code> draws the price fans.</p>{head}"
         )
 
+    def __repr__(self) -> str:
+        name = self.loaded.scenario.name or self.loaded.path.stem
+        return f"<minsim Results {name}: option {self.option}, {self.reps:,} replications>"
+
+    def __str__(self) -> str:
+        """A short summary for `print(results)`: what ran, each bloc's expected social cost
+        (all minerals, with its 5-95% range) and, per mineral, the worst bloc's peak price
+        and shortfall. The full table is `.summary()`."""
+        w = self.world
+        cur = w.currency
+        name = self.loaded.scenario.name or self.loaded.path.stem
+        lines = [
+            f"minsim Results {name}: option {self.option}, {self.reps:,} replications, "
+            f"seed {self.seed}",
+            f"expected social cost, all minerals (M {cur}, present values; 5-95%):",
+        ]
+        social = self.metrics["social_cost"].sum(1)  # [R, B]
+        for b, bloc in enumerate(w.blocs):
+            p5, p95 = np.quantile(social[:, b], [0.05, 0.95])
+            lines.append(
+                f"  {bloc}: {social[:, b].mean() / 1e6:,.1f} [{p5 / 1e6:,.1f}-{p95 / 1e6:,.1f}]"
+            )
+        peak = self.metrics["peak_price_multiple"].mean(0)  # [K, B]
+        short = self.metrics["shortfall_t"].mean(0)
+        lines.append("per mineral, in the bloc hit hardest (means):")
+        for k, commodity in enumerate(w.commodities[:REPR_ROWS]):
+            b = int(np.argmax(peak[k]))
+            s = int(np.argmax(short[k]))
+            lines.append(
+                f"  {commodity}: peak price {peak[k, b]:.3g}x reference ({w.blocs[b]}), "
+                f"shortfall {short[k, s]:,.4g} t ({w.blocs[s]})"
+            )
+        if len(w.commodities) > REPR_ROWS:
+            lines.append(f"  ... and {len(w.commodities) - REPR_ROWS} more")
+        lines.append(".summary() has every metric; .plot() draws the price fans")
+        return "\n".join(lines)
+
     def at_bound(self) -> list[tuple[str, str, float]]:
         """(commodity, bloc, share of replications) where the price reached the numerical
         guard (`price.choke_multiple`): there the market had nothing left to sell, and the

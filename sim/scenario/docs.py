@@ -19,6 +19,7 @@ from pydantic_core import PydanticUndefined
 
 from . import schema as S
 from .schema import Scenario, json_schema
+from .units import duration_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 MARKDOWN = DOCS / "scenarios.md"
@@ -108,6 +109,8 @@ def _default(info: FieldInfo) -> str:
         return '`""`'
     if isinstance(value, BaseModel):
         return "see section"
+    if _units_name(info) == _NAMES["Duration"] and isinstance(value, int | float):
+        return f"`{duration_text(value)}`"  # as a file writes it: a bare 3.0 is refused
     return f"`{value}`"
 
 
@@ -141,6 +144,10 @@ def markdown() -> str:
         "prices as `VALUE CUR/kg` or `VALUE CUR/t`, money as `VALUE CUR`, durations with `days`,",
         "`weeks`, `months`, `quarters` or `years`, dates as `YYYY-MM`. A file may also hold",
         "`extends:` (files it builds on); see docs/guide.md for composition and precedence.",
+        "A file with `extends:` is partial: it may leave out anything, required or not, that",
+        "the files it builds on give. docs/scenario.schema.json says so to an editor with an",
+        "`if`/`else` on `extends`: every file fits the root's properties and `$defs/Partial*`,",
+        "which require nothing, and a file without `extends` must also fit the full models.",
         "Every number must be finite (`.nan`, `.inf` and `1e400` are refused); bounds such as",
         "`> 0` follow the type.",
         "",

@@ -494,12 +494,87 @@ class Scenario(Model):
 
 
 def json_schema() -> dict:
-    """The JSON Schema of scenario files, for editors (yaml-language-server) and docs."""
+    """The JSON Schema of scenario files, for editors (yaml-language-server) and docs.
+
+    A file with `extends:` is partial (it holds only what it changes), so the schema has two
+    halves: the root and `$defs/Partial*` without any `required` (every file must fit them),
+    and, through `if`/`else` on `extends`, the full models that a file without `extends`
+    must fit as well. Durations' defaults are written with their unit, as a file would."""
     schema = Scenario.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "minsim scenario"
-    schema.setdefault("properties", {})["extends"] = {
-        "description": "Files this one builds on, merged in order underneath it.",
+    _durations_with_units(schema)
+    defs = schema.pop("$defs")
+    full = {"required": schema.pop("required"), "properties": schema["properties"]}
+    partial = _partial({"properties": schema["properties"], "$defs": defs})
+    schema["properties"] = partial["properties"]
+    schema["properties"]["extends"] = {
+        "description": "Files this one builds on, merged in order underneath it; a file "
+        "with `extends` may leave out anything they give.",
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
     }
-    return schema
+    schema["$defs"] = {**defs, **partial["$defs"]}
+    schema["if"] = {"required": ["extends"]}
+    schema["else"] = full
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "minsim scenario",
+        **schema,
+    }
+
+
+PARTIAL = "Partial"
+"""Prefix of the `$defs` of partial files (`json_schema`)."""
+
+
+def _partial(node: Any) -> Any:
+    """A copy of a schema fragment that a partial file fits: no `required`, references to
+    the partial definitions, and `oneOf` as `anyOf` (a disruption given without its `type`
+    fits every kind once nothing is required); a `discriminator` (which validators ignore)
+    points at the partial kinds."""
+    if isinstance(node, list):
+        return [_partial(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "required":
+            continue
+        if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+            out[key] = _partial_ref(value)
+        elif key == "discriminator":  # kept for 'did you mean' (validate.py), not validation
+            mapping = {k: _partial_ref(v) for k, v in value.get("mapping", {}).items()}
+            out[key] = {**value, "mapping": mapping}
+        elif key == "$defs":
+            out[key] = {PARTIAL + name: _partial(d) for name, d in value.items()}
+        elif key == "oneOf":
+            out["anyOf"] = _partial(value)
+        elif key in ("default", "examples"):
+            out[key] = value
+        else:
+            out[key] = _partial(value)
+    return out
+
+
+def _partial_ref(ref: str) -> str:
+    return "#/$defs/" + PARTIAL + ref.removeprefix("#/$defs/")
+
+
+def _durations_with_units(node: Any) -> None:
+    """Write each duration's default as `minsim` reads it (`3 years`, not 3.0, which it
+    refuses for want of a unit), in place."""
+    from .units import _duration_schema, duration_text
+
+    if isinstance(node, list):
+        for x in node:
+            _durations_with_units(x)
+        return
+    if not isinstance(node, dict):
+        return
+    default = node.get("default")
+    if (
+        node.get("anyOf") == _duration_schema["anyOf"]
+        and isinstance(default, int | float)
+        and not isinstance(default, bool)
+    ):
+        node["default"] = duration_text(float(default))
+    for value in node.values():
+        _durations_with_units(value)

@@ -222,6 +222,18 @@ def parse_duration(value: Any) -> float:
     )
 
 
+def duration_text(years: float) -> str:
+    """A duration in years as a scenario would write it, in the largest unit that makes it
+    a whole number: 3.0 -> '3 years', 0.25 -> '3 months', 1.0 -> '1 year' (what
+    `parse_duration` reads back to the same value)."""
+    for unit, size in (("year", 1.0), ("month", 1 / 12), ("week", 7 / 365.25), ("day", 1 / 365.25)):
+        n = years / size
+        if abs(n - round(n)) < 1e-9:
+            n = round(n)
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return f"{years:g} years"
+
+
 @dataclass(frozen=True, order=True)
 class YearMonth:
     """A calendar month; dates in scenarios are months (YYYY-MM)."""

@@ -221,3 +221,79 @@ def test_sensitivity_command_rejects_a_bad_range(small_path):
     )
     assert result.exit_code == 2
     assert "disruptions.ga-control.severity=1.0:0.1" in result.stderr
+
+
+def test_sensitivity_checks_names_before_running(small_path, monkeypatch):
+    import sim.experiment.sensitivity as module
+
+    def boom(*args, **kwargs):
+        raise AssertionError("ran before checking the names")
+
+    monkeypatch.setattr(module, "run_sweep", boom)
+    with pytest.raises(ValueError, match=r"no metric 'shortfal_t' .*did you mean 'shortfall_t'"):
+        sensitivity(
+            small_path,
+            [Parameter(SEVERITY, 0.1, 1.0)],
+            samples=2,
+            reps=1,
+            sets=FAST,
+            executor="inline",
+            **{**TARGET, "metric": "shortfal_t"},
+        )
+
+
+def test_sensitivity_keeps_every_metric_and_runs_every_option(tmp_path, reserve_text):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    path = tmp_path / "reserve.yaml"
+    path.write_text(reserve_text)
+    out = tmp_path / "sa"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sensitivity",
+            str(path),
+            "--param",
+            f"{SEVERITY}=0.1:1.0",
+            "--commodity",
+            "gallium",
+            "--bloc",
+            "alliance",
+            "--all-options",
+            "--samples",
+            "2",
+            "--reps",
+            "2",
+            "--executor",
+            "inline",
+            *[a for s in FAST for a in ("--set", s)],
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    indices = pd.read_csv(out / "indices.csv")
+    assert set(indices.option) == {"do-nothing", "reserve"}
+    assert list(indices.columns[:5]) == ["option", "parameter", "metric", "unit", "currency"]
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 2 * 2 * 2  # options x trajectories x (parameters + 1)
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    assert {"peak_price_multiple", "shortfall_t", "social_cost", "fiscal_cost"} <= set(
+        outcomes.metric
+    )
+    assert set(outcomes.run) == set(range(4))
+    # the analysed output is the outcome table's mean for that metric, commodity and bloc
+    picked = outcomes[
+        (outcomes.option == "reserve")
+        & (outcomes.metric == "peak_price_multiple")
+        & (outcomes.commodity == "gallium")
+        & (outcomes.bloc == "alliance")
+    ].sort_values("run")
+    mine = runs[runs.option == "reserve"].sort_values("run")
+    np.testing.assert_allclose(picked["mean"].to_numpy(), mine["mean"].to_numpy(), rtol=1e-5)
+    assert {p.name for p in (out / "plots").iterdir()} >= {
+        "tornado_reserve.png",
+        "tornado_do-nothing.png",
+    }

@@ -109,9 +109,11 @@ def test_run_sweep_deeper_cut_never_lowers_peak(severity_sweep):
     table = severity_sweep.table()
     assert list(table.columns) == [
         SEVERITY,
+        "option",
         "commodity",
         "bloc",
         "metric",
+        "unit",
         "mean",
         "p5",
         "p50",
@@ -232,3 +234,143 @@ def test_sweep_section_in_the_yaml(small_path, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "sweep.csv")
     assert sorted(table["disruptions.ga-control.severity"].unique()) == [0.3, 0.9]
+
+
+# -- names checked first, every option ------------------------------------------------------
+
+
+@pytest.fixture
+def reserve_path(tmp_path, reserve_text) -> Path:
+    path = tmp_path / "reserve.yaml"
+    path.write_text(reserve_text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--metric", "peak_prise_multiple"],
+            "no metric 'peak_prise_multiple' in the scenario (did you mean 'peak_price_multiple'?)",
+        ),
+        (
+            ["--commodity", "galium"],
+            "no commodity 'galium' in the scenario (did you mean 'gallium'?)",
+        ),
+        (["--bloc", "aliance"], "no bloc 'aliance' in the scenario (did you mean 'alliance'?)"),
+        (["--option", "reserv"], "no option 'reserv' in the scenario (did you mean 'reserve'?)"),
+    ],
+)
+def test_sweep_command_refuses_a_misspelt_name_before_running(
+    reserve_path, monkeypatch, args, message
+):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    def boom(*args, **kwargs):
+        raise AssertionError("ran before checking the names")
+
+    monkeypatch.setattr(sweep_module, "run_replications", boom)
+    monkeypatch.setattr(sweep_module, "shared_workers", boom)
+    result = CliRunner().invoke(
+        cli, ["sweep", str(reserve_path), "--sweep", f"{SEVERITY}=0.2,1.0", *args]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"minsim: error: {message}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_known_metrics_are_those_the_summary_holds(reserve_path):
+    import sim
+    from sim.experiment.runner import run_replications
+    from sim.experiment.sweep import summary_metrics
+
+    loaded = sim.load(reserve_path)
+    for option in ("do-nothing", "reserve"):
+        ran = set(run_replications(loaded, 2, 1, option=option, executor="inline").summary().metric)
+        assert ran <= set(summary_metrics(loaded, [option])), option
+    assert "cost_per_tonne_avoided" not in summary_metrics(loaded, ["do-nothing"])
+    assert "cost_per_tonne_avoided" in summary_metrics(loaded, ["reserve"])
+
+
+def test_a_sweep_of_every_option_pairs_them_at_each_point(reserve_path, tmp_path):
+    from sim.experiment.runner import run_replications
+
+    sweep = run_sweep(
+        reserve_path,
+        grid({SEVERITY: ["0.4", "1.0"]}),
+        reps=3,
+        seed=5,
+        options=["do-nothing", "reserve"],
+        executor="inline",
+    )
+    assert sweep.options == ["do-nothing", "reserve"]
+    assert [(i, r.option) for i, r in sweep.runs()] == [
+        (0, "do-nothing"),
+        (0, "reserve"),
+        (1, "do-nothing"),
+        (1, "reserve"),
+    ]
+    table = sweep.table()
+    assert set(table.option) == {"do-nothing", "reserve"}
+    # each option's results are those it has run alone on the same seed
+    import sim
+
+    alone = run_replications(
+        sim.load(reserve_path, sets=(f"{SEVERITY}=1.0",)), 3, 5, option="reserve", executor="inline"
+    )
+    np.testing.assert_array_equal(
+        sweep.results[3].metrics["shortfall_t"], alone.metrics["shortfall_t"]
+    )
+    rows = table[(table.metric == "peak_price_multiple") & (table.commodity == "gallium")]
+    out = plot_sweep(sweep, "peak_price_multiple", "gallium", "alliance", tmp_path / "both")
+    assert all(p.stat().st_size > 0 for p in out)
+    assert len(rows) == 2 * 2 * 3  # points x options x blocs
+
+
+def test_sweep_command_runs_every_option_with_units(reserve_path, tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    out = tmp_path / "all"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sweep",
+            str(reserve_path),
+            "--sweep",
+            f"{SEVERITY}=0.4,1.0",
+            "--all-options",
+            "--commodity",
+            "gallium",
+            "--bloc",
+            "alliance",
+            "--metric",
+            "shortfall_t",
+            "--reps",
+            "2",
+            "--executor",
+            "inline",
+            "--no-plots",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "sweep.csv")
+    assert list(table.columns[:7]) == [
+        SEVERITY,
+        "option",
+        "commodity",
+        "bloc",
+        "metric",
+        "unit",
+        "currency",
+    ]
+    assert set(table.option) == {"do-nothing", "reserve"}
+    assert set(table[table.metric == "shortfall_t"].unit) == {"t"}
+    assert set(table.currency) == {"USD"}
+    assert "shortfall_t of gallium in alliance, mean" in result.output
+    assert "(reserve)" in result.output and "(do-nothing)" in result.output

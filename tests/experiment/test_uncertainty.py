@@ -135,7 +135,7 @@ def test_the_cli_draws_and_writes_the_variance_shares(small_path, tmp_path):
     assert result.exit_code == 0, result.output
     assert "parameter uncertainty: 3 sets drawn from the calibrated posterior" in result.output
     text = (out / "uncertainty.csv").read_text()
-    assert text.startswith("option,commodity,bloc,metric,parameter_share,std,mean\n")
+    assert text.startswith("option,commodity,bloc,metric,unit,currency,parameter_share,std,mean\n")
     import json
 
     assert len(json.loads((out / "manifest.json").read_text())["parameter_draws"]) == 3

@@ -212,8 +212,8 @@ def test_html_of_results_and_comparison(results, comparison):
     assert "<table" in page and "option <code>reserve</code>, 6 replications, seed 1" in page
     assert page.count("<tr") == 10 + 1  # ten rows and the header
     page = comparison._repr_html_()
-    assert "options <code>do-nothing</code>, <code>reserve</code>" in page
-    assert "6 replications each, seed 1" in page
+    assert "2 options on the same 6 replications (seed 1), baseline do-nothing" in page
+    assert page.count("<tr") == 2 + 1  # the ranked options and the header
 
 
 def test_plot_imports_matplotlib_only_when_called(small_path):

@@ -89,7 +89,9 @@ def test_trade_csv_has_a_row_per_option_commodity_origin_destination_and_year(
     results = list(comparison.results.values())
     out = write_run(results, tmp_path / "run")
     table = pd.read_csv(out / "trade.csv")
-    assert list(table.columns) == list(TRADE_COLUMNS)
+    expected = list(TRADE_COLUMNS)
+    expected.insert(expected.index("unit") + 1, "currency")
+    assert list(table.columns) == expected
     assert len(table) == 2 * 2 * 3 * 3 * 4  # options × commodities × origins × destinations × years
     assert sorted(table.option.unique()) == ["do-nothing", "reserve"]
     assert sorted(table.year.unique()) == [2026, 2027, 2028, 2029]
@@ -262,3 +264,46 @@ def test_run_folder_bytes_is_close_to_what_a_run_writes(small, tmp_path):
         nc = sum(p.stat().st_size for p in out.glob("*.nc"))
         slack = 1.6 if keep else 1.25
         assert nc <= estimate - 1_000_000 <= slack * written, (keep, written, estimate)
+
+
+def test_every_csv_of_a_run_folder_has_unit_and_currency_and_short_numbers(tmp_path, reserve_text):
+    """summary, policies, trade and uncertainty: a `unit` of every row and the reporting
+    `currency`; no number printed with more than 6 significant digits (policies.csv printed
+    17, its numbers held as objects after a concat with the do-nothing option's empty table)."""
+    import re
+
+    path = tmp_path / "reserve.yaml"
+    path.write_text(reserve_text)
+    comparison = sim.compare(sim.load(path), reps=6, seed=3, parameter_draws=0)
+    results = list(comparison.results.values())
+    for r in results:  # as if from two parameter sets, so that uncertainty.csv is written
+        r.parameter_draws = [{"values": {}, "points": {}}] * 2
+    out = write_run(results, tmp_path / "run")
+    names = {p.name for p in out.glob("*.csv")}
+    assert names == {"summary.csv", "policies.csv", "trade.csv", "uncertainty.csv"}
+    number = re.compile(r"^-?(\d+\.?\d*)(e[-+]\d+)?$")
+
+    def significant(cell: str) -> int:
+        m = number.match(cell)
+        return len(m.group(1).replace(".", "").lstrip("0").rstrip("0")) if m else 0
+
+    for name in sorted(names):
+        table = pd.read_csv(out / name)
+        assert {"unit", "currency"} <= set(table.columns), name
+        assert list(table.columns).index("currency") == list(table.columns).index("unit") + 1
+        assert len(table) and table.unit.notna().all(), name
+        assert set(table.currency) == {"USD"}, name
+        cells = [c for line in (out / name).read_text().splitlines() for c in line.split(",")]
+        assert max(significant(c) for c in cells) <= 6, name
+    policies = pd.read_csv(out / "policies.csv")
+    units = dict(zip(policies.metric, policies.unit, strict=False))
+    assert units["purchased_t"] == "t" and units["level_t"] == "t"
+    assert units["spent"] == "USD" and units["fiscal_cost"] == "USD"
+    assert units["max_net_spend"] == "USD"
+
+
+def test_policy_units():
+    assert io.policy_unit("capacity_added", "AUD") == "t/yr"
+    assert io.policy_unit("arrival_years", "AUD") == "years"
+    assert io.policy_unit("extra_recycled_t", "AUD") == "t"
+    assert io.policy_unit("holding_paid", "AUD") == "AUD"
