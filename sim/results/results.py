@@ -365,6 +365,8 @@ class BlockMerger:
                 self.trade_mean += n * b.trade_mean
         if b.trade_total is not None:
             self._add(("trade", "total"), b.trade_total)
+        for key, x in b.drawn.items():  # the experiments table's draws, joined as the metrics
+            self._add(("drawn", key), x)
         self.count += n
 
     def results(
@@ -412,6 +414,7 @@ class BlockMerger:
             {name: x / self.count for name, x in self.diagnostic_series.items()},
             trade_mean=None if self.trade_mean is None else self.trade_mean / self.count,
             trade_total=self._values("trade").get("total"),
+            drawn=self._values("drawn"),
         )
         check_finite(results)
         return results
@@ -507,6 +510,9 @@ class Results:
     point drawn per fit; replication i ran with set i mod len(parameter_draws)."""
     trade_mean: np.ndarray | None = None  # [T, K, origin, destination] t/yr, mean over reps
     trade_total: np.ndarray | None = None  # [R, K, origin, destination] t over the run
+    drawn: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """(disruption, field) -> [R]: what each replication drew (`BatchResult.drawn`); the
+    experiments table (experiments.py) is made of them."""
 
     @property
     def reps(self) -> int:
