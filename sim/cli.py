@@ -1068,7 +1068,6 @@ def calibrate(
         click.echo(f"wrote {len(changed)} calibrated values into {world}")
 
 
-
 @cli.command()
 @click.argument("run_folder", type=click.Path(path_type=Path))
 @click.option("--option", required=True, metavar="NAME", help="Option whose failures to explain.")
@@ -1078,7 +1077,9 @@ def calibrate(
     metavar="M",
     help="Outcome column of experiments.csv, e.g. social_cost or social_cost:BLOC.",
 )
-@click.option("--threshold", type=float, default=None, help="Fails where the outcome is above this.")
+@click.option(
+    "--threshold", type=float, default=None, help="Fails where the outcome is above this."
+)
 @click.option(
     "--quantile",
     type=float,
@@ -1092,7 +1093,9 @@ def calibrate(
     show_default=True,
     help="Share of failures a box must hold to count as found.",
 )
-@click.option("--boxes", type=click.IntRange(min=1), default=1, show_default=True, help="Boxes to find.")
+@click.option(
+    "--boxes", type=click.IntRange(min=1), default=1, show_default=True, help="Boxes to find."
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -1154,7 +1157,10 @@ def discover(
     def csv(frame: pd.DataFrame) -> str:
         return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
-    files = {"boxes.csv": csv(result.boxes_table()), "trajectory.csv": csv(result.trajectory_table())}
+    files = {
+        "boxes.csv": csv(result.boxes_table()),
+        "trajectory.csv": csv(result.trajectory_table()),
+    }
     files["boxes.txt"] = result.text() + "\n"
     info = {
         "run": str(run_folder),

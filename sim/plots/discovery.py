@@ -27,11 +27,21 @@ def peeling_trajectory(d: Discovery, path: Path) -> list[Path]:
         t = table[table.box == b.index]
         left, right = row
         dots = left.scatter(
-            t.coverage, t.density, c=t.restricted, cmap=plt.get_cmap("viridis", int(t.restricted.max()) + 1), s=16, zorder=2
+            t.coverage,
+            t.density,
+            c=t.restricted,
+            cmap=plt.get_cmap("viridis", int(t.restricted.max()) + 1),
+            s=16,
+            zorder=2,
         )
         kept = t[t.kept]
         left.scatter(
-            kept.coverage, kept.density, s=120, facecolors="none", edgecolors="red", zorder=3,
+            kept.coverage,
+            kept.density,
+            s=120,
+            facecolors="none",
+            edgecolors="red",
+            zorder=3,
             label=f"kept: coverage {b.coverage:.0%}, density {b.density:.0%}",
         )
         left.set_xlabel("coverage (share of the failures in the box)")

@@ -95,7 +95,16 @@ class Discovery:
             head = (b.index, b.dense, b.coverage, b.density, b.mass, b.replications, b.failures)
             for lim in b.limits.itertuples(index=False):
                 rows.append((*head, *lim))
-        limits = ["variable", "unit", "lower", "upper", "minimum", "maximum", "qp_lower", "qp_upper"]
+        limits = [
+            "variable",
+            "unit",
+            "lower",
+            "upper",
+            "minimum",
+            "maximum",
+            "qp_lower",
+            "qp_upper",
+        ]
         return pd.DataFrame(rows, columns=cols + limits)
 
     def trajectory_table(self) -> pd.DataFrame:
@@ -208,8 +217,9 @@ def discover(
     """PRIM on one option's replications of an experiments table: the boxes of the draws
     where `metric` exceeds the threshold. Errors name what was asked and what exists."""
     if option not in ex.options:
-        raise ValueError(f"no option {option!r} in the experiments table (options: "
-                         f"{', '.join(ex.options)})")
+        raise ValueError(
+            f"no option {option!r} in the experiments table (options: {', '.join(ex.options)})"
+        )
     if metric not in ex.outcomes:
         raise ValueError(
             f"no outcome {metric!r} in the experiments table; outcomes: {', '.join(ex.outcomes)}"
@@ -294,7 +304,16 @@ def _box(index, box, step, t, x, units, box_init, min_density) -> Box:
         rows.append((v, units.get(v), lo, hi, lo0, hi0, *(float(z) for z in q)))
     limits = pd.DataFrame(
         rows,
-        columns=["variable", "unit", "lower", "upper", "minimum", "maximum", "qp_lower", "qp_upper"],
+        columns=[
+            "variable",
+            "unit",
+            "lower",
+            "upper",
+            "minimum",
+            "maximum",
+            "qp_lower",
+            "qp_upper",
+        ],
     )
     r = t.iloc[step]
     return Box(
