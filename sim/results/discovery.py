@@ -252,30 +252,12 @@ def discover(
     prim = _prim()
     # every box is kept (a threshold just above 0: PRIM counts y >= it as failures), so its
     # trajectory can be shown even when it is not dense enough; `min_density` is judged here
-    p = prim.Prim(
-        x,
-        failed.astype(int),
-        threshold=1e-9,
-        peel_alpha=peel_alpha,
-        mass_min=mass_min,
-    )
-    found: list[Box] = []
-    trajectories: list[pd.DataFrame] = []
-    inside = np.zeros(n, dtype=bool)  # replications in the boxes found so far
-    for i in range(boxes):
-        if not (failed & ~inside).any():
-            break  # every failure is in a box already
-        box = p.find_box()
-        if box is None:
-            break
-        t = box.peeling_trajectory.reset_index(drop=True)
-        step = _kept(t, min_density)
-        box.select(step)
-        inside[box.yi] = True
-        found.append(_box(i + 1, box, step, t, x, ex.units, p.box_init, min_density))
-        trajectories.append(t)
-        if not found[-1].dense:
-            break  # what is left of the failures is not dense anywhere
+    with warnings.catch_warnings():  # ema-workbench 2.5's own deprecations under pandas 3
+        warnings.filterwarnings("ignore", module="ema_workbench")
+        p = prim.Prim(
+            x, failed.astype(int), threshold=1e-9, peel_alpha=peel_alpha, mass_min=mass_min
+        )
+        found, trajectories = _peel(p, failed, boxes, min_density, x, ex.units)
     return Discovery(
         option,
         metric,
@@ -289,6 +271,30 @@ def discover(
         found,
         trajectories,
     )
+
+
+def _peel(p, failed, boxes, min_density, x, units) -> tuple[list[Box], list[pd.DataFrame]]:
+    """Up to `boxes` boxes, each on the replications the earlier ones left, until one is not
+    dense enough or no failure is left outside them."""
+    n = len(failed)
+    found: list[Box] = []
+    trajectories: list[pd.DataFrame] = []
+    inside = np.zeros(n, dtype=bool)  # replications in the boxes found so far
+    for i in range(boxes):
+        if not (failed & ~inside).any():
+            break  # every failure is in a box already
+        box = p.find_box()
+        if box is None:
+            break
+        t = box.peeling_trajectory.reset_index(drop=True)
+        step = _kept(t, min_density)
+        box.select(step)
+        inside[box.yi] = True
+        found.append(_box(i + 1, box, step, t, x, units, p.box_init, min_density))
+        trajectories.append(t)
+        if not found[-1].dense:
+            break  # what is left of the failures is not dense anywhere
+    return found, trajectories
 
 
 def _box(index, box, step, t, x, units, box_init, min_density) -> Box:
