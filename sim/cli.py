@@ -1097,6 +1097,13 @@ def calibrate(
     "--boxes", type=click.IntRange(min=1), default=1, show_default=True, help="Boxes to find."
 )
 @click.option(
+    "--significance",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.05,
+    show_default=True,
+    help="Drop a box's restrictions whose quasi-p value is above this (1 keeps them all).",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path),
     help="Folder [RUN_FOLDER/discovery/<option>-<metric>].",
@@ -1111,6 +1118,7 @@ def discover(
     quantile: float | None,
     min_density: float,
     boxes: int,
+    significance: float,
     out: Path | None,
     no_plots: bool,
 ) -> None:
@@ -1141,6 +1149,7 @@ def discover(
         quantile=quantile,
         min_density=min_density,
         boxes=boxes,
+        significance=significance,
         horizon_months=sd.horizon_months(run_folder),
     )
     default = run_folder / "discovery" / f"{option}-{metric.replace(':', '-')}"
@@ -1170,6 +1179,7 @@ def discover(
         "threshold": result.threshold,
         "quantile": result.quantile,
         "min_density": min_density,
+        "significance": significance,
         "replications": result.replications,
         "failures": result.failures,
         "variables": result.variables,

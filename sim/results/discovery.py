@@ -37,6 +37,8 @@ MASS_MIN = 0.05
 PEEL_ALPHA = 0.05
 """Share of the replications peeled off at each step."""
 DEFAULT_QUANTILE = 0.9
+SIGNIFICANCE = 0.05
+"""Restrictions of a box whose quasi-p value is above this are dropped (1 keeps them all)."""
 
 
 class MissingDiscovery(ImportError):
@@ -111,7 +113,7 @@ class Discovery:
         """trajectory.csv: every step of every box's peeling and pasting, and which was kept."""
         frames = []
         for b, t in zip(self.boxes, self.trajectories, strict=True):
-            t = t[["coverage", "density", "mass", "res_dim", "n", "k"]].copy()
+            t = t[["coverage", "density", "mass", "res_dim", "n", "k", "dropped"]].copy()
             t.insert(0, "step", np.arange(len(t)))
             t.insert(0, "box", b.index)
             t["kept"] = t["step"] == b.step
@@ -131,9 +133,10 @@ class Discovery:
         for b in self.boxes:
             if not b.dense:
                 lines.append(
-                    f"no further box at least {self.min_density:.0%} dense: the failures left "
+                    f"no {'further ' if b.index > 1 else ''}box is at least "
+                    f"{self.min_density:.0%} dense: the failures{' left' if b.index > 1 else ''} "
                     "are not confined to a range of the draws (--min-density lowers the bar); "
-                    "the densest PRIM reached:"
+                    "the best PRIM found:"
                 )
             lines.append(
                 f"box {b.index}: coverage {b.coverage:.0%} (of the failures), density "
@@ -156,7 +159,9 @@ def limit_text(lim) -> str:
         rule = f"{lim.variable} >= {lim.lower:,.4g}{u}"
     else:
         rule = f"{lim.variable} <= {lim.upper:,.4g}{u}"
-    return f"{rule}   (drawn {lim.minimum:,.4g} to {lim.maximum:,.4g})"
+    qp = [q for q in (lim.qp_lower, lim.qp_upper) if np.isfinite(q) and q >= 0]
+    sig = f", quasi-p {max(qp):.2g}" if qp else ""
+    return f"{rule}   (drawn {lim.minimum:,.4g} to {lim.maximum:,.4g}{sig})"
 
 
 def failure_threshold(y: np.ndarray, threshold: float | None, quantile: float | None) -> float:
@@ -212,6 +217,7 @@ def discover(
     boxes: int = 1,
     mass_min: float = MASS_MIN,
     peel_alpha: float = PEEL_ALPHA,
+    significance: float = SIGNIFICANCE,
     horizon_months: float | None = None,
 ) -> Discovery:
     """PRIM on one option's replications of an experiments table: the boxes of the draws
@@ -257,7 +263,7 @@ def discover(
         p = prim.Prim(
             x, failed.astype(int), threshold=1e-9, peel_alpha=peel_alpha, mass_min=mass_min
         )
-        found, trajectories = _peel(p, failed, boxes, min_density, x, ex.units)
+        found, trajectories = _peel(p, failed, boxes, min_density, x, ex.units, significance)
     return Discovery(
         option,
         metric,
@@ -273,7 +279,24 @@ def discover(
     )
 
 
-def _peel(p, failed, boxes, min_density, x, units) -> tuple[list[Box], list[pd.DataFrame]]:
+def _drop_insignificant(box, step: int, significance: float) -> list[str]:
+    """Drop the restrictions of the box at `step` whose quasi-p value (a one-sided binomial
+    test of the density gained by that restriction alone, Bryant & Lempert 2010) is above
+    `significance`: peeling restricts variables by chance too. Each drop is a new point of
+    the trajectory; returns the variables dropped, in order."""
+    weak = []
+    for v, sides in box.qp[step].items():
+        q = [float(z) for z in sides if np.isfinite(z) and z >= 0]
+        if q and max(q) > significance:
+            weak.append(v)
+    for v in weak:
+        box.drop_restriction(v)
+    return weak
+
+
+def _peel(
+    p, failed, boxes, min_density, x, units, significance
+) -> tuple[list[Box], list[pd.DataFrame]]:
     """Up to `boxes` boxes, each on the replications the earlier ones left, until one is not
     dense enough or no failure is left outside them."""
     n = len(failed)
@@ -286,9 +309,12 @@ def _peel(p, failed, boxes, min_density, x, units) -> tuple[list[Box], list[pd.D
         box = p.find_box()
         if box is None:
             break
-        t = box.peeling_trajectory.reset_index(drop=True)
-        step = _kept(t, min_density)
+        step = _kept(box.peeling_trajectory.reset_index(drop=True), min_density)
         box.select(step)
+        dropped = _drop_insignificant(box, step, significance) if significance < 1 else []
+        step = box._cur_box
+        t = box.peeling_trajectory.reset_index(drop=True)
+        t["dropped"] = [""] * (len(t) - len(dropped)) + dropped
         inside[box.yi] = True
         found.append(_box(i + 1, box, step, t, x, units, p.box_init, min_density))
         trajectories.append(t)

@@ -67,7 +67,42 @@ def test_quantile_threshold_and_tables():
     assert {"coverage", "density", "mass", "lower", "upper", "unit"} <= set(boxes.columns)
     trajectory = d.trajectory_table()
     assert trajectory.kept.sum() == len(d.boxes)
-    assert (np.diff(trajectory[trajectory.box == 1].mass) <= 1e-12).all()  # peeling shrinks
+    first = trajectory[trajectory.box == 1]
+    assert first.mass.iloc[0] == 1.0 and first.coverage.iloc[0] == 1.0  # from the whole space
+    kept = first[first.kept].iloc[0]
+    assert (kept.coverage, kept.density, kept.mass) == pytest.approx(
+        (d.boxes[0].coverage, d.boxes[0].density, d.boxes[0].mass)
+    )
+
+
+def test_restrictions_that_chance_made_are_dropped():
+    """On 300 noisy replications (failures 85% likely inside the box, 5% anywhere) peeling
+    also restricts a variable that has nothing to do with failure; its quasi-p value is high
+    and the restriction goes, the two real ones stay."""
+    rng = np.random.default_rng(3)
+    n = 300
+    onset, duration = rng.uniform(0, 60, n), rng.uniform(0, 18, n)
+    inside = (onset < 24) & (duration > 6)
+    fail = (inside & (rng.uniform(size=n) < 0.85)) | (rng.uniform(size=n) < 0.05)
+    frame = pd.DataFrame(
+        {
+            "option": "reserve",
+            "replication": np.arange(n),
+            "cut:onset": onset,
+            "cut:duration": duration,
+            "cut:severity": rng.uniform(size=n),
+            "other:onset": rng.uniform(0, 60, n),
+            "social_cost": np.where(fail, 10.0, 1.0),
+        }
+    )
+    drawn = ["cut:onset", "cut:duration", "cut:severity", "other:onset"]
+    ex = Experiments(frame, {}, drawn, ["social_cost"])
+    kept_all = sd.discover(ex, "reserve", "social_cost", threshold=5, significance=1.0)
+    pruned = sd.discover(ex, "reserve", "social_cost", threshold=5)
+    assert set(kept_all.boxes[0].limits.variable) == {"cut:onset", "cut:duration", "other:onset"}
+    assert set(pruned.boxes[0].limits.variable) == {"cut:onset", "cut:duration"}
+    trajectory = pruned.trajectory_table()
+    assert trajectory.dropped[trajectory.kept].tolist() == ["other:onset"]
 
 
 def test_nothing_failing_or_everything_failing_is_refused():
