@@ -1189,6 +1189,128 @@ def calibrate(
         click.echo(f"wrote {len(changed)} calibrated values into {world}")
 
 
+@cli.command()
+@click.argument("run_folder", type=click.Path(path_type=Path))
+@click.option("--option", required=True, metavar="NAME", help="Option whose failures to explain.")
+@click.option(
+    "--metric",
+    required=True,
+    metavar="M",
+    help="Outcome column of experiments.csv, e.g. social_cost or social_cost:BLOC.",
+)
+@click.option(
+    "--threshold", type=float, default=None, help="Fails where the outcome is above this."
+)
+@click.option(
+    "--quantile",
+    type=float,
+    default=None,
+    help="Fails above this quantile of the option's replications [0.9 without --threshold].",
+)
+@click.option(
+    "--min-density",
+    type=float,
+    default=0.8,
+    show_default=True,
+    help="Share of failures a box must hold to count as found.",
+)
+@click.option(
+    "--boxes", type=click.IntRange(min=1), default=1, show_default=True, help="Boxes to find."
+)
+@click.option(
+    "--significance",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.05,
+    show_default=True,
+    help="Drop a box's restrictions whose quasi-p value is above this (1 keeps them all).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder [RUN_FOLDER/discovery/<option>-<metric>].",
+)
+@click.option("--no-plots", is_flag=True, help="Skip the peeling-trajectory figure.")
+@_report
+def discover(
+    run_folder: Path,
+    option: str,
+    metric: str,
+    threshold: float | None,
+    quantile: float | None,
+    min_density: float,
+    boxes: int,
+    significance: float,
+    out: Path | None,
+    no_plots: bool,
+) -> None:
+    """Scenario discovery (PRIM) on a run folder's experiments.csv: the ranges of the drawn
+    conditions (onsets, durations, severities, parameters) where an option fails."""
+    from .results import discovery as sd
+    from .results.experiments import read_experiments
+    from .results.io import FLOAT_FORMAT, FOLDER_OF_TABLES_BYTES, claim, write_tables
+
+    ex = read_experiments(run_folder)
+    if option not in ex.options:
+        raise ValueError(f"no option {option!r} in {run_folder} (options: {', '.join(ex.options)})")
+    if metric not in ex.outcomes:
+        raise ValueError(
+            f"no outcome {metric!r} in {run_folder}/experiments.csv; outcomes: "
+            f"{', '.join(ex.outcomes)}"
+        )
+    try:
+        sd._prim()
+    except sd.MissingDiscovery as exc:
+        click.echo(f"minsim: error: {exc}", err=True)
+        click.get_current_context().exit(EXIT_FAILED)
+    result = sd.discover(
+        ex,
+        option,
+        metric,
+        threshold=threshold,
+        quantile=quantile,
+        min_density=min_density,
+        boxes=boxes,
+        significance=significance,
+        horizon_months=sd.horizon_months(run_folder),
+    )
+    default = run_folder / "discovery" / f"{option}-{metric.replace(':', '-')}"
+    taken = claim(out or default, FOLDER_OF_TABLES_BYTES, fresh=out is None)
+    click.get_current_context().with_resource(taken)
+
+    def extra(folder: Path) -> None:
+        if not no_plots:
+            from .plots.discovery import peeling_trajectory
+
+            (folder / "plots").mkdir()
+            _drawn(folder, lambda: peeling_trajectory(result, folder / "plots" / "peeling"))
+
+    def csv(frame: pd.DataFrame) -> str:
+        return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+    files = {
+        "boxes.csv": csv(result.boxes_table()),
+        "trajectory.csv": csv(result.trajectory_table()),
+    }
+    files["boxes.txt"] = result.text() + "\n"
+    info = {
+        "run": str(run_folder),
+        "option": option,
+        "metric": metric,
+        "unit": result.unit,
+        "threshold": result.threshold,
+        "quantile": result.quantile,
+        "min_density": min_density,
+        "significance": significance,
+        "replications": result.replications,
+        "failures": result.failures,
+        "variables": result.variables,
+        "command": sys.argv,
+    }
+    written = write_tables(taken, files, info, extra)
+    click.echo(result.text())
+    click.echo(f"wrote {written}")
+
+
 def main() -> None:
     cli(prog_name="minsim")
 

@@ -69,6 +69,9 @@ class BatchResult:
     (`Flows.traded`), the origin being the producers' home bloc."""
     trade_total: np.ndarray | None = None
     """[R, K, origin, destination] t: each replication's trade flows over the run."""
+    drawn: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """(disruption, field) -> [R]: what each replication drew of each disruption
+    (`disruptions.plan.drawn_by_row`), for the experiments table."""
 
 
 class Recorder:

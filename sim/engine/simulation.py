@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from ..scenario.schema import Scenario
-from .disruptions import Disruptions, compile_specs, sample_plan
+from .disruptions import Disruptions, compile_specs, drawn_by_row, sample_plan
 from .market import Market
 from .policies import INSTRUMENTS
 from .policies.base import Context, Effects, Instrument, Ledger
@@ -171,6 +171,7 @@ def run_batch(
     end = (1 + scenario.discount_rate) ** (world.n_ticks * world.dt)
     recorder.held_value_pv = held * world.reference_price[None, :, None] / end
     result = recorder.result(replications)
+    result.drawn = drawn_by_row(plan, n)
     for inst in instruments:
         for (commodity, metric), values in inst.report().items():
             result.policy_reports[(inst.name, commodity, metric)] = values

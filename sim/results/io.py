@@ -11,7 +11,8 @@ that fails or is interrupted removes only its own partial folder and its own emp
 Contents: scenario.yaml (the resolved scenario), manifest.json (version, seed, options,
 timings), summary.csv (long form, fixed number format so the same seed gives the same bytes),
 policies.csv (each instrument's purchases, sales, spend, value held and fiscal cost),
-trade.csv (trade flows by origin, destination and year), timeseries.nc (quantile series and
+trade.csv (trade flows by origin, destination and year), experiments.csv (each replication's
+draws beside its outcomes, per option; experiments.py), timeseries.nc (quantile series and
 mean trade flows, NetCDF via xarray), replications.nc when every replication was kept
 (store.py; a streamed run writes it into the partial folder during its simulation, see
 `Claim.partial`), and whatever extra files the caller adds (plots)
@@ -460,6 +461,10 @@ def write_run(
         if results[0].parameter_draws:
             (tmp / "uncertainty.csv").write_text(uncertainty_csv(results))
         (tmp / "trade.csv").write_text(trade_csv(results))
+        if len({r.option for r in results}) == len(results):  # a sweep's points share one
+            from .experiments import FILE, experiments_csv
+
+            (tmp / FILE).write_text(experiments_csv(results, FLOAT_FORMAT))
         ds = xr.concat([r.to_dataset() for r in results], dim="option")
         ds.to_netcdf(tmp / "timeseries.nc", engine="scipy")
         _write_replications(results, tmp / STORE_NAME)

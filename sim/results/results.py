@@ -407,6 +407,8 @@ class BlockMerger:
                 self.trade_mean += n * b.trade_mean
         if b.trade_total is not None:
             self._add(("trade", "total"), b.trade_total)
+        for key, x in b.drawn.items():  # the experiments table's draws, joined as the metrics
+            self._add(("drawn", key), x)
         self.count += n
 
     def results(
@@ -467,6 +469,7 @@ class BlockMerger:
             trade_mean=None if self.trade_mean is None else self.trade_mean / self.count,
             trade_total=self._values("trade").get("total"),
             kept=kept,
+            drawn=self._values("drawn"),
         )
         check_finite(results)
         return results
@@ -565,6 +568,9 @@ class Results:
     kept: KeptReplications | None = None
     """Where every replication's series is, when the run streamed them to a file
     (`ReplicationStore`) instead of holding them in `paths`."""
+    drawn: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """(disruption, field) -> [R]: what each replication drew (`BatchResult.drawn`); the
+    experiments table (experiments.py) is made of them."""
 
     @property
     def reps(self) -> int:

@@ -280,7 +280,15 @@ def test_every_csv_of_a_run_folder_has_unit_and_currency_and_short_numbers(tmp_p
         r.parameter_draws = [{"values": {}, "points": {}}] * 2
     out = write_run(results, tmp_path / "run")
     names = {p.name for p in out.glob("*.csv")}
-    assert names == {"summary.csv", "policies.csv", "trade.csv", "uncertainty.csv"}
+    assert names == {"summary.csv", "policies.csv", "trade.csv", "uncertainty.csv"} | {
+        "experiments.csv"
+    }
+    # the wide experiments table names each column's unit in its header instead
+    names.remove("experiments.csv")
+    headers = (out / "experiments.csv").read_text().splitlines()[0].split(",")
+    bare = [h for h in headers if not h.endswith("]")]
+    assert bare == ["option", "replication", "parameter_set"], bare
+    assert "social_cost [USD PV]" in headers
     number = re.compile(r"^-?(\d+\.?\d*)(e[-+]\d+)?$")
 
     def significant(cell: str) -> int:

@@ -27,6 +27,7 @@ _LAZY = {
     "LazyStream": ".plan",
     "Occurrences": ".plan",
     "draw": ".plan",
+    "drawn_by_row": ".plan",
     "sample_plan": ".plan",
     "stream": ".plan",
 }
@@ -57,6 +58,7 @@ __all__ = [
     "baseline_flow_shares",
     "compile_specs",
     "draw",
+    "drawn_by_row",
     "sample_plan",
     "stream",
 ]

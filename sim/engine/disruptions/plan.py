@@ -221,3 +221,39 @@ def sample_plan(
             step_level=st[:, 2],
         )
     return plan
+
+
+DRAWN_FIELDS = ("occurrences", "start", "ticks", "severity", "ticks_total")
+"""What `drawn_by_row` keeps of each disruption per row."""
+
+
+def drawn_by_row(plan: dict[str, Occurrences], n: int) -> dict[tuple[str, str], np.ndarray]:
+    """What each of `n` rows drew of each disruption, as the engine applies it (announcement
+    windows left out): (name, field) -> [n], the fields being how many times it occurred,
+    the start tick, length in ticks and severity (the level the market sees at the start) of
+    its first occurrence (-1 or NaN in a row where it never occurred), and the ticks of all
+    its occurrences together. The experiments table (sim/results/experiments.py) is made of
+    these; they come from the plan itself, so they are what the run simulated."""
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for name, occ in plan.items():
+        if name.startswith(ANNOUNCED):
+            continue
+        first_start = np.full(n, -1, dtype=np.int64)
+        first_ticks = np.full(n, -1, dtype=np.int64)
+        first_severity = np.full(n, np.nan)
+        length = (occ.end - occ.start).astype(np.int64)
+        if len(occ.rows):
+            order = np.lexsort((occ.start, occ.rows))  # by row, then onset
+            rows = occ.rows[order]
+            first = order[np.r_[True, rows[1:] != rows[:-1]]]
+            first_start[occ.rows[first]] = occ.start[first]
+            first_ticks[occ.rows[first]] = length[first]
+            first_severity[occ.rows[first]] = occ.severity[first]
+        out[(name, "occurrences")] = np.bincount(occ.rows, minlength=n).astype(np.int64)
+        out[(name, "start")] = first_start
+        out[(name, "ticks")] = first_ticks
+        out[(name, "severity")] = first_severity
+        out[(name, "ticks_total")] = np.bincount(occ.rows, weights=length, minlength=n).astype(
+            np.int64
+        )
+    return out
