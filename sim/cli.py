@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -47,6 +47,45 @@ _override_option = click.option(
     metavar="NAME",
     help="Switch on a named override from the scenario's `overrides:`. Repeatable.",
 )
+
+
+def _focus_options(func: Callable) -> Callable:
+    """--bloc and --commodity: what the figures, the report and the terminal are about,
+    checked against the scenario before anything runs."""
+    func = click.option(
+        "--commodity",
+        "commodities",
+        multiple=True,
+        metavar="NAME",
+        help="A mineral the outputs are about. Repeatable [every mineral something touched].",
+    )(func)
+    return click.option(
+        "--bloc",
+        "blocs",
+        multiple=True,
+        metavar="NAME",
+        help="A bloc the outputs are about. Repeatable [every bloc that is hit].",
+    )(func)
+
+
+def _check_focus(loaded, blocs: tuple[str, ...], commodities: tuple[str, ...]) -> None:
+    """Unknown --bloc or --commodity names: exit 2 with the closest name, before any work."""
+    from .experiment.compare import check_focus
+
+    check_focus(loaded, blocs, commodities)
+
+
+def _focused(draw: Callable, *args: Any, blocs: Sequence[str], commodities: Sequence[str]) -> Any:
+    """Call a figure function with `blocs=`/`commodities=` where it takes them. Until the
+    figures branch (issue 16, part 3) gives every figure function these keywords, a
+    function without them draws as before."""
+    import inspect
+
+    params = inspect.signature(draw).parameters
+    kwargs = {
+        k: list(v) for k, v in (("blocs", blocs), ("commodities", commodities)) if k in params
+    }
+    return draw(*args, **kwargs)
 
 
 _seed_option = click.option(
@@ -390,12 +429,15 @@ def _table(summary, currency: str) -> str:
     metavar="NAME",
     help="Policy option to run [the scenario's first option, or none].",
 )
+@_focus_options
 @_report
 def run(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
     option: str | None,
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -412,6 +454,7 @@ def run(
     from .results.io import run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
+    _check_focus(loaded, blocs, commodities)
     reps, seed = _run_settings(reps, seed, DEFAULT_REPS)
     need = run_folder_bytes(loaded.scenario, reps=reps, keep_paths=keep_paths, figures=not no_plots)
     folder = _claim(out, file, need)
@@ -432,16 +475,30 @@ def run(
         **execution,
     )
 
+    from .results.touched import hit_blocs, touched_commodities
+
+    shown_blocs = list(blocs) or hit_blocs(results)
+    shown = list(commodities) or touched_commodities(results)
+
     def figures(folder: Path) -> None:
         if not no_plots:
             from .plots import save_run_figures
 
-            _drawn(folder, lambda: save_run_figures(results, folder))
+            _drawn(
+                folder,
+                lambda: _focused(
+                    save_run_figures, results, folder, blocs=shown_blocs, commodities=shown
+                ),
+            )
 
     out = write_run([results], folder, command=sys.argv, extra=figures)
     summary = results.summary()
     cur = results.world.currency
-    click.echo(_table(summary.query("bloc != 'world'"), cur))
+    click.echo(
+        _table(
+            summary[summary.bloc.isin(shown_blocs) & summary.commodity.isin([*shown, "all"])], cur
+        )
+    )
     if results.fiscal_by_policy:
         totals = summary[(summary.commodity == "all") & (summary.bloc == "all")]
         for _, row in totals[totals.metric.str.startswith("fiscal")].iterrows():
@@ -503,11 +560,14 @@ def _warn_bounds(results: list) -> None:
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_keep_option
 @_draws_option
+@_focus_options
 @_report
 def compare(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -526,6 +586,7 @@ def compare(
     from .results.io import run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
+    _check_focus(loaded, blocs, commodities)
     reps, seed = _run_settings(reps, seed, DEFAULT_REPS)
     n_options = len(only) + 1 if only else max(len(loaded.scenario.options), 1)
     need = run_folder_bytes(
@@ -548,6 +609,8 @@ def compare(
         options=list(only) or None,
         keep_paths=keep_paths,
         parameter_draws=parameter_draws,
+        blocs=blocs,
+        commodities=commodities,
         **execution,
     )
     diffs = comparison.differences()
@@ -562,7 +625,16 @@ def compare(
             from .plots.compare import save_comparison_figures
             from .plots.report import write_report
 
-            _drawn(folder, lambda: save_comparison_figures(comparison, folder))
+            _drawn(
+                folder,
+                lambda: _focused(
+                    save_comparison_figures,
+                    comparison,
+                    folder,
+                    blocs=comparison.focus_blocs(),
+                    commodities=comparison.focus_commodities(),
+                ),
+            )
             _drawn(folder, lambda: write_report(comparison, folder))
 
     out = write_run(list(comparison.results.values()), folder, command=sys.argv, extra=extra)
@@ -573,13 +645,15 @@ def compare(
 
 def _comparison_table(c) -> str:
     """The headline (`Comparison.headline`) as text: options ranked by expected social cost
-    in the most exposed bloc, in millions of the reporting currency, each with its paired
-    difference from the baseline, then the commodities that moved."""
+    in the comparison's blocs (`Comparison.focus_blocs`: those chosen, else every bloc hit),
+    in millions of the reporting currency, each with its paired difference from the
+    baseline, then the commodities that moved."""
     table = c.headline()
     cur = c.results[c.baseline].world.currency
     bloc = table.bloc.iloc[0]
+    where = "every bloc" if bloc == "all" else bloc
     lines = [
-        f"ranked by expected social cost in {bloc} (consumer cost + value of unmet use + net "
+        f"ranked by expected social cost in {where} (consumer cost + value of unmet use + net "
         f"fiscal cost, present values, M {cur}; [95% interval of the paired difference])",
         f"{'':4}{'option / commodity':<26}{'social cost':>12}  {'vs ' + c.baseline:<28}"
         f"{'consumer':>10}{'unmet use':>11}{'fiscal net':>11}{'CVaR95':>10}  verdict",
@@ -652,11 +726,14 @@ def _comparison_table(c) -> str:
 @_execution_options
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_focus_options
 @_report
 def sweep(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     sweeps: tuple[str, ...],
     design: str,
     samples: int,
@@ -680,6 +757,7 @@ def sweep(
     from .results.io import FLOAT_FORMAT, run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
+    _check_focus(loaded, blocs, commodities)
     axes: dict[str, list[str]] = {}
     for key, values in loaded.scenario.sweep.items():
         if isinstance(values, str):
@@ -727,9 +805,15 @@ def sweep(
         raise ValueError(
             f"unknown metric {metric!r}; choose one of {', '.join(table.metric.unique())}"
         )
-    # the commodity and bloc where the metric moves most over the points
-    spread = rows.groupby(["commodity", "bloc"])["mean"].std().fillna(0)
-    commodity, bloc = spread.idxmax()
+    from .results.touched import hit_blocs, touched_commodities
+
+    # what the outputs are about: as chosen, else every mineral touched and bloc hit at any
+    # point
+    pairs = [
+        (c, b)
+        for c in (list(commodities) or touched_commodities(result.results))
+        for b in (list(blocs) or hit_blocs(result.results))
+    ]
 
     def extra(folder: Path) -> None:
         (folder / "sweep.csv").write_text(
@@ -741,16 +825,21 @@ def sweep(
 
         plots = folder / "plots"
         plots.mkdir(exist_ok=True)
-        _drawn(
-            folder, lambda: plot_sweep(result, metric, commodity, bloc, plots / f"sweep_{metric}")
-        )
+
+        def draw() -> None:
+            for c, b in pairs:
+                name = f"sweep_{metric}" if len(pairs) == 1 else f"sweep_{metric}_{c}_{b}"
+                plot_sweep(result, metric, c, b, plots / name)
+
+        _drawn(folder, draw)
 
     out = write_run(result.results, folder, command=sys.argv, extra=extra)
-    shown = rows[(rows.commodity == commodity) & (rows.bloc == bloc)]
-    click.echo(f"{metric} of {commodity} in {bloc} (where it moves most), mean [p5-p95]:")
-    for _, row in shown.iterrows():
-        point = ", ".join(f"{k}={row[k]}" for k in axes)
-        click.echo(f"  {point}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
+    for c, b in pairs:
+        shown = rows[(rows.commodity == c) & (rows.bloc == b)]
+        click.echo(f"{metric} of {c} in {b}, mean [p5-p95]:")
+        for _, row in shown.iterrows():
+            point = ", ".join(f"{k}={row[k]}" for k in axes)
+            click.echo(f"  {point}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
     click.echo(f"wrote {out}")
 
 
@@ -781,8 +870,7 @@ def sweep(
     help="Morris trajectories, or Sobol base samples.",
 )
 @click.option("--metric", default="peak_price_multiple", show_default=True)
-@click.option("--commodity", required=True, help="Commodity whose metric is analysed.")
-@click.option("--bloc", required=True, help="Bloc whose metric is analysed.")
+@_focus_options
 @click.option("--option", default=None, metavar="NAME", help="Policy option to run.")
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per model run [50]."
@@ -800,8 +888,8 @@ def sensitivity(
     method: str,
     samples: int,
     metric: str,
-    commodity: str,
-    bloc: str,
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     option: str | None,
     reps: int | None,
     seed: int | None,
@@ -812,24 +900,27 @@ def sensitivity(
     out: Path | None,
     no_plots: bool,
 ) -> None:
-    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters."""
-    from .experiment.sensitivity import parse_parameter
+    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters, for
+    each --commodity in each --bloc (default: every mineral touched, in every bloc hit)."""
+    from .experiment.sensitivity import for_output, parse_parameter
     from .experiment.sensitivity import sensitivity as analyse
     from .results.io import FLOAT_FORMAT, FOLDER_OF_TABLES_BYTES, write_tables
+    from .results.touched import hit_blocs, touched_commodities
 
-    load(file, overrides, sets)  # the base scenario first: its errors are the clearest
+    loaded = load(file, overrides, sets)  # the base scenario first: its errors are the clearest
+    _check_focus(loaded, blocs, commodities)
     parameters = [parse_parameter(p) for p in params]
     reps, seed = _run_settings(reps, seed, 50)
     folder = _claim(out, file, FOLDER_OF_TABLES_BYTES)
     execution = _execution(executor, workers, scheduler, block_size)
-    result = analyse(
+    first = analyse(
         file,
         parameters,
         method=method,
         samples=samples,
         metric=metric,
-        commodity=commodity,
-        bloc=bloc,
+        commodity=(commodities or tuple(loaded.scenario.commodities))[0],
+        bloc=(blocs or tuple(loaded.scenario.blocs))[0],
         reps=reps,
         seed=seed,
         option=option,
@@ -837,15 +928,41 @@ def sensitivity(
         sets=sets,
         **execution,
     )
-    table = result.indices.reset_index()
-    runs = pd.DataFrame(result.X, columns=[p.key for p in parameters]).assign(**{metric: result.Y})
+    runs_done = first.runs.results if first.runs is not None else []
+    pairs = [
+        (c, b)
+        for c in (list(commodities) or touched_commodities(runs_done))
+        for b in (list(blocs) or hit_blocs(runs_done))
+    ]
+    results = [
+        first if (c, b) == (first.commodity, first.bloc) else for_output(first, c, b, seed)
+        for c, b in pairs
+    ]
+    table = pd.concat(
+        [
+            r.indices.reset_index().assign(commodity=r.commodity, bloc=r.bloc)[
+                ["commodity", "bloc", *r.indices.reset_index().columns]
+            ]
+            for r in results
+        ],
+        ignore_index=True,
+    )
+    runs = pd.DataFrame(first.X, columns=[p.key for p in parameters])
+    for r in results:
+        runs[f"{metric}:{r.commodity}:{r.bloc}"] = r.Y
 
     def extra(folder: Path) -> None:
         if not no_plots:
             from .plots.sensitivity import tornado
 
             (folder / "plots").mkdir()
-            _drawn(folder, lambda: tornado(result, folder / "plots" / "tornado"))
+
+            def draw() -> None:
+                for r in results:
+                    name = "tornado" if len(results) == 1 else f"tornado_{r.commodity}_{r.bloc}"
+                    tornado(r, folder / "plots" / name)
+
+            _drawn(folder, draw)
 
     files = {
         "indices.csv": table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
@@ -853,19 +970,24 @@ def sensitivity(
     }
     info = {
         "scenario": str(file),
+        "applied_overrides": loaded.source.applied_overrides,
+        "set": loaded.source.sets,
         "method": method,
         "samples": samples,
         "metric": metric,
-        "commodity": commodity,
-        "bloc": bloc,
+        "commodities": [c for c in dict.fromkeys(c for c, _ in pairs)],
+        "blocs": [b for b in dict.fromkeys(b for _, b in pairs)],
         "reps": reps,
         "seed": seed,
         "parameters": [vars(p) for p in parameters],
         "command": sys.argv,
     }
     out = write_tables(folder, files, info, extra)
-    click.echo(f"{method} sensitivity of {metric} for {commodity} in {bloc}:")
-    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for r in results:
+        click.echo(f"{method} sensitivity of {metric} for {r.commodity} in {r.bloc}:")
+        click.echo(
+            r.indices.reset_index().to_string(index=False, float_format=lambda x: f"{x:.4g}")
+        )
     click.echo(f"wrote {out}")
 
 

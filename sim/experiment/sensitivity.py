@@ -10,14 +10,14 @@ replications of one metric for one commodity and bloc.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .runner import DEFAULT_SEED
-from .sweep import _fmt, run_sweep
+from .sweep import Sweep, _fmt, run_sweep
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4
@@ -83,6 +83,9 @@ class SensitivityResult:
     X: np.ndarray
     Y: np.ndarray
     indices: pd.DataFrame
+    runs: Sweep | None = field(default=None, repr=False)
+    """The model runs themselves, so that other outputs are analysed without running again
+    (`for_output`)."""
 
     @property
     def importance(self) -> str:
@@ -194,4 +197,16 @@ def sensitivity(
     b = _index(tuple(first.world.blocs), bloc, "bloc")
     Y = np.array([float(np.mean(r.metrics[metric][:, k, b])) for r in sweep.results])
     indices = _analyze(prob, method, X, Y, seed)
-    return SensitivityResult(method, metric, commodity, bloc, parameters, X, Y, indices)
+    return SensitivityResult(method, metric, commodity, bloc, parameters, X, Y, indices, sweep)
+
+
+def for_output(result: SensitivityResult, commodity: str, bloc: str, seed: int = DEFAULT_SEED):
+    """The same analysis of the same runs for another commodity and bloc (no simulation)."""
+    if result.runs is None:
+        raise ValueError("this sensitivity result kept no runs to analyse again")
+    first = result.runs.results[0]
+    k = _index(tuple(first.world.commodities), commodity, "commodity")
+    b = _index(tuple(first.world.blocs), bloc, "bloc")
+    Y = np.array([float(np.mean(r.metrics[result.metric][:, k, b])) for r in result.runs.results])
+    indices = _analyze(problem(result.parameters), result.method, result.X, Y, seed)
+    return replace(result, commodity=commodity, bloc=bloc, Y=Y, indices=indices)
