@@ -266,7 +266,7 @@ def test_run_says_where_a_price_reached_the_guard(runner, small_path, tmp_path):
 
 def test_run_says_when_a_disruption_moves_no_price(runner, small_path, tmp_path):
     warned = _warnings(runner, small_path, tmp_path / "r", "disruptions.ga-control.severity=0.001")
-    assert any(w.startswith("warning: ga-control moved no price") for w in warned), warned
+    assert any(w.startswith("warning: ga-control moved nothing") for w in warned), warned
     assert _warnings(runner, small_path, tmp_path / "q") == []
 
 

@@ -33,7 +33,7 @@ figure{margin:1em 0}figure img{max-width:100%;border:1px solid #e3e6ea}figcaptio
 .muted{color:#667;font-size:.9em}.finding{background:#f6f8fb;border-left:3px solid #1f5aa6;padding:.4em .8em;margin:.5em 0}
 table.ranked td:nth-child(2),table.ranked td:nth-child(3),table.ranked th:nth-child(2),
 table.ranked th:nth-child(3){text-align:left}h1+p{margin-top:.3em}
-#answer h2,#caveats h2{margin-top:.8em}table.ranked td:nth-child(n+4),table.ranked td:nth-child(2){white-space:nowrap}
+#answer h2,#caveats h2{margin-top:.8em}table.ranked td:nth-child(n+4),table.ranked td:nth-child(2),table.ranked th{white-space:nowrap}
 #caveats ul{font-size:.95em}
 #caveats ul{margin:.3em 0;padding-left:1.2em}#caveats li{margin:.2em 0}
 .changed{background:#fff6e0;border-left:3px solid #c77c02;padding:.3em .8em}
@@ -184,12 +184,12 @@ def report_caveats(c: Comparison) -> list[str]:
             f"replications: {', '.join(where)}): nothing was left to sell, so its peak there "
             "is a lower bound, not a market price."
         )
-    inert = disruptions_without_effect(runs)
+    inert = disruptions_without_effect([base])  # the disruption's own effect, no policy
     if inert:
         out.append(
-            f"{', '.join(inert)} moved nothing: neither price nor shortfall of its mineral "
-            "rose in any bloc (95% of replications, every option); no option buys anything "
-            "against it."
+            f"{', '.join(inert)} moved nothing: under {c.baseline}, neither price nor "
+            "shortfall of its mineral rose in any bloc (95% of replications); no option buys "
+            "anything against it."
         )
     unbacked = []
     for name in c.focus_commodities():
@@ -472,7 +472,7 @@ def write_report(
     if changes:
         changed = (
             '<p class="changed">This run changed the file: '
-            f"{_e('; '.join(change_text(x) for x in changes))}. The description above is the "
+            f"{_e('; '.join(change_text(x, 40) for x in changes))}. The description above is the "
             "file's; the numbers below are the run's.</p>"
         )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

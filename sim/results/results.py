@@ -504,8 +504,9 @@ def _at(data, path: tuple):
 
 
 def run_changes(loaded: LoadedScenario) -> list[dict]:
-    """What made this run differ from its file, in the order applied: each named override's
-    edits, then each `--set`, with the value as run (after every edit; None where the key
+    """What made this run differ from its file, in the order applied: the edits of each
+    override named on the command line (not those the file switches on itself), then each
+    `--set`, with the value as run (after every edit; None where the key
     was deleted). What a run folder's manifest and report name, so that a rerun with
     `--set policies.x.budget=500e6 AUD` never reads as the file's budget."""
     from ..scenario.errors import dotted
@@ -514,7 +515,8 @@ def run_changes(loaded: LoadedScenario) -> list[dict]:
     src = loaded.source
     data = src.data
     edits: list[tuple[str, str, str]] = []
-    for name in src.applied_overrides:
+    own = set(data.get("active_overrides") or [])  # the file's own: part of the file
+    for name in dict.fromkeys(n for n in src.applied_overrides if n not in own):
         body = (data.get("overrides") or {}).get(name) or {}
         for key in body:
             text = str(key)
@@ -535,8 +537,9 @@ def run_changes(loaded: LoadedScenario) -> list[dict]:
     return out
 
 
-def change_text(change: dict) -> str:
-    """One change of `run_changes` in words: 'policies.x.budget = 500e6 AUD (--set)'."""
+def change_text(change: dict, width: int = 100) -> str:
+    """One change of `run_changes` in words: 'policies.x.budget = 500e6 AUD (--set)', a
+    long value cut to `width` characters."""
     import json
 
     if change["value"] is None:
@@ -544,7 +547,7 @@ def change_text(change: dict) -> str:
     else:
         v = change["value"]
         text = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
-        what = "= " + (text if len(text) <= 100 else text[:97] + "...")
+        what = "= " + (text if len(text) <= width else text[: width - 3] + "...")
     return f"{change['key']} {what} ({change['by']})"
 
 
