@@ -241,7 +241,8 @@ def unknown_name(what: str, name: str, known: Sequence[str]) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"no {what} {name!r} in the scenario{hint} ({what}s: {', '.join(known)})"
+    plural = "commodities" if what == "commodity" else f"{what}s"
+    return f"no {what} {name!r} in the scenario{hint} ({plural}: {', '.join(known)})"
 
 
 def check_focus(
