@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -47,6 +47,45 @@ _override_option = click.option(
     metavar="NAME",
     help="Switch on a named override from the scenario's `overrides:`. Repeatable.",
 )
+
+
+def _focus_options(func: Callable) -> Callable:
+    """--bloc and --commodity: what the figures, the report and the terminal are about,
+    checked against the scenario before anything runs."""
+    func = click.option(
+        "--commodity",
+        "commodities",
+        multiple=True,
+        metavar="NAME",
+        help="A mineral the outputs are about. Repeatable [every mineral something touched].",
+    )(func)
+    return click.option(
+        "--bloc",
+        "blocs",
+        multiple=True,
+        metavar="NAME",
+        help="A bloc the outputs are about. Repeatable [every bloc that is hit].",
+    )(func)
+
+
+def _check_focus(loaded, blocs: tuple[str, ...], commodities: tuple[str, ...]) -> None:
+    """Unknown --bloc or --commodity names: exit 2 with the closest name, before any work."""
+    from .experiment.compare import check_focus
+
+    check_focus(loaded, blocs, commodities)
+
+
+def _focused(draw: Callable, *args: Any, blocs: Sequence[str], commodities: Sequence[str]) -> Any:
+    """Call a figure function with `blocs=`/`commodities=` where it takes them. Until the
+    figures branch (issue 16, part 3) gives every figure function these keywords, a
+    function without them draws as before."""
+    import inspect
+
+    params = inspect.signature(draw).parameters
+    kwargs = {
+        k: list(v) for k, v in (("blocs", blocs), ("commodities", commodities)) if k in params
+    }
+    return draw(*args, **kwargs)
 
 
 _seed_option = click.option(
@@ -428,12 +467,15 @@ def _table(summary, currency: str) -> str:
     metavar="NAME",
     help="Policy option to run [the scenario's first option, or none].",
 )
+@_focus_options
 @_report
 def run(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
     option: str | None,
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -450,6 +492,7 @@ def run(
     from .results.io import run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
+    _check_focus(loaded, blocs, commodities)
     reps, seed = _run_settings(reps, seed, DEFAULT_REPS)
     need = run_folder_bytes(loaded.scenario, reps=reps, keep_paths=keep_paths, figures=not no_plots)
     folder = _claim(out, file, need)
@@ -470,16 +513,30 @@ def run(
         **execution,
     )
 
+    from .results.touched import hit_blocs, touched_commodities
+
+    shown_blocs = list(blocs) or hit_blocs(results)
+    shown = list(commodities) or touched_commodities(results)
+
     def figures(folder: Path) -> None:
         if not no_plots:
             from .plots import save_run_figures
 
-            _drawn(folder, lambda: save_run_figures(results, folder))
+            _drawn(
+                folder,
+                lambda: _focused(
+                    save_run_figures, results, folder, blocs=shown_blocs, commodities=shown
+                ),
+            )
 
     out = write_run([results], folder, command=sys.argv, extra=figures)
     summary = results.summary()
     cur = results.world.currency
-    click.echo(_table(summary.query("bloc != 'world'"), cur))
+    click.echo(
+        _table(
+            summary[summary.bloc.isin(shown_blocs) & summary.commodity.isin([*shown, "all"])], cur
+        )
+    )
     if results.fiscal_by_policy:
         totals = summary[(summary.commodity == "all") & (summary.bloc == "all")]
         for _, row in totals[totals.metric.str.startswith("fiscal")].iterrows():
@@ -541,11 +598,14 @@ def _warn_bounds(results: list) -> None:
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_keep_option
 @_draws_option
+@_focus_options
 @_report
 def compare(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -564,6 +624,7 @@ def compare(
     from .results.io import run_folder_bytes, write_run
 
     loaded = load(file, overrides, sets)
+    _check_focus(loaded, blocs, commodities)
     reps, seed = _run_settings(reps, seed, DEFAULT_REPS)
     n_options = len(only) + 1 if only else max(len(loaded.scenario.options), 1)
     need = run_folder_bytes(
@@ -586,6 +647,8 @@ def compare(
         options=list(only) or None,
         paths_file=_store_path(folder) if keep_paths else None,
         parameter_draws=parameter_draws,
+        blocs=blocs,
+        commodities=commodities,
         **execution,
     )
     diffs = comparison.differences()
@@ -599,7 +662,16 @@ def compare(
             from .plots.compare import save_comparison_figures
             from .plots.report import write_report
 
-            _drawn(folder, lambda: save_comparison_figures(comparison, folder))
+            _drawn(
+                folder,
+                lambda: _focused(
+                    save_comparison_figures,
+                    comparison,
+                    folder,
+                    blocs=comparison.focus_blocs(),
+                    commodities=comparison.focus_commodities(),
+                ),
+            )
             _drawn(folder, lambda: write_report(comparison, folder))
 
     out = write_run(list(comparison.results.values()), folder, command=sys.argv, extra=extra)
@@ -610,13 +682,15 @@ def compare(
 
 def _comparison_table(c) -> str:
     """The headline (`Comparison.headline`) as text: options ranked by expected social cost
-    in the most exposed bloc, in millions of the reporting currency, each with its paired
-    difference from the baseline, then the commodities that moved."""
+    in the comparison's blocs (`Comparison.focus_blocs`: those chosen, else every bloc hit),
+    in millions of the reporting currency, each with its paired difference from the
+    baseline, then the commodities that moved."""
     table = c.headline()
     cur = c.results[c.baseline].world.currency
     bloc = table.bloc.iloc[0]
+    where = "every bloc" if bloc == "all" else bloc
     lines = [
-        f"ranked by expected social cost in {bloc} (consumer cost + value of unmet use + net "
+        f"ranked by expected social cost in {where} (consumer cost + value of unmet use + net "
         f"fiscal cost, present values, M {cur}; [95% interval of the paired difference])",
         f"{'':4}{'option / commodity':<26}{'social cost':>12}  {'vs ' + c.baseline:<28}"
         f"{'consumer':>10}{'unmet use':>11}{'fiscal net':>11}{'CVaR95':>10}  verdict",
@@ -715,8 +789,6 @@ def _chosen_options(loaded, option: tuple[str, ...], all_options: bool) -> list[
     show_default=True,
     help="Metric plotted over the swept values.",
 )
-@click.option("--commodity", default=None, help="Commodity shown [where the metric moves most].")
-@click.option("--bloc", default=None, help="Bloc shown [where the metric moves most].")
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per point [200]."
 )
@@ -724,19 +796,20 @@ def _chosen_options(loaded, option: tuple[str, ...], all_options: bool) -> list[
 @_execution_options
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_focus_options
 @_report
 def sweep(
     file: Path,
     overrides: tuple[str, ...],
     sets: tuple[str, ...],
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     sweeps: tuple[str, ...],
     design: str,
     samples: int,
     option: tuple[str, ...],
     all_options: bool,
     metric: str,
-    commodity: str | None,
-    bloc: str | None,
     reps: int | None,
     seed: int | None,
     executor: str,
@@ -756,7 +829,8 @@ def sweep(
 
     loaded = load(file, overrides, sets)
     options = _chosen_options(loaded, option, all_options)
-    check_names(loaded, metrics=[metric], commodities=[commodity], blocs=[bloc], options=options)
+    check_names(loaded, metrics=[metric], options=options)
+    _check_focus(loaded, blocs, commodities)
     axes: dict[str, list[str]] = {}
     for key, values in loaded.scenario.sweep.items():
         if isinstance(values, str):
@@ -797,25 +871,24 @@ def sweep(
         sets=sets,
         **execution,
     )
+    from .results.touched import hit_blocs, touched_commodities
+
     table = result.table()
+    # what the outputs are about: as chosen, else every mineral touched and bloc hit at any
+    # point (before the runs are renamed after their points)
+    pairs = [
+        (c, b)
+        for c in (list(commodities) or touched_commodities(result.results))
+        for b in (list(blocs) or hit_blocs(result.results))
+    ]
     for n, (i, r) in enumerate(result.runs()):  # unique names along timeseries.nc's `option`
         r.option = f"point-{i}" if len(options) < 2 else f"point-{i}:{options[n % len(options)]}"
 
     rows = table[table.metric == metric]
-    if commodity is not None:
-        rows = rows[rows.commodity == commodity]
-    if bloc is not None:
-        rows = rows[rows.bloc == bloc]
     if rows.empty:
-        where = " for that commodity and bloc" if commodity or bloc else ""
         raise ValueError(
-            f"the results hold no {metric!r}{where}; choose one of "
-            f"{', '.join(table.metric.unique())}"
+            f"the results hold no {metric!r}; choose one of {', '.join(table.metric.unique())}"
         )
-    # unless told, the commodity and bloc where the metric moves most over the points
-    spread = rows.groupby(["commodity", "bloc"])["mean"].std().fillna(0)
-    commodity, bloc = spread.idxmax()
-    moved = "" if spread.size == 1 else " (where it moves most)"
     cur = loaded.scenario.currency
 
     def extra(folder: Path) -> None:
@@ -827,22 +900,25 @@ def sweep(
         plots = folder / "plots"
         plots.mkdir(exist_ok=True)
         each = [None] if len(axes) == 1 or len(options) < 2 else options
-        for o in each:
-            name = f"sweep_{metric}" + (f"_{o}" if o else "")
-            _drawn(
-                folder,
-                lambda o=o, name=name: plot_sweep(
-                    result, metric, commodity, bloc, plots / name, option=o
-                ),
-            )
+
+        def draw() -> None:
+            for c, b in pairs:
+                for o in each:
+                    name = f"sweep_{metric}" + ("" if len(pairs) == 1 else f"_{c}_{b}")
+                    plot_sweep(
+                        result, metric, c, b, plots / (name + (f"_{o}" if o else "")), option=o
+                    )
+
+        _drawn(folder, draw)
 
     out = write_run(result.results, folder, command=sys.argv, extra=extra)
-    shown = rows[(rows.commodity == commodity) & (rows.bloc == bloc)]
-    click.echo(f"{metric} of {commodity} in {bloc}{moved}, mean [p5-p95]:")
-    for _, row in shown.iterrows():
-        point = ", ".join(f"{k}={row[k]}" for k in axes)
-        at = f" ({row.option})" if len(options) > 1 else ""
-        click.echo(f"  {point}{at}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
+    for c, b in pairs:
+        shown = rows[(rows.commodity == c) & (rows.bloc == b)]
+        click.echo(f"{metric} of {c} in {b}, mean [p5-p95]:")
+        for _, row in shown.iterrows():
+            point = ", ".join(f"{k}={row[k]}" for k in axes)
+            at = f" ({row.option})" if len(options) > 1 else ""
+            click.echo(f"  {point}{at}: {row['mean']:.4g} [{row.p5:.4g}-{row.p95:.4g}]")
     click.echo(f"wrote {out}")
 
 
@@ -873,8 +949,7 @@ def sweep(
     help="Morris trajectories, or Sobol base samples.",
 )
 @click.option("--metric", default="peak_price_multiple", show_default=True)
-@click.option("--commodity", required=True, help="Commodity whose metric is analysed.")
-@click.option("--bloc", required=True, help="Bloc whose metric is analysed.")
+@_focus_options
 @_options_option("Policy option to run")
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per model run [50]."
@@ -892,8 +967,8 @@ def sensitivity(
     method: str,
     samples: int,
     metric: str,
-    commodity: str,
-    bloc: str,
+    blocs: tuple[str, ...],
+    commodities: tuple[str, ...],
     option: tuple[str, ...],
     all_options: bool,
     reps: int | None,
@@ -905,30 +980,33 @@ def sensitivity(
     out: Path | None,
     no_plots: bool,
 ) -> None:
-    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters.
+    """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters, for
+    each --commodity in each --bloc (default: every mineral touched, in every bloc hit) and
+    each option, all from one set of model runs.
 
-    The metric, commodity, bloc and options are checked before anything runs; every metric
-    of every model run is kept in outcomes.csv."""
-    from .experiment.sensitivity import parse_parameter, sensitivities
+    The metric, commodities, blocs and options are checked before anything runs; every
+    metric of every model run is kept in outcomes.csv."""
+    from .experiment.sensitivity import for_output, outputs, parse_parameter, sensitivities
     from .experiment.sweep import check_names
     from .results.io import FOLDER_OF_TABLES_BYTES, table_csv, write_tables
     from .results.results import unit_of
 
     loaded = load(file, overrides, sets)  # the base scenario first: its errors are the clearest
     options = _chosen_options(loaded, option, all_options)
-    check_names(loaded, metrics=[metric], commodities=[commodity], blocs=[bloc], options=options)
+    check_names(loaded, metrics=[metric], options=options)
+    _check_focus(loaded, blocs, commodities)
     parameters = [parse_parameter(p) for p in params]
     reps, seed = _run_settings(reps, seed, 50)
     folder = _claim(out, file, FOLDER_OF_TABLES_BYTES)
     execution = _execution(executor, workers, scheduler, block_size)
-    results = sensitivities(
+    first = sensitivities(
         file,
         parameters,
         method=method,
         samples=samples,
         metric=metric,
-        commodity=commodity,
-        bloc=bloc,
+        commodity=(commodities or tuple(loaded.scenario.commodities))[0],
+        bloc=(blocs or tuple(loaded.scenario.blocs))[0],
         reps=reps,
         seed=seed,
         options=options,
@@ -936,28 +1014,50 @@ def sensitivity(
         sets=sets,
         **execution,
     )
+    default = outputs(first, loaded) if not (commodities and blocs) else []
+    pairs = [
+        (c, b)
+        for c in (list(commodities) or list(dict.fromkeys(c for c, _ in default)))
+        for b in (list(blocs) or list(dict.fromkeys(b for _, b in default)))
+    ]
+    results = [
+        (name, r if (c, b) == (r.commodity, r.bloc) else for_output(r, c, b, seed))
+        for name, r in first.items()
+        for c, b in pairs
+    ]
     cur = loaded.scenario.currency
     unit = unit_of(metric, cur)
-    several = len(results) > 1
-    indices, runs, outcomes = [], [], []
-    for name, r in results.items():
-        indices.append(r.indices.reset_index().assign(metric=metric, option=name))
+    several = len(first) > 1
+    indices, runs = [], []
+    for name, r in results:
+        where = {"option": name, "commodity": r.commodity, "bloc": r.bloc}
+        indices.append(r.indices.reset_index().assign(metric=metric, **where))
         wide = pd.DataFrame(r.X, columns=[p.key for p in parameters])
         wide.insert(0, "run", range(len(wide)))
-        runs.append(wide.assign(option=name, metric=metric, mean=r.Y))
-        outcomes.append(r.table)
-    keys = ["option", "parameter", "metric"]
+        runs.append(wide.assign(**where, metric=metric, mean=r.Y))
+    keys = ["option", "commodity", "bloc", "parameter", "metric"]
     index_table = pd.concat(indices, ignore_index=True)
     index_table = index_table[keys + [c for c in index_table.columns if c not in keys]]
+    outcomes = pd.concat([r.table for r in first.values()], ignore_index=True)
+
+    def figure_name(option: str, r) -> str:
+        return (
+            "tornado"
+            + (f"_{option}" if several else "")
+            + (f"_{r.commodity}_{r.bloc}" if len(pairs) > 1 else "")
+        )
 
     def extra(folder: Path) -> None:
         if not no_plots:
             from .plots.sensitivity import tornado
 
             (folder / "plots").mkdir()
-            for name, r in results.items():
-                figure = folder / "plots" / ("tornado" + (f"_{name}" if several else ""))
-                _drawn(folder, lambda r=r, figure=figure: tornado(r, figure))
+
+            def draw() -> None:
+                for name, r in results:
+                    tornado(r, folder / "plots" / figure_name(name, r))
+
+            _drawn(folder, draw)
 
     files = {
         # Morris's mu* and sigma are in the metric's unit; Sobol's indices are shares
@@ -965,15 +1065,17 @@ def sensitivity(
             index_table, cur, unit=lambda m: unit if method == "morris" else "share of variance"
         ),
         "runs.csv": table_csv(pd.concat(runs, ignore_index=True), cur, unit=lambda m: unit),
-        "outcomes.csv": table_csv(pd.concat(outcomes, ignore_index=True), cur),
+        "outcomes.csv": table_csv(outcomes, cur),
     }
     info = {
         "scenario": str(file),
+        "applied_overrides": loaded.source.applied_overrides,
+        "set": loaded.source.sets,
         "method": method,
         "samples": samples,
         "metric": metric,
-        "commodity": commodity,
-        "bloc": bloc,
+        "commodities": list(dict.fromkeys(c for c, _ in pairs)),
+        "blocs": list(dict.fromkeys(b for _, b in pairs)),
         "options": options,
         "reps": reps,
         "seed": seed,
@@ -981,9 +1083,9 @@ def sensitivity(
         "command": sys.argv,
     }
     out = write_tables(folder, files, info, extra)
-    for name, r in results.items():
+    for name, r in results:
         of = f", option {name}" if several else ""
-        click.echo(f"{method} sensitivity of {metric} ({unit}) for {commodity} in {bloc}{of}:")
+        click.echo(f"{method} sensitivity of {metric} ({unit}) for {r.commodity} in {r.bloc}{of}:")
         click.echo(
             r.indices.reset_index().to_string(index=False, float_format=lambda x: f"{x:.4g}")
         )

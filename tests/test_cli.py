@@ -273,7 +273,7 @@ def test_run_says_where_a_price_reached_the_guard(runner, small_path, tmp_path):
 
 def test_run_says_when_a_disruption_moves_no_price(runner, small_path, tmp_path):
     warned = _warnings(runner, small_path, tmp_path / "r", "disruptions.ga-control.severity=0.001")
-    assert any(w.startswith("warning: ga-control moved no price") for w in warned), warned
+    assert any(w.startswith("warning: ga-control moved nothing") for w in warned), warned
     assert _warnings(runner, small_path, tmp_path / "q") == []
 
 
@@ -652,3 +652,144 @@ def test_a_real_full_or_read_only_disk(runner, small_path, tmpfs, monkeypatch):
         f"minsim: error: cannot write {out}: {tmpfs} is not writable (read-only or no "
         "permission); choose another --out\n"
     )
+
+
+# --- what the outputs are about: --bloc and --commodity (issue 16) ---------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "sensitivity"])
+@pytest.mark.parametrize(
+    ("option", "name", "message"),
+    [
+        (
+            "--bloc",
+            "allaince",
+            "no bloc 'allaince' in the scenario; did you mean 'alliance'? "
+            "(blocs: alliance, china, rest)",
+        ),
+        (
+            "--commodity",
+            "galium",
+            "no commodity 'galium' in the scenario; did you mean 'gallium'? "
+            "(commodities: gallium, antimony)",
+        ),
+        ("--bloc", "mars", "no bloc 'mars' in the scenario (blocs: alliance, china, rest)"),
+    ],
+)
+def test_unknown_bloc_or_commodity_is_refused_before_any_work(
+    runner, small_path, tmp_path, monkeypatch, command, option, name, message
+):
+    args, work = WRITERS[command]
+    started = []
+    monkeypatch.setattr(work, lambda *a, **k: started.append(1))
+    out = tmp_path / "out"
+    argv = [a.format(small=small_path) for a in args] + [option, name, "--out", str(out)]
+    result = runner.invoke(cli, argv)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"minsim: error: {message}\n"
+    assert started == [] and not out.exists()
+
+
+@pytest.fixture
+def reserve_path(tmp_path, reserve_text) -> Path:
+    path = tmp_path / "reserve.yaml"
+    path.write_text(reserve_text)
+    return path
+
+
+def _compare(runner, path, out, *extra) -> str:
+    args = ["compare", str(path), "--reps", "4", "--executor", "inline", "--no-plots"]
+    result = runner.invoke(cli, [*args, "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_compare_ranks_for_the_blocs_asked_for(runner, reserve_path, tmp_path):
+    """--bloc chooses whose social cost ranks the options; several are ranked together,
+    and differences.csv carries that total, so the table agrees with it."""
+    import pandas as pd
+
+    rest = _compare(runner, reserve_path, tmp_path / "a", "--bloc", "rest")
+    assert "ranked by expected social cost in rest (" in rest
+    both = _compare(runner, reserve_path, tmp_path / "b", "--bloc", "rest", "--bloc", "alliance")
+    assert "ranked by expected social cost in alliance + rest (" in both  # the scenario's order
+    diffs = pd.read_csv(tmp_path / "b" / "differences.csv")
+    row = diffs[
+        (diffs.bloc == "alliance + rest")
+        & (diffs.metric == "social_cost")
+        & (diffs.option == "reserve")
+    ].iloc[0]
+    line = next(x for x in both.splitlines() if x.split()[1:2] == ["reserve"])
+    assert f"{row.mean_difference / 1e6:,.1f} [" in line
+    assert rest != both
+
+
+def test_run_table_keeps_the_commodity_asked_for(runner, small_path, tmp_path):
+    args = ["run", str(small_path), "--reps", "2", "--no-plots", "--executor", "inline"]
+    result = runner.invoke(cli, [*args, "--commodity", "antimony", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    rows = [
+        x.split()[0] for x in result.stdout.splitlines()[1:] if x and not x.startswith("social")
+    ]
+    assert rows and set(rows[: rows.index("mass")]) == {"antimony"}
+
+
+def test_manifest_names_the_set_values_the_run_was_made_with(runner, small_path, tmp_path):
+    out = tmp_path / "r"
+    args = ["run", str(small_path), "--reps", "2", "--no-plots", "--out", str(out)]
+    result = runner.invoke(cli, [*args, "--set", "disruptions.ga-control.severity=0.6"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["set"] == ["disruptions.ga-control.severity=0.6"]
+    assert manifest["changes"] == [
+        {"by": "--set", "key": "disruptions.ga-control.severity", "change": "set", "value": 0.6}
+    ]
+    assert "points" not in manifest
+
+
+def test_a_sweep_manifest_lists_each_point_not_the_first_for_all(runner, small_path, tmp_path):
+    out = tmp_path / "s"
+    args = ["sweep", str(small_path), "--reps", "2", "--no-plots", "--executor", "inline"]
+    sweep = ["--sweep", "disruptions.ga-control.severity=0.3,0.9"]
+    result = runner.invoke(cli, [*args, *sweep, "--set", "horizon.years=2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["set"] == ["horizon.years=2"]  # what held for every point
+    assert [c["key"] for c in manifest["changes"]] == ["horizon.years"]
+    assert manifest["points"] == [
+        {"name": "point-0", "set": ["disruptions.ga-control.severity=0.3"]},
+        {"name": "point-1", "set": ["disruptions.ga-control.severity=0.9"]},
+    ]
+    assert (out / "scenario.yaml").read_text().startswith("# the first of 2 points")
+
+
+def test_sensitivity_analyses_every_commodity_and_bloc_asked_for_from_one_set_of_runs(
+    runner, small_path, tmp_path, monkeypatch
+):
+    import pandas as pd
+
+    import sim.experiment.sweep as sweep
+
+    calls = []
+    original = sweep.run_sweep
+    monkeypatch.setattr(
+        "sim.experiment.sensitivity.run_sweep", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    out = tmp_path / "s"
+    args = ["sensitivity", str(small_path), "--param", "disruptions.ga-control.severity=0.2:1.0"]
+    args += ["--samples", "2", "--reps", "2", "--executor", "inline", "--no-plots"]
+    args += ["--commodity", "gallium", "--bloc", "alliance", "--bloc", "rest"]
+    result = runner.invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert calls == [1]  # simulated once
+    indices = pd.read_csv(out / "indices.csv")
+    assert indices[["commodity", "bloc"]].drop_duplicates().values.tolist() == [
+        ["gallium", "alliance"],
+        ["gallium", "rest"],
+    ]
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs[["commodity", "bloc"]].drop_duplicates().values.tolist() == [
+        ["gallium", "alliance"],
+        ["gallium", "rest"],
+    ]
+    assert set(runs.metric) == {"peak_price_multiple"}

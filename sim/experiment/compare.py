@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,11 +57,16 @@ CONFIDENCE = 0.95
 
 @dataclass
 class Comparison:
-    """Results of every option of a scenario, run on the same replications."""
+    """Results of every option of a scenario, run on the same replications. `blocs` and
+    `commodities` say what the comparison is about (`minsim compare --bloc/--commodity`);
+    empty, every bloc that was hit and every mineral something touched
+    (`sim.results.touched`)."""
 
     loaded: LoadedScenario
     results: dict[str, Results]
     baseline: str
+    blocs: list[str] = field(default_factory=list)
+    commodities: list[str] = field(default_factory=list)
 
     @property
     def options(self) -> list[str]:
@@ -195,20 +200,38 @@ class Comparison:
 
     def exposed_bloc(self) -> str:
         """The bloc with the highest expected social cost under the baseline (summed over
-        the commodities): whose security the comparison is about unless told."""
+        the commodities)."""
         social = self.results[self.baseline].metrics["social_cost"].sum(1).mean(0)  # [B]
         return self.results[self.baseline].world.blocs[int(np.argmax(social))]
 
-    def headline(self, bloc: str | None = None) -> pd.DataFrame:
-        """The ranking of the options for one bloc (default `exposed_bloc`), computed once for
-        the terminal, report.html and notebooks: per option, in total over the commodities
-        and for each commodity that moved, the expected social cost, its paired difference
-        from the baseline with a 95% interval, its parts, CVaR95, and the social cost avoided
-        per unit of net fiscal cost, or 'no measurable effect' where the interval of the
-        difference holds zero (docs/model.md section 11). Ranked by expected social cost in
-        total (1 = lowest), the criterion named in the table's `rank`."""
-        bloc = bloc or self.exposed_bloc()
-        rows = _headline_rows(self, bloc)
+    def focus_blocs(self) -> list[str]:
+        """The blocs the comparison is about: those chosen (`blocs`), else every bloc that
+        was hit under some option (`sim.results.touched.hit_blocs`), in the scenario's order."""
+        from ..results.touched import hit_blocs
+
+        return list(self.blocs) or hit_blocs(list(self.results.values()))
+
+    def focus_commodities(self) -> list[str]:
+        """The minerals the comparison is about: those chosen (`commodities`), else every
+        one something touched (`sim.results.touched.touched_commodities`)."""
+        from ..results.touched import touched_commodities
+
+        return list(self.commodities) or touched_commodities(list(self.results.values()))
+
+    def headline(self, bloc: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """The ranking of the options for a bloc or several together (default
+        `focus_blocs`), computed once for the terminal, report.html and notebooks: per
+        option, in total over every commodity and for each commodity that moved, the
+        expected social cost summed over those blocs, its paired difference from the
+        baseline with a 95% interval, its parts, CVaR95, and the social cost avoided per unit
+        of net fiscal cost, or 'no measurable effect' where the interval of the difference
+        holds zero (docs/model.md section 11). Ranked by expected social cost in total
+        (1 = lowest), the criterion named in the table's `rank`. The `bloc` column names the
+        blocs ('alliance + rest'; 'all' for every bloc), as differences.csv does. With
+        `commodities` chosen, only their rows follow the totals; the total stays over every
+        mineral, so that a cost moved onto another mineral still counts."""
+        blocs = self.headline_blocs(bloc)
+        rows = _headline_rows(self, blocs)
         table = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS[1:]))
         totals = table[table.commodity == "all"].sort_values("social_cost", kind="stable")
         rank = {o: i + 1 for i, o in enumerate(totals.option)}
@@ -217,9 +240,21 @@ class Comparison:
             name: i
             for i, name in enumerate(["all", *self.results[self.baseline].world.commodities])
         }
+        if self.commodities:
+            table = table[table.commodity.isin(["all", *self.commodities])]
         return table.sort_values(
             ["rank", "commodity"], key=lambda s: s.map(order) if s.name == "commodity" else s
         ).reset_index(drop=True)
+
+    def headline_blocs(self, bloc: str | Sequence[str] | None = None) -> list[str]:
+        """The blocs `headline(bloc)` is about, in the scenario's order (ValueError for a
+        bloc the scenario does not have)."""
+        known = self.results[self.baseline].world.blocs
+        blocs = [bloc] if isinstance(bloc, str) else list(bloc or self.focus_blocs())
+        for b in blocs:
+            if b not in known:
+                raise ValueError(unknown_name("bloc", b, known))
+        return [b for b in known if b in blocs]  # the scenario's order, once each
 
     def differences(self) -> pd.DataFrame:
         """Paired differences (option - baseline) per replication, for every commodity and
@@ -230,6 +265,7 @@ class Comparison:
         base = self.results[self.baseline]
         world = base.world
         cur = world.currency
+        group = self.headline_blocs(None)
         rows = []
         for option, res in self.results.items():
             if option == self.baseline:
@@ -244,6 +280,18 @@ class Comparison:
                 if m in TOTALLED:
                     for b, bloc in enumerate(world.blocs):
                         rows.append((*head, "all", bloc, m, unit, *_paired(d[:, :, b].sum(1))))
+                    if 1 < len(group) < len(world.blocs):  # the headline's blocs together
+                        at = [world.blocs.index(g) for g in group]
+                        rows.append(
+                            (
+                                *head,
+                                "all",
+                                bloc_label(group, world.blocs),
+                                m,
+                                unit,
+                                *_paired(d[:, :, at].sum((1, 2))),
+                            )
+                        )
                     rows.append((*head, "all", "all", m, unit, *_paired(d.sum((1, 2)))))
         return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
 
@@ -268,17 +316,50 @@ HEADLINE_COLUMNS = (
 from the baseline is paired by replication, with its 95% t-interval."""
 
 
-def _headline_rows(c: Comparison, bloc: str) -> list[tuple]:
+def bloc_label(blocs: Sequence[str], known: Sequence[str]) -> str:
+    """How a table names blocs taken together: the bloc, 'alliance + rest', or 'all'."""
+    if len(blocs) == len(known):
+        return "all"
+    return " + ".join(blocs)
+
+
+def unknown_name(what: str, name: str, known: Sequence[str]) -> str:
+    """The message for a bloc, commodity or option the scenario does not have, with the
+    closest known name and the list."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    plural = "commodities" if what == "commodity" else f"{what}s"
+    return f"no {what} {name!r} in the scenario{hint} ({plural}: {', '.join(known)})"
+
+
+def check_focus(
+    loaded: LoadedScenario, blocs: Sequence[str] = (), commodities: Sequence[str] = ()
+) -> None:
+    """Refuse, before anything runs, a bloc or commodity the scenario does not have
+    (ValueError naming the closest one: the CLI's exit status 2)."""
+    for what, names, known in (
+        ("bloc", blocs, list(loaded.scenario.blocs)),
+        ("commodity", commodities, list(loaded.scenario.commodities)),
+    ):
+        for name in names:
+            if name not in known:
+                raise ValueError(unknown_name(what, name, known))
+
+
+def _headline_rows(c: Comparison, blocs: list[str]) -> list[tuple]:
     from ..results.results import cvar
 
     base = c.results[c.baseline]
     world = base.world
-    b = world.blocs.index(bloc)
+    b = [world.blocs.index(x) for x in blocs]
+    bloc = bloc_label(blocs, world.blocs)
     # the commodities that matter: an expected social cost (in some option) of at least
     # 0.1% of the largest; the others only drift at the start-up (issue 16)
     size = np.array(
         [
-            max(abs(r.metrics["social_cost"][:, k, b].mean()) for r in c.results.values())
+            max(abs(r.metrics["social_cost"][:, k, b].sum(1).mean()) for r in c.results.values())
             for k in range(len(world.commodities))
         ]
     )
@@ -289,8 +370,8 @@ def _headline_rows(c: Comparison, bloc: str) -> list[tuple]:
         for name, k in cells:
 
             def total(res, metric, k=k):
-                x = res.metrics[metric][:, k, b]
-                return x if x.ndim == 1 else x.sum(1)
+                x = res.metrics[metric][:, k][..., b]  # [R, B'] or [R, K, B']
+                return x.reshape(len(x), -1).sum(1)
 
             social = total(r, "social_cost")
             d = social - total(base, "social_cost")
@@ -356,10 +437,15 @@ def compare_options(
     *,
     options: list[str] | None = None,
     block_size: int | None = None,
+    blocs: Sequence[str] = (),
+    commodities: Sequence[str] = (),
     **execution,
 ) -> Comparison:
     """Run every option (or the named ones) on the same replications. The baseline is the
-    scenario's do-nothing option (or a run without policies when it has none)."""
+    scenario's do-nothing option (or a run without policies when it has none). `blocs` and
+    `commodities`: what the comparison is about (checked before anything runs; default,
+    what was hit)."""
+    check_focus(loaded, blocs, commodities)
     scenario_options = list(loaded.scenario.options) or [BASE]
     chosen = options or scenario_options
     unknown = [o for o in chosen if o not in scenario_options]
@@ -372,4 +458,4 @@ def compare_options(
     results = run_options(
         loaded, order, reps, seed, baseline=baseline, block_size=block_size, **execution
     )
-    return Comparison(loaded, results, baseline)
+    return Comparison(loaded, results, baseline, list(blocs), list(commodities))

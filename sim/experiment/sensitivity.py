@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -260,3 +260,56 @@ def sensitivities(
             table[table.option == option].reset_index(drop=True),
         )
     return out
+
+
+def for_output(result: SensitivityResult, commodity: str, bloc: str, seed: int = DEFAULT_SEED):
+    """The same analysis of the same model runs for another commodity and bloc, from the
+    runs' table (`SensitivityResult.table`): nothing is simulated again."""
+    table = result.table
+    if table.empty:
+        raise ValueError("this sensitivity result kept no table of its runs to analyse again")
+    rows = table[
+        (table.metric == result.metric) & (table.commodity == commodity) & (table.bloc == bloc)
+    ]
+    if len(rows) != len(result.X):
+        raise ValueError(
+            f"no {result.metric!r} for {commodity} in {bloc} in the runs of option "
+            f"{result.option!r}"
+        )
+    Y = rows.sort_values("run", kind="stable")["mean"].to_numpy(dtype=float)
+    indices = _analyze(problem(result.parameters), result.method, result.X, Y, seed)
+    return replace(result, commodity=commodity, bloc=bloc, Y=Y, indices=indices)
+
+
+def outputs(results: dict[str, SensitivityResult], loaded) -> list[tuple[str, str]]:
+    """The (commodity, bloc) outputs analysed by default, from the runs' own tables: every
+    mineral something touched (named by a disruption or by a policy of the options run, or
+    with an expected social cost of at least 0.1% of the largest in some run), in every bloc
+    hit (an expected social cost of at least 0.1% of the largest bloc's); the same rule as
+    the figures' (`results.touched`)."""
+    from ..results.touched import MOVED
+
+    s = loaded.scenario
+    named = {d.commodity for d in s.disruptions.values()}
+    for option in results:
+        for name in s.options.get(option, []):
+            p = s.policies[name]
+            named.update(getattr(p, "commodities", None) or [])
+            if getattr(p, "commodity", None):
+                named.add(p.commodity)
+    table = pd.concat([r.table for r in results.values()], ignore_index=True)
+    cost = table[
+        (table.metric == "social_cost")
+        & table.commodity.isin(s.commodities)
+        & table.bloc.isin(s.blocs)
+    ]
+    by_commodity = cost.assign(size=cost["mean"].abs()).groupby("commodity")["size"].max()
+    by_bloc = cost.groupby(["option", "run", "bloc"])["mean"].sum().groupby("bloc").max()
+
+    def moved(sizes: pd.Series) -> set[str]:
+        top = sizes.max() if len(sizes) else 0.0
+        return {str(n) for n, x in sizes.items() if top > 0 and x >= MOVED * top}
+
+    commodities = [c for c in s.commodities if c in named or c in moved(by_commodity)]
+    blocs = [b for b in s.blocs if b in moved(by_bloc)]
+    return [(c, b) for c in commodities or list(s.commodities) for b in blocs or list(s.blocs)]

@@ -168,17 +168,39 @@ def resolved_yaml(data: dict) -> str:
     return buf.getvalue()
 
 
+def run_sets(results: list[Results]) -> tuple[list[str], list[list[str]]]:
+    """The `--set` options every run of the folder shares, and each run's own beyond them
+    (a sweep's points; empty lists when the runs are one scenario's options)."""
+    each = [list(r.loaded.source.sets) for r in results]
+    common = [s for s in each[0] if all(s in x for x in each[1:])]
+    return common, [[s for s in x if s not in common] for x in each]
+
+
 def manifest(results: list[Results], command: list[str] | None = None) -> dict:
+    """manifest.json: what made the folder. `set` and `changes` (each override's and
+    `--set`'s key with its value as run, `results.run_changes`) hold for every run in it; a
+    sweep's points, which differ, are listed one by one under `points`, never as if the
+    first point's values held for all."""
     from .. import __version__
+    from .results import run_changes
 
     first = results[0]
-    return {
+    common, own = run_sets(results)
+    changes = [
+        c for c in run_changes(first.loaded) if c["by"] != "--set" or c["key"] in _keys(common)
+    ]
+    info = {
         "minsim_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": str(first.loaded.path),
         "files": first.loaded.source.files,
         "applied_overrides": first.loaded.source.applied_overrides,
-        "set": first.loaded.source.sets,
+        "set": common,
+        "changes": changes,
+    }
+    if any(own):
+        info["points"] = [{"name": r.option, "set": x} for r, x in zip(results, own, strict=True)]
+    return info | {
         "seed": first.seed,
         "replications": first.reps,
         "options": [r.option for r in results],
@@ -192,6 +214,14 @@ def manifest(results: list[Results], command: list[str] | None = None) -> dict:
         "platform": platform.platform(),
         "command": command or [],
     }
+
+
+def _keys(sets: list[str]) -> set[str]:
+    """The dotted keys that `--set` options edit."""
+    from ..scenario.errors import dotted
+    from ..scenario.loader import parse_set
+
+    return {dotted(parse_set(s)[1]) for s in sets}
 
 
 class OutputError(OSError):
@@ -455,7 +485,13 @@ def write_run(
     import xarray as xr
 
     with _atomic_folder(out) as tmp:
-        (tmp / "scenario.yaml").write_text(resolved_yaml(results[0].loaded.source.data))
+        head = ""
+        if any(run_sets(results)[1]):  # a sweep: the points differ from the file written
+            head = (
+                f"# the first of {len(results)} points; manifest.json's `points` lists the "
+                "`--set` values of each\n"
+            )
+        (tmp / "scenario.yaml").write_text(head + resolved_yaml(results[0].loaded.source.data))
         (tmp / "summary.csv").write_text(summary_csv(results))
         (tmp / "policies.csv").write_text(policies_csv(results))
         if results[0].parameter_draws:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -492,17 +493,56 @@ def parameter_note(results: list[Results], top: int = 3) -> str:
     )
 
 
+PRICE_MOVED = 1.01
+"""A peak price below 1.01 times the reference in 95% of replications moved nothing."""
+SHORTFALL_MOVED = 1e-3
+"""A shortfall below 0.1% of the use wanted in 95% of replications moved nothing."""
+
+
+def disruptions_without_effect(results: Sequence[Results]) -> list[str]:
+    """The disruptions whose commodity neither rose in price (peak below `PRICE_MOVED` times
+    its reference) nor went short (below `SHORTFALL_MOVED` of the use wanted) in any bloc,
+    in 95% of the replications, under every option of `results`: the cut was met from
+    elsewhere (other producers, stocks) or was too small to matter, and an option's benefit
+    against it is nothing. A demand shock of zero change is no disruption and is skipped."""
+    if not results:
+        return []
+    moved = np.zeros(len(results[0].world.commodities), dtype=bool)
+    for r in results:
+        peak = np.percentile(r.metrics["peak_price_multiple"], 95, axis=0).max(axis=1)  # [K]
+        short = np.percentile(r.metrics["shortfall_share"], 95, axis=0).max(axis=1)  # [K]
+        moved |= (peak >= PRICE_MOVED) | (short >= SHORTFALL_MOVED)
+    first = results[0]
+    out = []
+    for name, d in first.loaded.scenario.disruptions.items():
+        if d.type == "demand_shock" and getattr(d, "change", 0) == 0:
+            continue
+        if not moved[first.world.commodities.index(d.commodity)]:
+            out.append(name)
+    return out
+
+
 def caveats(results: list[Results]) -> list[str]:
     """What an analyst must know before reading the numbers of these runs (one option
-    each), in plain sentences: disruptions that moved no price under every option, and
-    prices that reached the numerical guard."""
+    each), in plain sentences: disruptions that moved nothing under every option
+    (`disruptions_without_effect`), and prices that reached the numerical guard."""
     out = []
-    inert = results[0].inert_disruptions() if results else []
-    if inert and all(set(r.inert_disruptions()) >= set(inert) for r in results):
+    inert = disruptions_without_effect(results)
+    if inert:
         out.append(
-            f"{', '.join(inert)} moved no price (the peak stayed below 1.01x in every bloc in "
-            "95% of replications): the cut is met from elsewhere or too small to matter"
+            f"{', '.join(inert)} moved nothing: neither the price (the peak stayed below "
+            f"{PRICE_MOVED}x in every bloc) nor the shortfall (below {SHORTFALL_MOVED:.1%} of "
+            "use) of its mineral, in 95% of replications under every option; the cut is met "
+            "from elsewhere or too small to matter"
         )
+    out.extend(bound_caveats(results))
+    return out
+
+
+def bound_caveats(results: list[Results]) -> list[str]:
+    """One sentence per option, mineral and bloc whose price reached the numerical guard
+    (`Results.at_bound`): there the peak is a lower bound, not a market price."""
+    out = []
     for r in results:
         for commodity, bloc, share in r.at_bound():
             guard = r.world.choke_multiple[r.world.commodities.index(commodity)]
@@ -511,6 +551,88 @@ def caveats(results: list[Results]) -> list[str]:
                 f"{share:.0%} of replications: nothing was left to sell, so its peak there is "
                 "a lower bound, not a market price"
             )
+    return out
+
+
+def _at(data, path: tuple):
+    """The value at `path` in plain data, or KeyError."""
+    for part in path:
+        data = data[part]
+    return data
+
+
+def run_changes(loaded: LoadedScenario) -> list[dict]:
+    """What made this run differ from its file, in the order applied: the edits of each
+    override named on the command line (not those the file switches on itself), then each
+    `--set`, with the value as run (after every edit; None where the key
+    was deleted). What a run folder's manifest and report name, so that a rerun with
+    `--set policies.x.budget=500e6 AUD` never reads as the file's budget."""
+    from ..scenario.errors import dotted
+    from ..scenario.loader import parse_set
+
+    src = loaded.source
+    data = src.data
+    edits: list[tuple[str, str, str]] = []
+    own = set(data.get("active_overrides") or [])  # the file's own: part of the file
+    for name in dict.fromkeys(n for n in src.applied_overrides if n not in own):
+        body = (data.get("overrides") or {}).get(name) or {}
+        for key in body:
+            text = str(key)
+            op = text[0] if text.startswith(("+", "~")) else "="
+            edits.append((f"override {name}", op, text.lstrip("+~")))
+    for option in src.sets:
+        op, path, _, _ = parse_set(option)
+        edits.append(("--set", op, dotted(path)))
+    out = []
+    for by, op, key in edits:
+        path = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+        try:
+            value = _at(data, path)
+        except (KeyError, IndexError, TypeError):
+            value = None
+        change = {"=": "set", "+": "added", "~": "deleted"}[op]
+        out.append({"by": by, "key": key, "change": change, "value": value})
+    return out
+
+
+def change_text(change: dict, width: int = 100) -> str:
+    """One change of `run_changes` in words: 'policies.x.budget = 500e6 AUD (--set)', a
+    long value cut to `width` characters."""
+    import json
+
+    if change["value"] is None:
+        what = "deleted" if change["change"] == "deleted" else "= null"
+    else:
+        v = change["value"]
+        text = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
+        what = "= " + (text if len(text) <= width else text[: width - 3] + "...")
+    return f"{change['key']} {what} ({change['by']})"
+
+
+def assumptions(loaded: LoadedScenario, under: Iterable[tuple]) -> list[tuple[str, str]]:
+    """The values under the given key paths (('policies', 'au-stockpile'), ...) that the
+    scenario's files mark as weak: a ⚠ in the comment on the value's line, the convention of
+    the shipped scenarios. (dotted key, the comment), in the order of the paths; a value
+    set on the command line is not a file's assumption."""
+    from ..scenario.errors import dotted
+
+    prefixes = [tuple(p) for p in under]
+    lines: dict[str, list[str]] = {}
+    out = []
+    for path, loc in loaded.source.values.items():
+        if not any(path[: len(p)] == p for p in prefixes) or loc.line < 1:
+            continue
+        if loc.file not in lines:
+            try:
+                lines[loc.file] = Path(loc.file).read_text(encoding="utf-8").splitlines()
+            except OSError:
+                lines[loc.file] = []
+        text = lines[loc.file][loc.line - 1] if loc.line <= len(lines[loc.file]) else ""
+        comment = text.partition("#")[2].strip()
+        if "⚠" in comment and not isinstance(_at(loaded.source.data, path), dict | list):
+            out.append((dotted(path), comment))
+    order = {p: i for i, p in enumerate(prefixes)}
+    out.sort(key=lambda x: min(i for p, i in order.items() if x[0].startswith(dotted(p))))
     return out
 
 
@@ -844,21 +966,10 @@ class Results:
             if share[k, j] > 0
         ]
 
-    def inert_disruptions(self, threshold: float = 1.01) -> list[str]:
-        """Disruptions of this run whose commodity's price peaked below `threshold` times its
-        reference in every bloc in 95% of replications: they moved nothing (cut met from
-        elsewhere, or too small to matter), which the analyst should know before reading an
-        option's benefit against them."""
-        peak = self.metrics["peak_price_multiple"]  # [R, K, B]
-        top = np.percentile(peak, 95, axis=0).max(axis=1)  # [K]
-        out = []
-        for name, d in self.loaded.scenario.disruptions.items():
-            if d.type == "demand_shock" and getattr(d, "change", 0) == 0:
-                continue
-            k = self.world.commodities.index(d.commodity)
-            if top[k] < threshold:
-                out.append(name)
-        return out
+    def inert_disruptions(self) -> list[str]:
+        """Disruptions of this run that moved neither the price nor the shortfall of their
+        mineral (`disruptions_without_effect` of this run alone)."""
+        return disruptions_without_effect([self])
 
     def times(self) -> np.ndarray:
         """Dates of the ticks (start of each period)."""

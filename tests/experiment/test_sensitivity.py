@@ -276,7 +276,15 @@ def test_sensitivity_keeps_every_metric_and_runs_every_option(tmp_path, reserve_
     assert result.exit_code == 0, result.output
     indices = pd.read_csv(out / "indices.csv")
     assert set(indices.option) == {"do-nothing", "reserve"}
-    assert list(indices.columns[:5]) == ["option", "parameter", "metric", "unit", "currency"]
+    assert list(indices.columns[:7]) == [
+        "option",
+        "commodity",
+        "bloc",
+        "parameter",
+        "metric",
+        "unit",
+        "currency",
+    ]
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 2 * 2 * 2  # options x trajectories x (parameters + 1)
     outcomes = pd.read_csv(out / "outcomes.csv")

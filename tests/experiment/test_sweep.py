@@ -183,7 +183,8 @@ def test_sweep_command_writes_the_table_and_plot(small_path, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "sweep.csv")
     assert sorted(table["disruptions.ga-control.severity"].unique()) == [0.2, 1.0]
-    assert (out / "plots" / "sweep_peak_price_multiple.png").is_file()
+    # by default a figure for every mineral touched in every bloc hit, named after both
+    assert (out / "plots" / "sweep_peak_price_multiple_gallium_alliance.png").is_file()
     assert "peak_price_multiple of gallium in alliance" in result.output
 
 
