@@ -39,7 +39,7 @@ def report(tmp_path_factory, reserve_text):
 def test_report_is_self_contained(report):
     _, page = report
     text = page.read_text()
-    assert text.count('<img src="data:image/png;base64,') == 5
+    assert text.count('<img src="data:image/png;base64,') == 6  # five figures and the flows
     assert not re.search(r'src="(?!data:)', text)  # nothing loaded from elsewhere
     assert "What each option costs and buys" in text
 
