@@ -55,3 +55,13 @@ def test_memory_on_processes_shows_the_workers_too():
     assert "executor processes (2 workers)" in lines[0]
     assert "largest worker MiB" in lines[1]
     assert lines[2].split()[0] == "4" and len(lines[2].split()) == 6
+
+
+def test_figures_benchmark_splits_the_simulation_from_files_and_figures(small_path):
+    out = run(SCRIPT.with_name("figures.py"), str(small_path), "--reps", "4", "--repeat", "2")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("minsim run, 4 replications, 2 repeats: median (min-max)")
+    assert lines[1].startswith("small: simulation ")
+    for part in ("; tables ", "; figures ", "; total ", "; files and figures / simulation "):
+        assert part in lines[1]

@@ -113,10 +113,9 @@ def flows_figure(
         fontsize=8,
     )
     fig.suptitle(
-        f"Where the metal went under {r.option}: the last stage's trade by origin, before the "
-        f"first disruption and during it (during: at least {DURING:.0%} of the peak share of "
+        f"Where the metal went under {r.option}: the last stage's trade by origin,\nbefore "
+        f"the first disruption and during it (at least {DURING:.0%} of the peak share of "
         "replications disrupted)",
         fontsize=9,
-        wrap=True,
     )
     return fig

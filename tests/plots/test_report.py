@@ -62,7 +62,7 @@ def test_report_renders_in_headless_chromium_with_its_images(report, tmp_path):
         check=True,
     ).stdout
     assert "<h1>small</h1>" in dom
-    assert 'data-images-loaded="5"' in dom
+    assert 'data-images-loaded="6"' in dom
     shot = tmp_path / "shot.png"
     subprocess.run(
         [
