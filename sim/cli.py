@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -73,19 +73,6 @@ def _check_focus(loaded, blocs: tuple[str, ...], commodities: tuple[str, ...]) -
     from .experiment.compare import check_focus
 
     check_focus(loaded, blocs, commodities)
-
-
-def _focused(draw: Callable, *args: Any, blocs: Sequence[str], commodities: Sequence[str]) -> Any:
-    """Call a figure function with `blocs=`/`commodities=` where it takes them. Until the
-    figures branch (issue 16, part 3) gives every figure function these keywords, a
-    function without them draws as before."""
-    import inspect
-
-    params = inspect.signature(draw).parameters
-    kwargs = {
-        k: list(v) for k, v in (("blocs", blocs), ("commodities", commodities)) if k in params
-    }
-    return draw(*args, **kwargs)
 
 
 _seed_option = click.option(
@@ -515,8 +502,9 @@ def run(
 
     from .results.touched import hit_blocs, touched_commodities
 
-    shown_blocs = list(blocs) or hit_blocs(results)
-    shown = list(commodities) or touched_commodities(results)
+    # what the outputs are about: as chosen, else what was hit (everything in a calm run)
+    shown_blocs = list(blocs) or hit_blocs(results) or list(results.world.blocs)
+    shown = list(commodities) or touched_commodities(results) or list(results.world.commodities)
 
     def figures(folder: Path) -> None:
         if not no_plots:
@@ -524,9 +512,7 @@ def run(
 
             _drawn(
                 folder,
-                lambda: _focused(
-                    save_run_figures, results, folder, blocs=shown_blocs, commodities=shown
-                ),
+                lambda: save_run_figures(results, folder, blocs=shown_blocs, commodities=shown),
             )
 
     out = write_run([results], folder, command=sys.argv, extra=figures)
@@ -664,8 +650,7 @@ def compare(
 
             _drawn(
                 folder,
-                lambda: _focused(
-                    save_comparison_figures,
+                lambda: save_comparison_figures(
                     comparison,
                     folder,
                     blocs=comparison.focus_blocs(),
@@ -878,8 +863,12 @@ def sweep(
     # point (before the runs are renamed after their points)
     pairs = [
         (c, b)
-        for c in (list(commodities) or touched_commodities(result.results))
-        for b in (list(blocs) or hit_blocs(result.results))
+        for c in (
+            list(commodities)
+            or touched_commodities(result.results)
+            or list(loaded.scenario.commodities)
+        )
+        for b in (list(blocs) or hit_blocs(result.results) or list(loaded.scenario.blocs))
     ]
     for n, (i, r) in enumerate(result.runs()):  # unique names along timeseries.nc's `option`
         r.option = f"point-{i}" if len(options) < 2 else f"point-{i}:{options[n % len(options)]}"

@@ -65,3 +65,13 @@ def test_kept_prints_memory_and_the_file_size():
     assert lines[1].split()[:2] == ["replications", "seconds"]
     row = lines[2].split()
     assert row[0] == "3" and row[-1].endswith("%") and len(row) == 6
+
+
+def test_figures_benchmark_splits_the_simulation_from_files_and_figures(small_path):
+    out = run(SCRIPT.with_name("figures.py"), str(small_path), "--reps", "4", "--repeat", "2")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("minsim run, 4 replications, 2 repeats: median (min-max)")
+    assert lines[1].startswith("small: simulation ")
+    for part in ("; tables ", "; figures ", "; total ", "; files and figures / simulation "):
+        assert part in lines[1]

@@ -206,17 +206,23 @@ class Comparison:
 
     def focus_blocs(self) -> list[str]:
         """The blocs the comparison is about: those chosen (`blocs`), else every bloc that
-        was hit under some option (`sim.results.touched.hit_blocs`), in the scenario's order."""
+        was hit under some option (`sim.results.touched.hit_blocs`), in the scenario's order;
+        every bloc when nothing was hit (a calm run still has a ranking)."""
         from ..results.touched import hit_blocs
 
-        return list(self.blocs) or hit_blocs(list(self.results.values()))
+        runs = list(self.results.values())
+        return list(self.blocs) or hit_blocs(runs) or list(runs[0].world.blocs)
 
     def focus_commodities(self) -> list[str]:
         """The minerals the comparison is about: those chosen (`commodities`), else every
-        one something touched (`sim.results.touched.touched_commodities`)."""
+        one something touched (`sim.results.touched.touched_commodities`); every mineral when
+        nothing was."""
         from ..results.touched import touched_commodities
 
-        return list(self.commodities) or touched_commodities(list(self.results.values()))
+        runs = list(self.results.values())
+        return (
+            list(self.commodities) or touched_commodities(runs) or list(runs[0].world.commodities)
+        )
 
     def headline(self, bloc: str | Sequence[str] | None = None) -> pd.DataFrame:
         """The ranking of the options for a bloc or several together (default

@@ -282,34 +282,23 @@ def for_output(result: SensitivityResult, commodity: str, bloc: str, seed: int =
 
 
 def outputs(results: dict[str, SensitivityResult], loaded) -> list[tuple[str, str]]:
-    """The (commodity, bloc) outputs analysed by default, from the runs' own tables: every
-    mineral something touched (named by a disruption or by a policy of the options run, or
-    with an expected social cost of at least 0.1% of the largest in some run), in every bloc
-    hit (an expected social cost of at least 0.1% of the largest bloc's); the same rule as
-    the figures' (`results.touched`)."""
-    from ..results.touched import MOVED
+    """The (commodity, bloc) outputs analysed by default: the rule of the figures
+    (`results.touched`) applied to the runs' own tables. A mineral is touched if a disruption
+    or a policy of the options run names it, or if its peak price or shortfall moved beyond
+    the start-up noise in some run and bloc; a bloc is hit if a disruption hits it by its
+    definition or if a price or shortfall moved there."""
+    from ..results.touched import PRICE_NOISE, SHORTFALL_NOISE, named_blocs, named_commodities
 
     s = loaded.scenario
-    named = {d.commodity for d in s.disruptions.values()}
-    for option in results:
-        for name in s.options.get(option, []):
-            p = s.policies[name]
-            named.update(getattr(p, "commodities", None) or [])
-            if getattr(p, "commodity", None):
-                named.add(p.commodity)
     table = pd.concat([r.table for r in results.values()], ignore_index=True)
-    cost = table[
-        (table.metric == "social_cost")
-        & table.commodity.isin(s.commodities)
-        & table.bloc.isin(s.blocs)
+    table = table[table.commodity.isin(s.commodities) & table.bloc.isin(s.blocs)]
+    price = (table.metric == "peak_price_multiple") & ((table["mean"] - 1).abs() > PRICE_NOISE)
+    short = (table.metric == "shortfall_share") & (table["mean"] > SHORTFALL_NOISE)
+    moved = table[price | short]
+    commodities = named_commodities(s, results) | set(moved.commodity)
+    blocs = named_blocs(s) | set(moved.bloc)
+    return [
+        (c, b)
+        for c in [c for c in s.commodities if c in commodities] or list(s.commodities)
+        for b in [b for b in s.blocs if b in blocs] or list(s.blocs)
     ]
-    by_commodity = cost.assign(size=cost["mean"].abs()).groupby("commodity")["size"].max()
-    by_bloc = cost.groupby(["option", "run", "bloc"])["mean"].sum().groupby("bloc").max()
-
-    def moved(sizes: pd.Series) -> set[str]:
-        top = sizes.max() if len(sizes) else 0.0
-        return {str(n) for n, x in sizes.items() if top > 0 and x >= MOVED * top}
-
-    commodities = [c for c in s.commodities if c in named or c in moved(by_commodity)]
-    blocs = [b for b in s.blocs if b in moved(by_bloc)]
-    return [(c, b) for c in commodities or list(s.commodities) for b in blocs or list(s.blocs)]

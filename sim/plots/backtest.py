@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
+import matplotlib.ticker as mticker
 
 from ..experiment.backtest import EpisodeResult
-from .figures import COLOURS, _dates, _fan, _grid, save
+from ..results.touched import commodity_activity
+from .figures import COLOURS, REFERENCE, _dates, _fan, _grid, _one, save, shade, shade_note, years
 
 
-def _date(month) -> np.datetime64:
-    return np.datetime64(f"{month.year:04d}-{month.month:02d}-15", "D")
+def _date(month) -> float:
+    """The middle of a month as a decimal year (the time axes' unit)."""
+    return month.year + (month.month - 0.5) / 12
 
 
 def episode_figure(episode: EpisodeResult, path: Path) -> list[Path]:
@@ -19,13 +21,17 @@ def episode_figure(episode: EpisodeResult, path: Path) -> list[Path]:
     replications) of the price multiple in the observed bloc, the median of the bloc it is
     split against, the onset, and the observed points; saved as PNG and SVG."""
     r = episode.results
-    w, t = r.world, r.times()
-    fig, axes = _grid(len(episode.targets))
+    w, t = r.world, years(r)
+    activity = commodity_activity(r)
+    fig, axes = _grid(len(episode.targets)) if len(episode.targets) > 1 else _one()
+    ks = []
     for i, target in enumerate(episode.targets):
         ax = axes.flat[i]
         o = target.observed
         k = w.commodities.index(o.commodity)
         b = w.blocs.index(o.bloc)
+        ks.append(k)
+        shade(ax, t, activity[k])
         q = r.series["price"][:, :, k, b] / w.reference_price[k]
         _fan(ax, t, q, COLOURS[0], f"simulated, {o.bloc}")
         if o.split is not None:
@@ -39,7 +45,9 @@ def episode_figure(episode: EpisodeResult, path: Path) -> list[Path]:
                 linestyle="--",
                 label=f"simulated median, {o.split.versus}",
             )
-        ax.axvline(_date(o.onset), color="grey", linewidth=0.8, linestyle=":", label="onset")
+        ax.axvline(
+            _date(o.onset), color="grey", linewidth=0.8, linestyle=":", label="onset", gid=REFERENCE
+        )
         if o.points:
             ax.plot(
                 [_date(p.month) for p in o.points],
@@ -52,8 +60,11 @@ def episode_figure(episode: EpisodeResult, path: Path) -> list[Path]:
         verdict = "PASS" if target.passed else "FAIL"
         ax.set_title(f"{target.name} ({o.commodity}): {verdict}", fontsize=10)
         ax.set_ylabel("price / pre-shock price")
-        ax.set_yscale("log")
         _dates(ax)
+        ax.set_yscale("log")
+        # plain multiples (0.8, 2, 3) on the log axis, no powers of ten
+        ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(mticker.FormatStrFormatter("%g"))
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(
         handles,
@@ -63,8 +74,10 @@ def episode_figure(episode: EpisodeResult, path: Path) -> list[Path]:
         frameon=False,
         fontsize=8,
     )
+    note = shade_note(activity, ks)
     fig.suptitle(
-        f"Back-test {episode.name}: observed prices over the simulated fan, {r.reps} replications",
+        f"Back-test {episode.name}\nobserved prices over the simulated fan, {r.reps} "
+        f"replications{'; ' + note if note else ''}",
         fontsize=10,
     )
     return save(fig, path)

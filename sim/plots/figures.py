@@ -9,7 +9,9 @@ both use them.
 from __future__ import annotations
 
 import math
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,15 +21,33 @@ import matplotlib
 # a backend (pyplot imported, IPython running), leave the user's backend alone.
 if "matplotlib.pyplot" not in sys.modules and "IPython" not in sys.modules:
     matplotlib.use("Agg")
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 
 from ..results import Results
+from ..results.touched import (
+    check_names,
+    chosen_blocs,
+    chosen_commodities,
+    commodity_activity,
+    price_moved,
+    shortfall_moved,
+)
 
 COLOURS = ("#1f5aa6", "#c0392b", "#6b8e23", "#8e44ad", "#d68910", "#17a589")
 LINESTYLES = ("-", "--", ":", "-.")
 FORMATS = ("png", "svg")
+SHADE = "#e8a33d"
+"""Colour of the disruption shading."""
+SHADE_ALPHA = 0.22
+"""Opacity of the shading where every replication is disrupted; less where fewer are."""
+MOVED = 0.02
+"""A time-axis panel shows movement if some line or band spans this share of its y range."""
+TIME_AXIS = "time-axis"
+"""gid of a time-axis panel (tests check such panels show movement, not only reference lines)."""
+REFERENCE = "reference"
+"""gid of an artist that is not data (a reference line, disruption shading)."""
 
 
 def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
@@ -47,22 +67,85 @@ def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
 
 
 def _fan(ax, t, q, colour, label, style="-"):
-    """q: [T, 5] quantiles 5, 25, 50, 75, 95."""
-    ax.fill_between(t, q[:, 0], q[:, 4], color=colour, alpha=0.15, linewidth=0)
-    ax.fill_between(t, q[:, 1], q[:, 3], color=colour, alpha=0.3, linewidth=0)
+    """q: [T, 5] quantiles 5, 25, 50, 75, 95. The bands are rasterised in SVG (a 520-point
+    band is large as a vector path and looks the same as pixels)."""
+    ax.fill_between(t, q[:, 0], q[:, 4], color=colour, alpha=0.15, linewidth=0, rasterized=True)
+    ax.fill_between(t, q[:, 1], q[:, 3], color=colour, alpha=0.3, linewidth=0, rasterized=True)
     ax.plot(t, q[:, 2], color=colour, linewidth=1.4, linestyle=style, label=label)
 
 
+def reference_line(ax, y: float) -> None:
+    """A dotted line at y (the starting price), marked as no data."""
+    ax.axhline(y, color="grey", linewidth=0.6, linestyle=":", gid=REFERENCE)
+
+
 def save(fig, path: Path) -> list[Path]:
-    """Save a figure as PNG and SVG (SVG without a date, so reruns give the same file)."""
+    """Save a figure as PNG and SVG (SVG without a date, so reruns give the same file). The
+    layout is worked out once, for the PNG, and kept for the SVG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in FORMATS:
         p = path.with_suffix("." + fmt)
         fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+        fig.set_layout_engine("none")  # keep the layout just computed
         out.append(p)
     plt.close(fig)
+    return out
+
+
+def save_all(
+    figures: dict[str, plt.Figure], folder: Path, workers: int | None = None
+) -> list[Path]:
+    """Save figures by file stem into folder (PNG and SVG each). Rendering takes most of a
+    figure's time and figures are independent, so with several cores (and `fork`, which shares
+    the drawn figures without copying them) children render a share each while this process
+    renders its own; `workers` (default: the cores, at most 4) caps the processes. A figure
+    that fails in a child raises here, with the child's traceback."""
+    items = list(figures.items())
+    n = min(workers or min(os.cpu_count() or 1, 4), len(items))
+    if n <= 1 or not hasattr(os, "fork"):
+        return [p for stem, fig in items for p in save(fig, Path(folder) / stem)]
+    # heaviest first, dealt round the processes: shares of about equal work
+    items.sort(key=lambda item: -len(item[1].axes))
+    shares = [items[i::n] for i in range(n)]
+    children = []
+    for share in shares[1:]:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: render its share, report a failure, never return
+            os.close(read)
+            code = 0
+            try:
+                for stem, fig in share:
+                    save(fig, Path(folder) / stem)
+            except BaseException:
+                os.write(write, traceback.format_exc().encode())
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        children.append((pid, read))
+    out = []
+    try:
+        for stem, fig in shares[0]:
+            out += save(fig, Path(folder) / stem)
+    finally:
+        errors = []
+        for pid, read in children:
+            with os.fdopen(read, "rb") as pipe:
+                message = pipe.read().decode()
+            _, status = os.waitpid(pid, 0)
+            if status != 0:
+                errors.append(message or f"a figure worker ended with status {status}")
+        for share in shares[1:]:
+            for _, fig in share:
+                plt.close(fig)
+    if errors:
+        raise RuntimeError("a figure failed in a worker process:\n" + errors[0])
+    for share in shares[1:]:
+        for stem, _ in share:
+            out += [Path(folder) / f"{stem}.{fmt}" for fmt in FORMATS]
     return out
 
 
@@ -86,15 +169,77 @@ def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
     return save(_legend_title(fig, ax0, title), path)
 
 
+def years(results: Results) -> np.ndarray:
+    """The ticks as decimal years (2026.5 is mid-2026): what the time axes draw on. Plain
+    numbers tick and lay out many times faster than dates."""
+    year, month = (int(x) for x in results.world.start.split("-"))
+    return year + (month - 1) / 12 + np.arange(results.world.n_ticks) / results.world.ticks_per_year
+
+
 def _dates(ax):
-    ax.xaxis.set_major_locator(mdates.YearLocator(base=2))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    """A time axis in whole years, and no offset or scientific notation on either axis."""
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
+    ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%d"))
+    ax.set_gid(TIME_AXIS)
+    plain(ax)
+
+
+def plain(ax, axis: str = "y") -> None:
+    """No offset ('+1') and no scientific multiplier on an axis: its labels are the values."""
+    formatter = mticker.ScalarFormatter(useOffset=False)
+    formatter.set_scientific(False)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def min_range(ax, span: float, floor: float | None = None) -> None:
+    """Widen the y axis to at least `span` around its data (never below `floor`), so that
+    start-up drift of 1e-4 is drawn as the flat line it is, not as movement."""
+    lo, hi = ax.get_ylim()
+    if hi - lo < span:
+        mid = 0.5 * (lo + hi)
+        lo, hi = mid - span / 2, mid + span / 2
+        if floor is not None and lo < floor:
+            lo, hi = floor, floor + span
+        ax.set_ylim(lo, hi)
+
+
+def shade(ax, t: np.ndarray, share: np.ndarray | None, levels: int = 10) -> None:
+    """Shade where a disruption is active: opaque where every replication is disrupted,
+    fainter where fewer are (the share rounded to tenths), nothing where none is."""
+    if share is None or not (share > 0).any():
+        return
+    level = np.round(share * levels) / levels
+    step = t[1] - t[0] if len(t) > 1 else 1.0
+    cuts = np.flatnonzero(np.diff(level)) + 1
+    for run in np.split(np.arange(len(t)), cuts):
+        v = level[run[0]]
+        if v > 0:
+            ax.axvspan(
+                t[run[0]],
+                t[run[-1]] + step,
+                color=SHADE,
+                alpha=SHADE_ALPHA * v,
+                linewidth=0,
+                zorder=0,
+                gid=REFERENCE,
+            )
+
+
+def shade_note(activity: np.ndarray, ks: Sequence[int]) -> str:
+    """What the shading means, for a figure's title: fixed windows, or a share of
+    replications where onsets are random."""
+    shares = activity[list(ks)] if len(ks) else activity[:0]
+    drawn = shares[shares > 0]
+    if not drawn.size:
+        return ""
+    if np.allclose(drawn, drawn.max()):
+        return "shaded: disruption"
+    return "shaded: disruption, darker where more replications are disrupted"
 
 
 def _index(names: Sequence[str], name: str, what: str) -> int:
     if name not in names:
-        plural = "commodities" if what == "commodity" else what + "s"
-        raise ValueError(f"no {what} named {name!r} (the {plural}: {', '.join(names)})")
+        check_names(names, [name], what)
     return list(names).index(name)
 
 
@@ -124,66 +269,120 @@ def panels(commodities: Sequence[str], ks: list[int], ax) -> tuple[plt.Figure | 
     return fig, list(axes.flat[: len(ks)])
 
 
+# --- what moves ------------------------------------------------------------------------------
+
+
+def spread(*arrays: np.ndarray) -> float:
+    """How far the data move over the run, as a share of their typical size (0 for flat)."""
+    x = np.concatenate([np.ravel(a) for a in arrays])
+    size = max(float(np.abs(x).max()), 1e-300)
+    return float(x.max() - x.min()) / size
+
+
+NOISE = 0.01
+"""Supply and stocks move if they spread by more than this share of their size (start-up
+drift is about 1e-4)."""
+
+
+def price_moves(results: Results, k: int, bs: Sequence[int]) -> bool:
+    return bool(price_moved(results)[k, list(bs)].any())
+
+
+def supply_moves(results: Results, k: int, bs: Sequence[int]) -> bool:
+    short = shortfall_moved(results)[k, list(bs)].any()
+    q = results.series["supply"][:, :, k, list(bs)]
+    return bool(short) or any(spread(q[:, :, i]) > NOISE for i in range(len(bs)))
+
+
+def stocks_move(results: Results, k: int, bs: Sequence[int]) -> bool:
+    q = results.series["stock_days"][:, :, k, list(bs)]
+    return any(spread(q[:, :, i]) > NOISE for i in range(len(bs)))
+
+
 # --- panels: one commodity on one Axes ---------------------------------------------------------
 
 
-def price_panel(ax, results: Results, k: int, blocs: Sequence[int] | None = None):
-    """Price of commodity k as a multiple of its starting price, a fan per bloc."""
-    w, t = results.world, results.times()
-    for b in blocs if blocs is not None else range(len(w.blocs)):
+def _blocs(results: Results, blocs: Sequence[int] | None) -> Sequence[int]:
+    return blocs if blocs is not None else range(len(results.world.blocs))
+
+
+def price_panel(ax, results: Results, k: int, blocs=None, activity: np.ndarray | None = None):
+    """Price of commodity k as a multiple of its starting price, a fan per bloc; `activity`
+    [T] (the share of replications disrupted) shades the disruption."""
+    w, t = results.world, years(results)
+    for b in _blocs(results, blocs):
         q = results.series["price"][:, :, k, b] / w.reference_price[k]
         _fan(ax, t, q, COLOURS[b % len(COLOURS)], w.blocs[b], LINESTYLES[b % len(LINESTYLES)])
-    ax.axhline(1, color="grey", linewidth=0.6, linestyle=":")
+    reference_line(ax, 1)
+    shade(ax, t, activity)
     ax.set_title(w.commodities[k], fontsize=10)
     ax.set_ylabel("price / starting price")
     _dates(ax)
+    min_range(ax, 0.1, floor=0.0)
     return ax
 
 
-def supply_panel(ax, results: Results, k: int, blocs: Sequence[int] | None = None):
-    """Supply of commodity k reaching each bloc (median and bands) and its mean shortfall."""
-    w, t = results.world, results.times()
-    for b in blocs if blocs is not None else range(len(w.blocs)):
+def supply_panel(ax, results: Results, k: int, blocs=None, activity: np.ndarray | None = None):
+    """Supply of commodity k reaching each bloc (median and bands) and its mean shortfall
+    (where it exceeds the start-up noise)."""
+    w, t = results.world, years(results)
+    moved = shortfall_moved(results)
+    top = 0.0
+    for b in _blocs(results, blocs):
         bloc = w.blocs[b]
         c = COLOURS[b % len(COLOURS)]
-        _fan(ax, t, results.series["supply"][:, :, k, b], c, f"{bloc} supply")
-        short = results.series_mean["shortfall"][:, k, b]
-        if short.any():
+        q = results.series["supply"][:, :, k, b]
+        _fan(ax, t, q, c, f"{bloc} supply")
+        top = max(top, float(q.max()))
+        if moved[k, b]:
+            short = results.series_mean["shortfall"][:, k, b]
             ax.plot(
                 t, short, color=c, linestyle="--", linewidth=1, label=f"{bloc} shortfall (mean)"
             )
+    shade(ax, t, activity)
     ax.set_title(w.commodities[k], fontsize=10)
     ax.set_ylabel("t/yr")
     _dates(ax)
+    min_range(ax, 0.05 * top, floor=0.0)
     return ax
 
 
-def stocks_panel(ax, results: Results, k: int, blocs: Sequence[int] | None = None):
+def stocks_panel(ax, results: Results, k: int, blocs=None, activity: np.ndarray | None = None):
     """Commercial stocks of commodity k in days of use, a fan per bloc."""
-    w, t = results.world, results.times()
-    for b in blocs if blocs is not None else range(len(w.blocs)):
+    w, t = results.world, years(results)
+    top = 0.0
+    for b in _blocs(results, blocs):
         style = LINESTYLES[b % len(LINESTYLES)]
         q = results.series["stock_days"][:, :, k, b]
         _fan(ax, t, q, COLOURS[b % len(COLOURS)], w.blocs[b], style)
+        top = max(top, float(q.max()))
+    shade(ax, t, activity)
     ax.set_title(w.commodities[k], fontsize=10)
     ax.set_ylabel("days of use")
     _dates(ax)
+    min_range(ax, max(5.0, 0.05 * top), floor=0.0)
     return ax
 
 
 RUN_KINDS = {
     "price": (
         price_panel,
-        "Price by bloc, {reps} replications\n(median; bands 25-75% and 5-95%)",
+        price_moves,
+        "Price by bloc, {reps} replications\n(median; bands 25-75% and 5-95%{shaded})",
     ),
-    "supply": (supply_panel, "Supply and shortfall by bloc"),
-    "stocks": (stocks_panel, "Commercial stocks"),
+    "supply": (supply_panel, supply_moves, "Supply and shortfall by bloc{shaded}"),
+    "stocks": (stocks_panel, stocks_move, "Commercial stocks{shaded}"),
 }
-"""Results.plot's kinds: the panel function and the figure title."""
+"""Results.plot's kinds: the panel function, whether a commodity's panel shows movement, and
+the figure title."""
 
 
 def kind_error(kind: str, kinds) -> ValueError:
     return ValueError(f"unknown kind {kind!r}; the kinds are: {', '.join(kinds)}")
+
+
+def _shaded(note: str) -> str:
+    return f"; {note}" if note else ""
 
 
 def run_figure(
@@ -197,51 +396,72 @@ def run_figure(
     Figure; one commodity on one Axes (`ax`, or a new one), returned as the Axes."""
     if kind not in RUN_KINDS:
         raise kind_error(kind, RUN_KINDS)
-    panel, title = RUN_KINDS[kind]
+    panel, _, title = RUN_KINDS[kind]
     w = results.world
     ks = select(w.commodities, commodity, "commodity")
     bs = select(w.blocs, bloc, "bloc")
+    activity = commodity_activity(results)
     fig, axes = panels(w.commodities, ks, ax)
     for a, k in zip(axes, ks, strict=True):
-        panel(a, results, k, bs)
+        panel(a, results, k, bs, activity[k])
     if len(axes) == 1:
         axes[0].legend(fontsize=7, frameon=False)
         return axes[0]
-    return _legend_title(fig, axes[0], title.format(reps=results.reps))
+    note = _shaded(shade_note(activity, ks))
+    return _legend_title(fig, axes[0], title.format(reps=results.reps, shaded=note))
 
 
 # --- the run folder's files --------------------------------------------------------------------
 
-
-def _all_panels(results: Results, kind: str):
-    fig, axes = _grid(len(results.world.commodities))
-    panel, title = RUN_KINDS[kind]
-    for k in range(len(results.world.commodities)):
-        panel(axes.flat[k], results, k)
-    return fig, axes.flat[0], title.format(reps=results.reps)
+RUN_FILES = {"prices": "price", "supply_shortfall": "supply", "stocks": "stocks"}
+"""The run folder's time-axis figures: file stem -> kind."""
 
 
-def price_fans(results: Results, path: Path) -> list[Path]:
-    """Price as a multiple of the starting price, by bloc: median, 25-75% and 5-95% bands."""
-    return _finish(*_all_panels(results, "price"), path)
+def run_figures(
+    results: Results,
+    blocs: list[str] | None = None,
+    commodities: list[str] | None = None,
+) -> dict[str, plt.Figure]:
+    """A run's figures by file stem, for the blocs and commodities named (by default those a
+    disruption or a price move hit and those something touched, `sim.results.touched`). A
+    commodity whose panel would be flat (nothing beyond the start-up noise) is left out, and
+    a figure with no panel left is not drawn; the flows figure needs the trade flows."""
+    from .flows import flows_figure
+
+    w = results.world
+    bs = [w.blocs.index(b) for b in chosen_blocs(results, blocs)]
+    chosen = chosen_commodities(results, commodities)
+    ks = [w.commodities.index(c) for c in chosen]
+    activity = commodity_activity(results)
+    out: dict[str, plt.Figure] = {}
+    for stem, kind in RUN_FILES.items():
+        panel, moves, title = RUN_KINDS[kind]
+        kept = [k for k in ks if moves(results, k, bs)]
+        if not kept or not bs:
+            continue
+        fig, axes = _grid(len(kept)) if len(kept) > 1 else _one()
+        for a, k in zip(axes.flat, kept, strict=False):
+            panel(a, results, k, bs, activity[k])
+        note = _shaded(shade_note(activity, kept))
+        out[stem] = _legend_title(fig, axes.flat[0], title.format(reps=results.reps, shaded=note))
+    flows = flows_figure([results], [w.commodities[k] for k in ks], activity)
+    if flows is not None:
+        out["flows"] = flows
+    return out
 
 
-def supply_shortfall(results: Results, path: Path) -> list[Path]:
-    """Supply reaching each bloc (median and band) and its mean shortfall, in t/yr."""
-    return _finish(*_all_panels(results, "supply"), path)
+def _one() -> tuple[plt.Figure, np.ndarray]:
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    return fig, np.array([[ax]])
 
 
-def stocks(results: Results, path: Path) -> list[Path]:
-    """Commercial stocks in days of use, by bloc."""
-    return _finish(*_all_panels(results, "stocks"), path)
-
-
-def save_run_figures(results: Results, folder: Path) -> list[Path]:
-    """Every figure of a single-option run, into folder/plots/."""
+def save_run_figures(
+    results: Results,
+    folder: Path,
+    blocs: list[str] | None = None,
+    commodities: list[str] | None = None,
+) -> list[Path]:
+    """Every figure of a single-option run (`run_figures`), into folder/plots/."""
     plots = Path(folder) / "plots"
     plots.mkdir(parents=True, exist_ok=True)
-    out = []
-    out += price_fans(results, plots / "prices")
-    out += supply_shortfall(results, plots / "supply_shortfall")
-    out += stocks(results, plots / "stocks")
-    return out
+    return save_all(run_figures(results, blocs, commodities), plots)

@@ -42,20 +42,29 @@ table.ranked th:nth-child(3){text-align:left}h1+p{margin-top:.3em}
 FIGURES = (
     (
         "risk_vs_cost",
-        "Security against cost: each option's expected net fiscal cost against its users' "
-        "expected loss (consumer cost plus the value of unmet use), present values, with the "
-        "95% interval of the paired difference from the baseline. Below the dotted line "
-        "social cost is lower than the baseline's; options joined by the dashed line are not "
-        "beaten on both.",
+        "Security against cost, one panel per bloc hit: each option's change from the "
+        "baseline (at the origin) in expected net fiscal cost against the change in its "
+        "users' expected loss (consumer cost plus the value of unmet use), present values, "
+        "with 95% intervals of the paired differences. Below the dotted line social cost is "
+        "lower than the baseline's; options joined by the dashed line are not beaten on both.",
     ),
     (
         "differences",
         "Each option minus the baseline, paired by replication (95% intervals of "
         "the mean difference): social cost in millions and the peak price, per mineral.",
     ),
-    ("prices_by_option", "Price in the report's blocs, options overlaid (median and 25-75%)."),
+    (
+        "prices_by_option",
+        "Price in the report's blocs, options overlaid (medians over the baseline's 25-75% "
+        "band; shaded: the disruption).",
+    ),
     ("shortfall_by_option", "Shortfall per replication by option (box 25-75%, whiskers 5-95%)."),
     ("strategic_stocks", "Strategic stocks held, by option (mean)."),
+    (
+        "flows",
+        "Where the metal went: the last stage's trade into each bloc by origin, before the "
+        "first disruption and during it, under the baseline.",
+    ),
 )
 
 

@@ -103,7 +103,9 @@ def test_unknown_kind_names_the_kinds(results):
 def test_unknown_commodity_and_bloc(results):
     with pytest.raises(ValueError) as e:
         results.plot(commodity="galium")
-    assert str(e.value) == "no commodity named 'galium' (the commodities: gallium, antimony)"
+    assert str(e.value) == (
+        "no commodity named 'galium'; did you mean 'gallium'? (the commodities: gallium, antimony)"
+    )
     with pytest.raises(ValueError) as e:
         results.plot(bloc="eu")
     assert str(e.value) == "no bloc named 'eu' (the blocs: alliance, china, rest)"
@@ -115,7 +117,9 @@ def test_unknown_commodity_and_bloc(results):
 def test_comparison_price_overlays_the_options(comparison):
     ax = comparison.plot("price", commodity="gallium")
     assert _labels(ax) == ["do-nothing", "reserve"]
-    assert len(ax.collections) == 2 * 2
+    # the baseline's band (two halves of one fill: 25-75% twice) and a median per option
+    assert len(ax.collections) == 2
+    assert len(ax.lines) == 2 + 1  # and the line at the starting price
     fig = comparison.plot("price")
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["do-nothing", "reserve"]
     assert fig.get_suptitle().startswith("Price in alliance by option")
@@ -123,7 +127,7 @@ def test_comparison_price_overlays_the_options(comparison):
 
 def test_comparison_in_another_bloc(comparison):
     fig = comparison.plot("stocks", bloc="china")
-    assert fig.get_suptitle() == "Strategic stocks for china (mean)"
+    assert fig.get_suptitle().startswith("Strategic stocks for china (mean; shaded: disruption")
 
 
 def test_frontier_has_a_point_per_option(comparison):
@@ -131,17 +135,33 @@ def test_frontier_has_a_point_per_option(comparison):
     assert isinstance(ax, plt.Axes)
     assert len(ax.containers) == 2  # one errorbar per option
     assert _labels(ax) == ["do-nothing", "reserve"]
-    assert ax.get_ylabel() == "users' expected loss in alliance, million USD (PV; all commodities)"
-    assert ax.get_xlabel() == "expected net fiscal cost, million USD (PV)"
-    # each point is the headline's money: social cost = fiscal + users' loss, in millions
+    assert ax.get_ylabel() == (
+        "change in users' expected loss in alliance,\nmillion USD (PV; all commodities)"
+    )
+    assert ax.get_xlabel() == "change in expected net fiscal cost, million USD (PV)"
+    # each point is the headline's paired difference: the baseline at the origin, and the
+    # changes in fiscal cost and users' loss add up to the change in social cost
     head = comparison.headline("alliance").set_index(["option", "commodity"])
+    base = head.loc[("do-nothing", "all")]
     for container, option in zip(ax.containers, ["do-nothing", "reserve"], strict=True):
         x, y = (float(v[0]) for v in container.lines[0].get_data())
         row = head.loc[(option, "all")]
-        assert x == pytest.approx(row.fiscal_cost_net / 1e6, rel=1e-12)
-        assert x + y == pytest.approx(row.social_cost / 1e6, rel=1e-9)
+        assert x == pytest.approx((row.fiscal_cost_net - base.fiscal_cost_net) / 1e6, abs=1e-9)
+        assert x + y == pytest.approx(row.social_cost_vs_baseline / 1e6, abs=1e-6)
+    assert (x, y) != (0.0, 0.0)  # the reserve moves something
+    # the vertical bar is the 95% interval of the paired difference in users' loss
+    from sim.experiment.compare import paired_interval
+
+    def loss(res):
+        m = res.metrics
+        return (m["consumer_cost"] + m["shortfall_value"])[:, :, 0].sum(1) / 1e6
+
+    r, b0 = comparison.results["reserve"], comparison.results["do-nothing"]
+    _, low, high = paired_interval(loss(r) - loss(b0))
+    (segment,) = ax.containers[1].lines[2][1].get_segments()
+    assert (segment[:, 1].min(), segment[:, 1].max()) == pytest.approx((low, high))
     one = comparison.plot("frontier", commodity="gallium")
-    assert one.get_ylabel() == "users' expected loss in alliance, million USD (PV; gallium)"
+    assert one.get_ylabel().endswith("(PV; gallium)")
 
 
 def test_shortfall_boxes_and_stocks(comparison):

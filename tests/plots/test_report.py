@@ -47,7 +47,7 @@ def report(tmp_path_factory, reserve_text):
 def test_report_is_self_contained(report):
     _, page = report
     text = page.read_text()
-    assert text.count('<img src="data:image/png;base64,') == 5
+    assert text.count('<img src="data:image/png;base64,') == 6  # five figures and the flows
     assert not re.search(r'src="(?!data:)', text)  # nothing loaded from elsewhere
     assert "what it costs and buys" in text
 
@@ -70,7 +70,7 @@ def test_report_renders_in_headless_chromium_with_its_images(report, tmp_path):
         check=True,
     ).stdout
     assert "<h1>small</h1>" in dom
-    assert 'data-images-loaded="5"' in dom
+    assert 'data-images-loaded="6"' in dom
     shot = tmp_path / "shot.png"
     subprocess.run(
         [
