@@ -28,7 +28,9 @@ def test_the_comparison_shows_its_ranked_options(comparison):
         "minsim Comparison, small: 2 options on the same 8 replications (seed 2), "
         "baseline do-nothing"
     )
-    assert lines[1].startswith("options ranked by expected social cost in alliance (M USD")
+    # over every bloc hit (here all three), not one guessed bloc
+    assert comparison.focus_blocs() == ["alliance", "china", "rest"]
+    assert lines[1].startswith("options ranked by expected social cost in all (M USD")
     assert lines[2].split()[:3] == ["rank", "option", "social"]
     # one row per option in rank order, each with its social cost in millions as ranked
     for line, (_, row) in zip(lines[3:], ranking.iterrows(), strict=True):
@@ -44,7 +46,7 @@ def test_the_notebook_cell_is_the_ranked_table(comparison):
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r) for r in rows]
     assert cells[0][:2] == ["rank", "option"]
     assert [c[1] for c in cells[1:]] == list(comparison.ranking().option)
-    assert "<code>alliance</code>" in page
+    assert "<code>all</code>" in page
 
 
 def test_print_results_is_a_short_summary(comparison):
