@@ -1081,6 +1081,195 @@ def sensitivity(
     click.echo(f"wrote {out}")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_override_option
+@_set_option
+@click.option(
+    "--population", default=None, type=click.IntRange(min=4), help="Designs per generation."
+)
+@click.option(
+    "--generations", default=None, type=click.IntRange(min=1), help="Generations after the first."
+)
+@click.option(
+    "--reps", default=None, type=click.IntRange(min=10), help="Replications per design searched."
+)
+@click.option(
+    "--rescore-reps",
+    default=None,
+    type=click.IntRange(min=10),
+    help="Replications the frontier is scored again on.",
+)
+@click.option(
+    "--study",
+    "study",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="A study file: resumed if it exists, kept up to date after every generation.",
+)
+@_seed_option
+@_execution_options
+@_out_option
+@click.option("--no-plots", is_flag=True, help="Skip the figures and report.")
+@_report
+def optimise(
+    file: Path,
+    overrides: tuple[str, ...],
+    sets: tuple[str, ...],
+    population: int | None,
+    generations: int | None,
+    reps: int | None,
+    rescore_reps: int | None,
+    study: Path | None,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    block_size: int | None,
+    out: Path | None,
+    no_plots: bool,
+) -> None:
+    """Search the scenario's `design:` levers for the frontier of cost against security.
+
+    NSGA-II (pymoo) scores every design on the same replications; the frontier is then
+    scored again on fresh ones beside the scenario's options, and written as options of the
+    run folder's scenario.yaml, which `minsim compare` runs as it is."""
+    from .experiment.optimise import design_of, rescore, search
+    from .results.io import run_folder_bytes
+
+    loaded = load(file, overrides, sets)
+    design = design_of(loaded)
+    _, seed = _run_settings(None, seed, 1)
+    s = design.search
+    chosen = {
+        "population": population or s.population,
+        "generations": generations or s.generations,
+        "reps": reps or s.reps,
+        "rescore_reps": rescore_reps or s.rescore_reps,
+    }
+    options = len(loaded.scenario.options) + chosen["population"]
+    need = run_folder_bytes(
+        loaded.scenario, reps=chosen["rescore_reps"], results=options, figures=not no_plots
+    )
+    folder = _claim(out, file, need)
+    if study is not None:
+        _check_study_path(study)
+    click.echo(
+        f"optimising option {design.option} of {file}: {chosen['population']} designs a "
+        f"generation, {chosen['generations'] + 1} generations, {chosen['reps']} replications "
+        f"each (seed {seed}) ...",
+        err=True,
+    )
+    execution = {**_execution(executor, workers, scheduler, block_size), "progress": None}
+    execution["report"] = None
+    quiet = click.get_current_context().find_root().params.get("quiet")
+    result = search(
+        loaded,
+        seed=seed,
+        study_path=study,
+        population=chosen["population"],
+        generations=chosen["generations"],
+        reps=chosen["reps"],
+        line=None if quiet else (lambda text: click.echo(text, err=True)),
+        **execution,
+    )
+    if not result.frontier:
+        raise ValueError(
+            "no design the search scored meets the constraints; loosen them or widen the levers"
+        )
+    rescore(result, seed=seed, reps=chosen["rescore_reps"], **execution)
+    _write_design(result, folder, no_plots)
+    click.echo(_designs_text(result))
+    click.echo(f"wrote {folder.path}")
+
+
+def _check_study_path(study: Path) -> None:
+    """A study file's folder must exist and be writable before the search starts."""
+    import os
+
+    parent = study.resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ValueError(f"cannot write the study {study}: {parent} is not a writable folder")
+
+
+def _write_design(result, folder, no_plots: bool) -> None:
+    """The run folder of a search: the rescoring's comparison (summary.csv, differences.csv,
+    scenario.yaml with the designs as options), designs.csv, levers.csv, study.jsonl, the
+    frontier figure and the report."""
+    from .experiment.optimise import designs_table, lever_table
+    from .results.experiments import column
+    from .results.io import FLOAT_FORMAT, differences_csv, write_run
+
+    c = result.rescored
+    cur = result.loaded.scenario.currency
+    table = designs_table(result)
+    units = {k.lever: k.unit for k in result.levers.keys}
+    money = f"{cur} PV"
+    headers = {}
+    for name in table.columns:
+        base = str(name).split(":")[0]
+        if name in units:
+            headers[name] = column(name, units[name])
+        elif base in (
+            "fiscal_cost_net",
+            "social_cost",
+            "social_cost_cvar95",
+            "consumer_cost",
+            "shortfall_value",
+            "social_cost_vs_baseline",
+        ):
+            headers[name] = column(name, money)
+    designs_csv = table.rename(columns=headers).to_csv(
+        index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
+    )
+    levers_csv = lever_table(result).to_csv(
+        index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
+    )
+
+    def extra(tmp: Path) -> None:
+        (tmp / "designs.csv").write_text(designs_csv)
+        (tmp / "levers.csv").write_text(levers_csv)
+        (tmp / "study.jsonl").write_text(result.study.text())
+        (tmp / "differences.csv").write_text(differences_csv(c.differences(), cur))
+        if no_plots:
+            return
+        from .plots.design import frontier
+        from .plots.report import design_section, write_report
+
+        if len(result.design.objectives) >= 2:
+            _drawn(tmp, lambda: frontier(result, tmp / "plots" / "frontier"))
+        _drawn(tmp, lambda: write_report(c, tmp, extra_html=design_section(result, tmp)))
+
+    write_run(list(c.results.values()), folder, command=sys.argv, extra=extra)
+
+
+def _designs_text(result) -> str:
+    """The frontier as scored again, cheapest first, in millions of the reporting currency."""
+    from .experiment.optimise import designs_table
+
+    table = designs_table(result)
+    cur = result.loaded.scenario.currency
+    objectives = list(result.design.objectives)
+    names = result.levers.names
+    lines = [
+        f"{len(result.frontier)} designs on the frontier of {len(result.study.evaluations)} "
+        f"scored; scored again on {result.rescored.results[result.rescored.baseline].reps} "
+        f"fresh replications (M {cur}, [95% interval]):"
+    ]
+    for _, row in table.iterrows():
+        levers = (
+            ", ".join(f"{n}={row[n]:.4g}" for n in names if row.kind == "design")
+            or "(the scenario's option)"
+        )
+        scores = "; ".join(
+            f"{m} {row[m] / 1e6:,.1f} [{row[m + ':low'] / 1e6:,.1f}, {row[m + ':high'] / 1e6:,.1f}]"
+            for m in objectives
+        )
+        flag = " (dominated on fresh replications)" if row.dominated else ""
+        lines.append(f"  {row.option}: {levers}: {scores}{flag}")
+    return "\n".join(lines)
+
+
 EXIT_BACKTEST_FAILED = 1
 """`minsim backtest` exit status when any episode drifts out of its criteria."""
 BACKTEST_FIGURE_BYTES = 500_000

@@ -456,10 +456,12 @@ def write_report(
     *,
     blocs: list[str] | None = None,
     commodities: list[str] | None = None,
+    extra_html: str = "",
 ) -> Path:
     """Write folder/report.html from the comparison and the figures in folder/plots/: the
     ranked options and the caveats first, then the figures, the tables behind them and the
-    scenario as run. `blocs`/`commodities` override the comparison's own choice."""
+    scenario as run. `blocs`/`commodities` override the comparison's own choice;
+    `extra_html` (a section of a design search, `design_section`) comes after the caveats."""
     if blocs or commodities:
         from dataclasses import replace
 
@@ -504,6 +506,7 @@ difference is the policy's, not chance's; money in present value.</p>
 <h2>Caveats</h2>
 <ul>{warned}</ul>
 </section>
+{extra_html}
 <h2>Figures</h2>
 {"".join(figures) or '<p class="muted">No figures (run without --no-plots).</p>'}
 <h2>Options in detail</h2>
@@ -536,3 +539,55 @@ window.addEventListener("load", () => {{
     out = Path(folder) / "report.html"
     out.write_text(page, encoding="utf-8")
     return out
+
+
+def design_section(result, folder: Path) -> str:
+    """The design search in report.html: the frontier figure, then which levers matter
+    (`optimise.lever_table`: the part of each lever's range the frontier spans and its rank
+    correlation with the objectives), with the search's size."""
+    from ..experiment.optimise import lever_table
+
+    design = result.design
+    png = Path(folder) / "plots" / "frontier.png"
+    figure = (
+        f"<figure>{_img(png)}<figcaption>Each design's outcomes: grey as the search scored "
+        "it, blue the frontier scored again on fresh replications (95% intervals), black the "
+        "scenario's options on those replications.</figcaption></figure>"
+        if png.is_file()
+        else ""
+    )
+    levers = lever_table(result)
+    first = design.objectives[0]
+    rows = []
+    for _, r in levers.iterrows():
+        spread = r.get("frontier_spread", float("nan"))
+        corr = r.get(f"rank_correlation:{first}", float("nan"))
+        if spread != spread:
+            reading = "no frontier"
+        elif spread < 0.1:
+            reading = "the frontier agrees on one value"
+        elif abs(corr) >= 0.5:
+            reading = (
+                f"moves you along the frontier ({'dearer' if corr > 0 else 'cheaper'} as it rises)"
+            )
+        else:
+            reading = "varies along the frontier"
+        lo, hi = r.get("frontier_min", float("nan")), r.get("frontier_max", float("nan"))
+        rows.append(
+            f"<tr><td>{_e(r.lever)}</td><td>{r.low:.4g} to {r.high:.4g} {_e(r.unit)}</td>"
+            f"<td>{lo:.4g} to {hi:.4g}</td><td>{spread:.0%}</td><td>{corr:+.2f}</td>"
+            f"<td>{_e(reading)}</td></tr>"
+        )
+    searched = len(result.study.evaluations)
+    s = design.search
+    return f"""<section id="design">
+<h2>Design search</h2>
+<p>Option <b>{_e(design.option)}</b> with its levers set by NSGA-II (pymoo): {searched}
+designs scored on {s.reps} replications each, the same for every design;
+{len(result.frontier)} on the frontier of {_e(", ".join(design.objectives))} (all minimised),
+scored again below as options <code>design-1</code>... on fresh replications. designs.csv has
+their levers and outcomes; scenario.yaml holds them as options.</p>
+{figure}
+<table><tr><th>lever</th><th>range searched</th><th>on the frontier</th><th>spread</th>
+<th>rank correlation with {_e(first)}</th><th>reading</th></tr>{"".join(rows)}</table>
+</section>"""

@@ -81,7 +81,79 @@ class _Checker:
         self.governance()
         self.parameter_uncertainty()
         self.sweep()
+        self.design()
         return self.problems
+
+    def design(self) -> None:
+        """The design's option exists and has policies; every lever's key addresses a key
+        that one of them has (so the search never sets a key the policy would refuse as
+        unknown, after hours of work); money converts to the reporting currency."""
+        from .design import lever_keys
+
+        d = self.s.design
+        if d is None:
+            return
+        if d.option not in self.s.options:
+            self.add(
+                ("design", "option"),
+                f"no option named {d.option!r}{_hint(d.option, self.s.options)} "
+                f"(options: {', '.join(self.s.options) or 'none are defined'})",
+            )
+            return
+        names = self.s.options[d.option]
+        if not names:
+            self.add(("design", "option"), f"option {d.option!r} has no policies to change")
+            return
+        data = self.doc.data.get("policies") or {}
+        seen: dict[str, tuple] = {}
+        for path, key in lever_keys(d):
+            where = ("design", *path)
+            if key in seen:
+                self.add(where, f"{key!r} is set by another lever too ({dotted(seen[key])})")
+                continue
+            seen[key] = where
+            _, policy, *rest = key.split(".")
+            if policy not in names:
+                self.add(
+                    where,
+                    f"policy {policy!r} is not one of option {d.option!r}'s policies "
+                    f"({', '.join(names)}){_hint(policy, names)}",
+                )
+                continue
+            node = data.get(policy)
+            for i, part in enumerate(rest):
+                if not isinstance(node, dict) or part not in node:
+                    known = list(node) if isinstance(node, dict) else []
+                    at = ".".join(["policies", policy, *rest[: i + 1]])
+                    self.add(
+                        where,
+                        f"policy {policy!r} has no key {at!r}{_hint(part, known)}; a lever "
+                        "changes a key the policy sets (write it in the policy first)",
+                    )
+                    break
+                node = node[part]
+        for name, split in d.split.items():
+            self.currency(("design", "split", name, "total"), split.total)
+            for p, part in split.parts.items():
+                pers = [(("per",), part.per)] + [
+                    (("also", i, "per"), a.per) for i, a in enumerate(part.also)
+                ]
+                for sub, per in pers:
+                    if per is not None and per.currency != split.total.currency:
+                        self.add(
+                            ("design", "split", name, "parts", p, *sub),
+                            f"must be in the total's currency {split.total.currency} "
+                            f"(got {per.currency})",
+                        )
+        for metric, bound in d.constraints.items():
+            self.currency(("design", "constraints", metric, "max"), bound.max)
+        for i, bloc in enumerate(d.blocs):
+            if bloc not in self.s.blocs:
+                self.add(
+                    ("design", "blocs", i),
+                    f"unknown bloc {bloc!r}{_hint(bloc, self.s.blocs)} "
+                    f"(blocs: {', '.join(self.s.blocs)})",
+                )
 
     def sweep(self) -> None:
         """The values a sweep will set are read here, so they are finite here (the schema

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from ..engine.disruptions import DisruptionSpec, Stochastic
 from ..engine.policies import PolicySpec
 from .base import Distribution, Model, Name, Share, StageName
+from .design import Design
 from .units import Duration, Month, PositiveMass, PositivePrice, PriceField
 
 __all__ = ["Distribution", "Model", "Name", "Share", "StageName"]
@@ -480,6 +481,8 @@ class Scenario(Model):
     sweep: dict[str, list[Any] | str] = Field(default_factory=dict)
     """Parameters `minsim sweep` varies: dotted key -> a list of values, or 'range(a, b, step)'
     or 'linspace(a, b, n)'."""
+    design: Design | None = None
+    """Levers, objectives and constraints for `minsim optimise` (sim/scenario/design.py)."""
     discount_rate: float = Field(0.03, ge=0, le=1)
     """Rate a year at which future fiscal costs are discounted."""
     overrides: dict[Name, dict[str, Any]] = Field(default_factory=dict)

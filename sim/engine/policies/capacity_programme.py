@@ -3,8 +3,8 @@
 Programmes such as the US DoD's Defense Production Act awards, Australia's Critical Minerals
 Facility or the EU's strategic projects decide today and get output years later; projects slip.
 So the capacity arrives after a lead time plus, optionally, a random delay drawn per replication
-from the stream `policy:<name>` (common random numbers: the same draws under every option and in
-any batch). It is added to the bloc's new-capacity slot at every stage, as private investment
+from the stream `policy:<stream>` (`stream`, default the policy's name; common random numbers:
+the same draws under every option and in any batch). It is added to the bloc's new-capacity slot at every stage, as private investment
 is (`Market.add_capacity`), so mining and refining are built together. The fiscal cost is the
 money the state does not get back: amount × (1 − recovery), spent at the decision or spread
 over the (nominal) lead time, and booked only for ticks inside the horizon.
@@ -90,7 +90,11 @@ class Instrument(BaseInstrument):
         if spec.delay is not None:
             delay = np.array(
                 [
-                    draw(spec.delay, LazyStream(ctx.seed, int(rep), f"policy:{name}"), years=True)
+                    draw(
+                        spec.delay,
+                        LazyStream(ctx.seed, int(rep), f"policy:{spec.stream or name}"),
+                        years=True,
+                    )
                     for rep in ctx.replications
                 ]
             )
