@@ -344,11 +344,9 @@ def test_optimise_writes_the_frontier_that_compare_reproduces(one_mineral, tmp_p
     assert "days" in designs.columns and "fiscal_cost_net [USD PV]" in designs.columns
     assert "Design search" in (out / "report.html").read_text()
     # the written designs are options that compare runs as they are, with the same numbers
-    again = CliRunner().invoke(
-        cli,
-        ["compare", str(out / "scenario.yaml"), "--executor", "inline", "--seed", "6"]
-        + ["--reps", "60", "--no-plots", "--out", str(tmp_path / "again")],
-    )
+    args = ["compare", str(out / "scenario.yaml"), "--executor", "inline", "--seed", "6"]
+    args += ["--reps", "60", "--no-plots", "--out", str(tmp_path / "again")]
+    again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0, again.output
     summary = pd.read_csv(tmp_path / "again" / "summary.csv")
     rows = summary[
