@@ -75,6 +75,61 @@ disruptions:
 """
 
 
+ONE_MINERAL = """\
+name: one-mineral
+horizon: {start: 2026-01, years: 3, step: month}
+currency: USD
+blocs:
+  alliance: {members: [US, EU, JP, AU]}
+  china: {members: [CN]}
+  rest: {members: ["*"]}
+commodities:
+  gallium:
+    world_output: 760 t
+    reference_price: 250 USD/kg
+    stages:
+      mining: {producers: {CN: {share: 0.98}}}
+      refining: {producers: {CN: {share: 0.95}, JP: {share: 0.03}}}
+    demand:
+      alliance: {share: 0.4}
+      china: {share: 0.45}
+      rest: {share: 0.15}
+disruptions:
+  ga-control:
+    type: export_control
+    country: CN
+    commodity: gallium
+    to: [alliance]
+    severity: {dist: uniform, low: 0.5, high: 1.0}
+    start: 2026-07
+    duration: 12 months
+policies:
+  reserve:
+    type: stockpile
+    owners: [alliance]
+    commodities: [gallium]
+    days: 60
+    initial: 1
+    holding_cost: 0.1
+    release: {price_above: 1.5, sale_price: reference}
+options:
+  do-nothing: []
+  reserve: [reserve]
+design:
+  option: reserve
+  levers:
+    days: {key: policies.reserve.days, low: 5, high: 125, step: 10}
+  search: {population: 8, generations: 2, reps: 40, rescore_reps: 60}
+"""
+"""The design search's test scenario (docs/guide.md, "Designing a policy"): one mineral, a stockpile whose size costs linearly (holding at 10% a year, sales at the
+reference price) and whose shortfall falls as it grows: every size is on the frontier."""
+
+
+@pytest.fixture(scope="session")
+def one_mineral_text() -> str:
+    return ONE_MINERAL
+
+
 @pytest.fixture(scope="session")
 def small_text() -> str:
     """The text of the small scenario, for tests that build on it."""

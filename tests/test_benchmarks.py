@@ -75,3 +75,23 @@ def test_figures_benchmark_splits_the_simulation_from_files_and_figures(small_pa
     assert lines[1].startswith("small: simulation ")
     for part in ("; tables ", "; figures ", "; total ", "; files and figures / simulation "):
         assert part in lines[1]
+
+
+def test_optimise_benchmark_times_the_search_and_counts_the_designs(tmp_path, one_mineral_text):
+    path = tmp_path / "one.yaml"
+    path.write_text(one_mineral_text)
+    out = run(
+        SCRIPT.with_name("optimise.py"),
+        str(path),
+        "--repeat",
+        "1",
+        "--generations",
+        "1",
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "minsim optimise, 1 repeats: median (min-max)"
+    assert lines[1].startswith("one: search ")
+    for part in ("; rescore ", "; total ", " designs scored, ", " on the frontier; ", " designs/s"):
+        assert part in lines[1]

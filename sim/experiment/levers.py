@@ -93,11 +93,18 @@ class Levers:
         return out
 
     def corners(self) -> np.ndarray:
-        """[C, D] the corner designs: every lever low, every lever high, and for each split
-        each part alone (with the levers at their middle), and none spent for `up_to`."""
+        """[C, D] the corner designs: every lever low, every lever high, each lever high
+        with the others low (when there are several), and for each split each part alone
+        (with the levers at their middle), and none spent for `up_to`."""
         D = self.dimensions
         rows = [np.zeros(D), np.ones(D)]
         n_levers = len(self.design.levers)
+        if n_levers > 1:
+            for j in range(n_levers):
+                row = np.zeros(D)
+                row[n_levers:] = 0.5
+                row[j] = 1.0
+                rows.append(row)
         i = n_levers
         for split in self.design.split.values():
             n = len(split.parts)

@@ -25,60 +25,11 @@ from sim.experiment.optimise import (
 )
 from sim.scenario import ScenarioError
 
-ONE_MINERAL = """\
-name: one-mineral
-horizon: {start: 2026-01, years: 3, step: month}
-currency: USD
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
-commodities:
-  gallium:
-    world_output: 760 t
-    reference_price: 250 USD/kg
-    stages:
-      mining: {producers: {CN: {share: 0.98}}}
-      refining: {producers: {CN: {share: 0.95}, JP: {share: 0.03}}}
-    demand:
-      alliance: {share: 0.4}
-      china: {share: 0.45}
-      rest: {share: 0.15}
-disruptions:
-  ga-control:
-    type: export_control
-    country: CN
-    commodity: gallium
-    to: [alliance]
-    severity: {dist: uniform, low: 0.5, high: 1.0}
-    start: 2026-07
-    duration: 12 months
-policies:
-  reserve:
-    type: stockpile
-    owners: [alliance]
-    commodities: [gallium]
-    days: 60
-    initial: 1
-    holding_cost: 0.1
-    release: {price_above: 1.5, sale_price: reference}
-options:
-  do-nothing: []
-  reserve: [reserve]
-design:
-  option: reserve
-  levers:
-    days: {key: policies.reserve.days, low: 5, high: 125, step: 10}
-  search: {population: 8, generations: 2, reps: 40, rescore_reps: 60}
-"""
-"""One mineral, a stockpile whose size costs linearly (holding at 10% a year, sales at the
-reference price) and whose shortfall falls as it grows: every size is on the frontier."""
-
 
 @pytest.fixture(scope="module")
-def one_mineral(tmp_path_factory) -> Path:
+def one_mineral(tmp_path_factory, one_mineral_text) -> Path:
     path = tmp_path_factory.mktemp("design") / "one.yaml"
-    path.write_text(ONE_MINERAL)
+    path.write_text(one_mineral_text)
     return path
 
 
@@ -362,3 +313,34 @@ def test_optimise_without_a_design_says_what_to_add(small_path):
     result = CliRunner().invoke(cli, ["optimise", str(small_path), "--executor", "inline"])
     assert result.exit_code == 2
     assert f"{small_path} has no `design:` section: add one with the levers" in result.stderr
+
+
+# -- the shipped designs ------------------------------------------------------------------------
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.mark.parametrize("name", ["australia-reserve", "allied-stockpiles"])
+def test_the_shipped_designs_build_their_corner_designs(name):
+    from sim.experiment.levers import check_levers
+
+    loaded = sim.load(SCENARIOS / f"{name}.yaml")
+    levers = _levers(loaded)
+    check_levers(loaded, levers)  # raises a located error if a bound is refused
+    assert len(levers.corners()) >= 3
+
+
+def test_japan_per_metal_is_japan_alone_held_metal_by_metal():
+    """The design search's starting option: one stockpile per metal at the same targets gives
+    the same numbers as the pooled `japan` and `japan-high-risk` on the same replications."""
+    loaded = sim.load(SCENARIOS / "allied-stockpiles.yaml")
+    c = sim.compare(
+        loaded, reps=8, seed=2, options=["do-nothing", "japan-alone", "japan-per-metal"]
+    )
+    for metric in ("social_cost", "fiscal_cost_net", "shortfall_t"):
+        np.testing.assert_allclose(
+            c.results["japan-per-metal"].metrics[metric],
+            c.results["japan-alone"].metrics[metric],
+            rtol=1e-9,
+            atol=1e-6,
+        )
