@@ -1101,6 +1101,19 @@ def sensitivity(
     help="Replications the frontier is scored again on.",
 )
 @click.option(
+    "--lever",
+    "levers",
+    multiple=True,
+    metavar="KEY=LOW:HIGH[:STEP]",
+    help="Another lever (a key of a policy of the design's option). Repeatable.",
+)
+@click.option(
+    "--design-option",
+    default=None,
+    metavar="NAME",
+    help="The option whose policies the levers change [the scenario's design.option].",
+)
+@click.option(
     "--study",
     "study",
     default=None,
@@ -1120,6 +1133,8 @@ def optimise(
     generations: int | None,
     reps: int | None,
     rescore_reps: int | None,
+    levers: tuple[str, ...],
+    design_option: str | None,
     study: Path | None,
     seed: int | None,
     executor: str,
@@ -1134,10 +1149,11 @@ def optimise(
     NSGA-II (pymoo) scores every design on the same replications; the frontier is then
     scored again on fresh ones beside the scenario's options, and written as options of the
     run folder's scenario.yaml, which `minsim compare` runs as it is."""
+    from .experiment.levers import with_levers
     from .experiment.optimise import design_of, rescore, search
     from .results.io import run_folder_bytes
 
-    loaded = load(file, overrides, sets)
+    loaded = with_levers(load(file, overrides, sets), levers, design_option)
     design = design_of(loaded)
     _, seed = _run_settings(None, seed, 1)
     s = design.search

@@ -18,6 +18,7 @@ stream (`stream:`) and points its references to other policies (`destination`,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -216,3 +217,49 @@ def check_levers(loaded: LoadedScenario, levers: Levers) -> None:
 def split_value(text: str) -> float:
     """The number of a value written by `Levers.text`."""
     return split_quantity(text)[0]
+
+
+_LEVER_FORM = "expected KEY=LOW:HIGH or KEY=LOW:HIGH:STEP, e.g. policies.reserve.days=10:180:10"
+
+
+def parse_lever(text: str) -> tuple[str, dict]:
+    """`--lever KEY=LOW:HIGH[:STEP]` -> (its name, its definition); the name is the key
+    without `policies.`, dots as dashes (`reserve-days`). ValueError naming the text."""
+    key, eq, raw = text.partition("=")
+    key = key.strip()
+    parts = [p.strip() for p in raw.split(":")]
+    if not eq or not key.startswith("policies.") or len(parts) not in (2, 3) or "" in parts:
+        raise ValueError(f"cannot read lever {text!r}: {_LEVER_FORM}")
+    body: dict = {"key": key, "low": parts[0], "high": parts[1]}
+    if len(parts) == 3:
+        body["step"] = parts[2]
+    for k in ("low", "high", "step"):  # plain numbers stay numbers
+        if k in body:
+            with contextlib.suppress(ValueError):
+                body[k] = float(body[k])
+    return key.removeprefix("policies.").replace(".", "-"), body
+
+
+def with_levers(loaded: LoadedScenario, levers: tuple[str, ...], option: str | None):
+    """The scenario with more levers (`--lever`), in its `design:` or in a new one for
+    `option` (`--design-option`); validated, so a bad lever is a located error."""
+    if not levers and option is None:
+        return loaded
+    design = loaded.source.data.get("design")
+    sets: list[str] = []
+    if design is None:
+        if option is None:
+            raise ValueError(
+                "the scenario has no `design:` section: give --design-option NAME, the option "
+                "whose policies the levers change"
+            )
+        sets.append(f"+design={json.dumps({'option': option, 'levers': {}})}")
+    elif option is not None:
+        sets.append(f"design.option={option}")
+    elif "levers" not in design:
+        sets.append("+design.levers={}")
+    for text in levers:
+        name, body = parse_lever(text)
+        exists = design is not None and name in (design.get("levers") or {})
+        sets.append(f"{'' if exists else '+'}design.levers.{name}={json.dumps(body)}")
+    return with_sets(loaded, tuple(sets))

@@ -344,3 +344,28 @@ def test_japan_per_metal_is_japan_alone_held_metal_by_metal():
             rtol=1e-9,
             atol=1e-6,
         )
+
+
+def test_levers_from_the_command_line(reserve_text, tmp_path):
+    from sim.experiment.levers import parse_lever
+
+    assert parse_lever("policies.reserve.days=10:180:10") == (
+        "reserve-days",
+        {"key": "policies.reserve.days", "low": 10.0, "high": 180.0, "step": 10.0},
+    )
+    assert parse_lever("policies.r.budget=0 AUD:1e9 AUD")[1]["high"] == "1e9 AUD"
+    with pytest.raises(ValueError, match="cannot read lever 'days=1:2': expected KEY=LOW:HIGH"):
+        parse_lever("days=1:2")
+    path = tmp_path / "reserve.yaml"
+    path.write_text(reserve_text)
+    out = tmp_path / "run"
+    args = ["optimise", str(path), "--lever", "policies.reserve.days=20:100:20"]
+    args += ["--population", "4", "--generations", "1", "--reps", "10", "--rescore-reps", "10"]
+    args += ["--executor", "inline", "--no-plots", "--out", str(out)]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2
+    assert "give --design-option NAME" in refused.stderr
+    result = CliRunner().invoke(cli, [*args, "--design-option", "reserve"])
+    assert result.exit_code == 0, result.output
+    designs = pd.read_csv(out / "designs.csv")
+    assert set(designs["reserve-days"].dropna()) <= {20.0, 40.0, 60.0, 80.0, 100.0}
