@@ -9,7 +9,6 @@ points are the parameter's effect, not sampling noise.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
@@ -186,9 +185,10 @@ def summary_metrics(loaded: LoadedScenario, options: Sequence[str] = ()) -> list
 
 
 def _unknown(what: str, value: str, known: Sequence[str]) -> ValueError:
-    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return ValueError(f"no {what} {value!r} in the scenario{hint}; known: {', '.join(known)}")
+    """The one message for a name the scenario does not have (`compare.unknown_name`)."""
+    from .compare import unknown_name
+
+    return ValueError(unknown_name(what, value, known))
 
 
 def check_names(

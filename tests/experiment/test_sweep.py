@@ -252,14 +252,14 @@ def reserve_path(tmp_path, reserve_text) -> Path:
     [
         (
             ["--metric", "peak_prise_multiple"],
-            "no metric 'peak_prise_multiple' in the scenario (did you mean 'peak_price_multiple'?)",
+            "no metric 'peak_prise_multiple' in the scenario; did you mean 'peak_price_multiple'?",
         ),
         (
             ["--commodity", "galium"],
-            "no commodity 'galium' in the scenario (did you mean 'gallium'?)",
+            "no commodity 'galium' in the scenario; did you mean 'gallium'?",
         ),
-        (["--bloc", "aliance"], "no bloc 'aliance' in the scenario (did you mean 'alliance'?)"),
-        (["--option", "reserv"], "no option 'reserv' in the scenario (did you mean 'reserve'?)"),
+        (["--bloc", "aliance"], "no bloc 'aliance' in the scenario; did you mean 'alliance'?"),
+        (["--option", "reserv"], "no option 'reserv' in the scenario; did you mean 'reserve'?"),
     ],
 )
 def test_sweep_command_refuses_a_misspelt_name_before_running(
