@@ -369,3 +369,30 @@ def test_levers_from_the_command_line(reserve_text, tmp_path):
     assert result.exit_code == 0, result.output
     designs = pd.read_csv(out / "designs.csv")
     assert set(designs["reserve-days"].dropna()) <= {20.0, 40.0, 60.0, 80.0, 100.0}
+
+
+def test_a_budget_constraint_keeps_the_frontier_within_it(one_mineral_text, tmp_path):
+    path = tmp_path / "capped.yaml"
+    capped = one_mineral_text.replace(
+        "  search: {", "  constraints: {fiscal_cost_net: {max: 2e6 USD}}\n  search: {"
+    )
+    path.write_text(capped)
+    result = search(sim.load(path), seed=5, executor="inline")
+    costs = [e.outcomes["fiscal_cost_net"] for e in result.frontier_evaluations()]
+    assert costs and max(costs) <= 2e6
+    scored = [e.outcomes["fiscal_cost_net"] for e in result.study.evaluations]
+    assert max(scored) > 2e6  # the search did score dearer designs, and left them out
+    days = [e.values[0] for e in result.frontier_evaluations()]
+    assert days[0] == 5 and 125 not in days
+
+
+def test_constraints_no_design_meets_are_an_error(one_mineral_text, tmp_path):
+    path = tmp_path / "impossible.yaml"
+    path.write_text(
+        one_mineral_text.replace(
+            "  search: {", "  constraints: {fiscal_cost_net: {max: 1 USD}}\n  search: {"
+        )
+    )
+    result = CliRunner().invoke(cli, ["optimise", str(path), "--executor", "inline"])
+    assert result.exit_code == 2
+    assert "no design the search scored meets the constraints" in result.stderr
