@@ -390,7 +390,7 @@ def test_constraints_no_design_meets_are_an_error(one_mineral_text, tmp_path):
     path = tmp_path / "impossible.yaml"
     path.write_text(
         one_mineral_text.replace(
-            "  search: {", "  constraints: {fiscal_cost_net: {max: 1 USD}}\n  search: {"
+            "  search: {", "  constraints: {social_cost: {max: 1 USD}}\n  search: {"
         )
     )
     result = CliRunner().invoke(cli, ["optimise", str(path), "--executor", "inline"])
