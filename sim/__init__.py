@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .experiment import run_replications as run
     from .experiment.compare import Comparison
     from .experiment.compare import compare_options as compare
+    from .plots.notebook import plot
     from .results import Results
 
 _LAZY = {
@@ -25,9 +26,11 @@ _LAZY = {
     "compare": ("sim.experiment.compare", "compare_options"),
     "Comparison": ("sim.experiment.compare", "Comparison"),
     "Results": ("sim.results", "Results"),
+    "plot": ("sim.plots.notebook", "plot"),
 }
 """Imported on first use: a worker process that only simulates blocks (it imports the scenario
-schema and the engine) is spared pandas, xarray and scipy.stats, about a second at start-up."""
+schema and the engine) is spared pandas, xarray and scipy.stats, about a second at start-up;
+`plot` brings matplotlib only when called."""
 
 
 def __getattr__(name: str) -> Any:
@@ -53,5 +56,6 @@ __all__ = [
     "__version__",
     "compare",
     "load",
+    "plot",
     "run",
 ]

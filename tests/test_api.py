@@ -13,6 +13,7 @@ def test_public_names():
             "__version__",
             "compare",
             "load",
+            "plot",
             "run",
         ]
     )

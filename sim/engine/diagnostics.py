@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..scenario.base import OTHER
 from . import kernels, layout
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,15 +101,12 @@ class DiagnosticInputs:
 
 def compile_inputs(s: Scenario, w: World) -> DiagnosticInputs:
     """Read the country grouping and the governance scores for the compiled world `w`."""
-    from ..scenario.checks import one_country_blocs
-    from .world import OTHER
-
     K, S, P, B = w.shape
     valid = np.zeros((K, S), dtype=bool)
     keep = np.zeros((K, S, P))
     country = np.full((K, S, P), "", dtype=object)
     merges: list[tuple[int, int, int, int]] = []
-    single = {w.blocs.index(b): c for b, c in one_country_blocs(s).items()}
+    single = {w.blocs.index(b): c for b, c in s.one_country_blocs().items()}
     gov = s.governance
     any_wgi = any(g.wgi is not None for g in gov.values())
     any_asi = any(g.asi is not None for g in gov.values())

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..scenario.base import Distribution
-from ..scenario.checks import bloc_of_countries
+from ..scenario.base import OTHER, Distribution
 from ..scenario.schema import Scenario
 from ..scenario.units import DURATION_UNITS
 from . import storage
@@ -21,7 +20,6 @@ from .diagnostics import DiagnosticInputs, compile_inputs
 from .disruptions.base import mean
 from .disruptions.registry import TYPES, stopped
 
-OTHER = "other"
 TICKS_PER_YEAR = {"week": 52, "month": 12}
 DEFAULT_COST_SHARE = 0.6
 """Unit cost as a share of the reference price where the scenario gives none (flagged in docs)."""
@@ -85,7 +83,7 @@ class World:
     rerouting: np.ndarray  # [k] time constant of buyers' switching between origins, years
     value_lost: np.ndarray  # [k] currency/t of unmet use (shortfall_value, section 11)
     diagnostics: DiagnosticInputs | None = None  # country grouping and scores (diagnostics.py)
-    # countries: code -> bloc name, and the bloc holding '*' (checks.bloc_of_countries)
+    # countries: code -> bloc name, and the bloc holding '*' (`Scenario.bloc_of_countries`)
     country_bloc: tuple[dict, str | None] = ({}, None)
     # (k, b) -> {code: share of the bloc's use}: `demand.<bloc>.countries`, for controls on
     # countries inside a bloc
@@ -117,7 +115,7 @@ def compile_world(s: Scenario) -> World:
     commodities = tuple(s.commodities)
     blocs = tuple(s.blocs)
     bloc_ix = {b: i for i, b in enumerate(blocs)}
-    owner, rest = bloc_of_countries(s)
+    owner, rest = s.bloc_of_countries()
     n_b = len(blocs)
     n_s = max(len(c.stages) for c in s.commodities.values())
     names_k = []
@@ -354,7 +352,7 @@ def storage_parameters(
     s: Scenario, k: int, b: int, c, days: float, owner: dict, rest: str | None
 ) -> storage.StorageParameters:
     """What bloc b's storage equilibrium of commodity k depends on (storage.py); `owner` and
-    `rest` are the scenario's countries by bloc (`bloc_of_countries`)."""
+    `rest` are the scenario's countries by bloc (`Scenario.bloc_of_countries`)."""
     name, bloc = list(s.commodities)[k], list(s.blocs)[b]
     return storage.StorageParameters(
         dt=1.0 / TICKS_PER_YEAR[s.horizon.step],

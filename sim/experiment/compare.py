@@ -75,28 +75,6 @@ class Comparison:
     def summary(self) -> pd.DataFrame:
         return pd.concat([r.summary() for r in self.results.values()], ignore_index=True)
 
-    def plot(
-        self,
-        kind: str = "price",
-        commodity: str | Sequence[str] | None = None,
-        bloc: str | None = None,
-        ax=None,
-    ):
-        """Draw one of the comparison's figures for `bloc` (by default the bloc that loses
-        most to shortfall under the baseline), with matplotlib, imported now, not with `sim`.
-
-        kind: "price" (the options' price fans overlaid), "shortfall" (a box of shortfall per
-        replication for each option), "stocks" (strategic stocks held, mean), "frontier"
-        (users' expected loss against expected net fiscal cost, summed over the commodities,
-        with paired 95% intervals) or "differences" (each option minus the baseline, paired,
-        with 95% intervals: social cost and peak price).
-        price, shortfall and stocks draw every commodity in a grid and return the Figure, or
-        one `commodity` (or on `ax`) and return the Axes; frontier returns its Axes;
-        differences returns a Figure of two panels."""
-        from ..plots.compare import comparison_figure
-
-        return comparison_figure(self, kind, commodity, bloc, ax)
-
     def ranking(self, bloc: str | None = None) -> pd.DataFrame:
         """The headline's totals: one row per option, ranked (1 = lowest expected social cost
         in `bloc`), with its paired difference from the baseline and the verdict."""

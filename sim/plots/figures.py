@@ -10,18 +10,10 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-# The command line and scripts draw off screen. In a notebook or a session that already chose
-# a backend (pyplot imported, IPython running), leave the user's backend alone.
-if "matplotlib.pyplot" not in sys.modules and "IPython" not in sys.modules:
-    matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 
@@ -34,8 +26,9 @@ from ..results.touched import (
     price_moved,
     shortfall_moved,
 )
+from .flows import flows_figure
+from .style import COLOURS, plain, plt
 
-COLOURS = ("#1f5aa6", "#c0392b", "#6b8e23", "#8e44ad", "#d68910", "#17a589")
 LINESTYLES = ("-", "--", ":", "-.")
 FORMATS = ("png", "svg")
 SHADE = "#e8a33d"
@@ -182,13 +175,6 @@ def _dates(ax):
     ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%d"))
     ax.set_gid(TIME_AXIS)
     plain(ax)
-
-
-def plain(ax, axis: str = "y") -> None:
-    """No offset ('+1') and no scientific multiplier on an axis: its labels are the values."""
-    formatter = mticker.ScalarFormatter(useOffset=False)
-    formatter.set_scientific(False)
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
 
 
 def min_range(ax, span: float, floor: float | None = None) -> None:
@@ -426,7 +412,6 @@ def run_figures(
     disruption or a price move hit and those something touched, `sim.results.touched`). A
     commodity whose panel would be flat (nothing beyond the start-up noise) is left out, and
     a figure with no panel left is not drawn; the flows figure needs the trade flows."""
-    from .flows import flows_figure
 
     w = results.world
     bs = [w.blocs.index(b) for b in chosen_blocs(results, blocs)]

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from ..results import Results
-from .figures import COLOURS, plain
+from .style import COLOURS, plain
 
 DURING = 0.5
 """'During' is the ticks when at least this share of the peak share of replications is

@@ -887,24 +887,6 @@ class Results:
                         )
         return pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
 
-    def plot(
-        self,
-        kind: str = "price",
-        commodity: str | Sequence[str] | None = None,
-        bloc: str | Sequence[str] | None = None,
-        ax=None,
-    ):
-        """Draw one of the run's figures (matplotlib, imported now, not with `sim`).
-
-        kind: "price" (price over its starting price, a fan per bloc: median, 25-75% and
-        5-95%), "supply" (supply reaching each bloc and its mean shortfall, t/yr) or "stocks"
-        (commercial stocks, days of use). Every commodity in a grid, returned as the Figure;
-        with one `commodity` (or an `ax` to draw on), one panel, returned as the Axes. `bloc`
-        keeps one bloc (or a list); all by default."""
-        from ..plots.figures import run_figure
-
-        return run_figure(self, kind, commodity, bloc, ax)
-
     def _repr_html_(self) -> str:
         name = self.loaded.scenario.name or self.loaded.path.stem
         head = self.summary().head(REPR_ROWS).to_html(index=False, float_format="{:,.4g}".format)
@@ -912,7 +894,7 @@ class Results:
             f"<p><b>minsim Results</b>: {html.escape(str(name))}, option "
             f"<code>{html.escape(self.option)}</code>, {self.reps:,} replications, "
             f"seed {self.seed}. First {REPR_ROWS} rows of <code>.summary()</code>; "
-            f"<code>.plot()</code> draws the price fans.</p>{head}"
+            f"<code>sim.plot(results)</code> draws the price fans.</p>{head}"
         )
 
     def __repr__(self) -> str:
@@ -949,7 +931,7 @@ class Results:
             )
         if len(w.commodities) > REPR_ROWS:
             lines.append(f"  ... and {len(w.commodities) - REPR_ROWS} more")
-        lines.append(".summary() has every metric; .plot() draws the price fans")
+        lines.append(".summary() has every metric; sim.plot(results) draws the price fans")
         return "\n".join(lines)
 
     def at_bound(self) -> list[tuple[str, str, float]]:

@@ -16,7 +16,6 @@ import numpy as np
 
 from ..engine.disruptions import ANNOUNCED, compile_specs, sample_plan
 from ..engine.disruptions.registry import module_of
-from ..scenario.checks import bloc_of_countries
 from .results import Results
 
 PRICE_NOISE = 0.01
@@ -62,7 +61,7 @@ def named_commodities(scenario, options: Iterable[str] = ()) -> set[str]:
 def named_blocs(scenario) -> set[str]:
     """The blocs a disruption of the scenario hits by its definition: an outage every bloc,
     an export control its targets, a demand shock the blocs whose use it changes."""
-    owner, rest = bloc_of_countries(scenario)
+    owner, rest = scenario.bloc_of_countries()
     blocs = list(scenario.blocs)
     hit: set[str] = set()
     for d in scenario.disruptions.values():

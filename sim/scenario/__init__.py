@@ -31,14 +31,6 @@ class LoadedScenario:
     source: Located
     path: Path
 
-    def plot(self, commodity: str | list[str] | None = None, ax=None):
-        """Draw the scenario's structure, before anything runs: for each commodity (or those
-        named), a bar per stage with the producers' shares of world output and a bar of use,
-        coloured by bloc. Returns the Axes. matplotlib is imported now, not with `sim`."""
-        from ..plots.scenario import structure
-
-        return structure(self, commodity, ax)
-
 
 def load(
     path: str | Path,

@@ -15,6 +15,11 @@ StageName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
+OTHER = "other"
+"""The name of the slot that holds a stage's output beyond its named producers (the rest
+of world output), in the compiled world and its diagnostics."""
+
+
 class Model(BaseModel):
     """Base of every scenario model: unknown keys are errors, every field documented, every
     number finite (`.nan`, `.inf` and `1e400` are refused where they are read)."""

@@ -5,62 +5,27 @@ Each check returns located problems; all of them run, so an analyst sees every m
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 
-from ..engine.disruptions.export_control import ExportControl
-from ..engine.disruptions.outage import Outage
-from ..engine.disruptions.quota import Quota
-from .countries import COUNTRIES, GROUPS, expand_members, suggest
-from .errors import Problem, dotted
+from .countries import COUNTRIES, GROUPS, expand_members
+from .disruptions.export_control import ExportControl
+from .disruptions.outage import Outage
+from .disruptions.quota import Quota
+from .errors import Problem, country_hint, dotted, hint
 from .loader import Located
-from .schema import Distribution, Scenario
-from .units import DURATION_UNITS, MAX_YEARS, Price, YearMonth
+from .schema import Commodity, Distribution, Scenario
+from .units import DURATION_UNITS, MAX_YEARS, Money, Price, YearMonth
 
 SHARE_TOLERANCE = 1e-9
 
 
-def _hint(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+class Checks:
+    """What every located check needs, and the checks many keys repeat: a name that must be
+    known, a currency that needs a rate, a month inside the horizon. Policy and disruption
+    specs check themselves with one (`sim.scenario.policies.check`), so each message is
+    written once."""
 
-
-def _country_hint(code: str) -> str:
-    close = suggest(code, COUNTRIES)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def horizon_end(s: Scenario) -> YearMonth:
-    start = s.horizon.start
-    return YearMonth(start.year + s.horizon.years, start.month)
-
-
-def bloc_of_countries(s: Scenario) -> tuple[dict[str, str], str | None]:
-    """Country code -> bloc name, and the bloc that holds '*' (if any)."""
-    owner: dict[str, str] = {}
-    rest = None
-    for name, bloc in s.blocs.items():
-        for member in bloc.members:
-            if member == "*":
-                rest = name
-            else:
-                for c in expand_members([member]):
-                    owner.setdefault(c, name)
-    return owner, rest
-
-
-def one_country_blocs(s: Scenario) -> dict[str, str]:
-    """Bloc name -> its country, for blocs of exactly one country (and no '*')."""
-    out = {}
-    for name, bloc in s.blocs.items():
-        codes = expand_members(list(bloc.members))
-        if "*" not in bloc.members and len(codes) == 1:
-            out[name] = next(iter(codes))
-    return out
-
-
-class _Checker:
     def __init__(self, s: Scenario, doc: Located):
         self.s = s
         self.doc = doc
@@ -69,6 +34,42 @@ class _Checker:
     def add(self, path: tuple, message: str, *, key: bool = False) -> None:
         self.problems.append(Problem(self.doc.where(path, key=key), dotted(path), message))
 
+    def known(self, path: tuple, name: str, options: Iterable[str], what: str) -> bool:
+        """Is `name` among `options`? If not, 'unknown <what> ...' with the closest name."""
+        options = list(options)
+        if name in options:
+            return True
+        self.add(path, f"unknown {what} {name!r}{hint(name, options)}")
+        return False
+
+    def bloc(self, path: tuple, name: str) -> bool:
+        return self.known(path, name, self.s.blocs, "bloc")
+
+    def commodity_named(self, path: tuple, name: str) -> Commodity | None:
+        """The commodity called `name`, or None after saying it is unknown."""
+        if self.known(path, name, self.s.commodities, "commodity"):
+            return self.s.commodities[name]
+        return None
+
+    def currency(self, path: tuple, value: Price | Money) -> None:
+        """An amount or price in a currency other than the scenario's needs its rate."""
+        cur = value.currency
+        if cur != self.s.currency and cur not in self.s.fx:
+            have = ", ".join(sorted(self.s.fx)) or "none"
+            self.add(
+                path,
+                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: <{self.s.currency} per "
+                f"{cur}>}}' (rates given: {have})",
+            )
+
+    def in_horizon(self, path: tuple, month: YearMonth) -> None:
+        """A month on which something starts must fall inside the run."""
+        start, end = self.s.horizon.start, self.s.horizon.end
+        if not start <= month < end:
+            self.add(path, f"{month} is outside the horizon ({start} to {end}, exclusive)")
+
+
+class _Checker(Checks):
     def run(self) -> list[Problem]:
         self.blocs()
         self.money()
@@ -96,7 +97,7 @@ class _Checker:
         if d.option not in self.s.options:
             self.add(
                 ("design", "option"),
-                f"no option named {d.option!r}{_hint(d.option, self.s.options)} "
+                f"no option named {d.option!r}{hint(d.option, self.s.options)} "
                 f"(options: {', '.join(self.s.options) or 'none are defined'})",
             )
             return
@@ -117,7 +118,7 @@ class _Checker:
                 self.add(
                     where,
                     f"policy {policy!r} is not one of option {d.option!r}'s policies "
-                    f"({', '.join(names)}){_hint(policy, names)}",
+                    f"({', '.join(names)}){hint(policy, names)}",
                 )
                 continue
             node = data.get(policy)
@@ -127,7 +128,7 @@ class _Checker:
                     at = ".".join(["policies", policy, *rest[: i + 1]])
                     self.add(
                         where,
-                        f"policy {policy!r} has no key {at!r}{_hint(part, known)}; a lever "
+                        f"policy {policy!r} has no key {at!r}{hint(part, known)}; a lever "
                         "changes a key the policy sets (write it in the policy first)",
                     )
                     break
@@ -151,7 +152,7 @@ class _Checker:
             if bloc not in self.s.blocs:
                 self.add(
                     ("design", "blocs", i),
-                    f"unknown bloc {bloc!r}{_hint(bloc, self.s.blocs)} "
+                    f"unknown bloc {bloc!r}{hint(bloc, self.s.blocs)} "
                     f"(blocs: {', '.join(self.s.blocs)})",
                 )
 
@@ -204,15 +205,15 @@ class _Checker:
                 self.add(
                     (*base, "commodity"),
                     f"unknown commodity {target.commodity!r}"
-                    + _hint(target.commodity, self.s.commodities),
+                    + hint(target.commodity, self.s.commodities),
                 )
             blocs = [("bloc", target.bloc)]
             if target.split is not None:
                 blocs.append(("split", "versus", target.split.versus))
             for *path, bloc in blocs:
                 if bloc not in self.s.blocs:
-                    self.add((*base, *path), f"unknown bloc {bloc!r}" + _hint(bloc, self.s.blocs))
-            self._months((*base, "onset"), target.onset)
+                    self.add((*base, *path), f"unknown bloc {bloc!r}" + hint(bloc, self.s.blocs))
+            self.in_horizon((*base, "onset"), target.onset)
 
     # -- supply-risk diagnostics ----------------------------------------------------------------
     def governance(self) -> None:
@@ -223,21 +224,21 @@ class _Checker:
             if code not in COUNTRIES:
                 self.add(
                     ("governance", code),
-                    f"unknown country code {code!r}{_country_hint(code)}",
+                    f"unknown country code {code!r}{country_hint(code)}",
                     key=True,
                 )
             for cname in g.trade_factor:
                 if cname not in self.s.commodities:
                     self.add(
                         ("governance", code, "trade_factor", cname),
-                        f"unknown commodity {cname!r}{_hint(cname, self.s.commodities)}",
+                        f"unknown commodity {cname!r}{hint(cname, self.s.commodities)}",
                         key=True,
                     )
         any_wgi = any(g.wgi is not None for g in gov.values())
         any_asi = any(g.asi is not None for g in gov.values())
         if not (any_wgi or any_asi):
             return
-        single = one_country_blocs(self.s)
+        single = self.s.one_country_blocs()
         flagged: set[tuple[str, str]] = set()  # one-country blocs: report each once
         for cname, c in self.s.commodities.items():
             sr = c.criticality.eol_rir is not None and c.criticality.substitution_index is not None
@@ -277,10 +278,10 @@ class _Checker:
 
     # -- policies and options -------------------------------------------------------------------
     def policies(self) -> None:
-        from ..engine.policies import INSTRUMENTS
+        from . import policies
 
         for name, spec in self.s.policies.items():
-            INSTRUMENTS[spec.type].check(spec, self.s, ("policies", name), self.add)
+            policies.check(spec, self, ("policies", name))
         for option, names in self.s.options.items():
             first: dict[str, int] = {}
             for i, name in enumerate(names):
@@ -306,7 +307,7 @@ class _Checker:
                     known = ", ".join(self.s.policies) or "none are defined"
                     self.add(
                         ("options", option, i),
-                        f"no policy named {name!r}{_hint(name, self.s.policies)} (policies: {known})",
+                        f"no policy named {name!r}{hint(name, self.s.policies)} (policies: {known})",
                     )
 
     # -- blocs ------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class _Checker:
                     star = name
                     continue
                 if member not in COUNTRIES and member not in GROUPS:
-                    self.add(path, f"unknown country code {member!r}{_country_hint(member)}")
+                    self.add(path, f"unknown country code {member!r}{country_hint(member)}")
                     continue
                 for code in expand_members([member]):
                     if code in seen and seen[code] != name:
@@ -349,16 +350,6 @@ class _Checker:
         for path, price in self._prices():
             self.currency(path, price)
 
-    def currency(self, path: tuple, value: Price) -> None:
-        cur = value.currency
-        if cur != self.s.currency and cur not in self.s.fx:
-            have = ", ".join(sorted(self.s.fx)) or "none"
-            self.add(
-                path,
-                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: <{self.s.currency} per "
-                f"{cur}>}}' (rates given: {have})",
-            )
-
     # -- commodities ------------------------------------------------------------------------
     def commodity(self, name: str) -> None:
         c = self.s.commodities[name]
@@ -369,7 +360,7 @@ class _Checker:
                     (*base, "stages"),
                     f"missing stage {required!r}; every commodity needs 'mining' and 'refining'",
                 )
-        owner, rest = bloc_of_countries(self.s)
+        owner, rest = self.s.bloc_of_countries()
         for sname, st in c.stages.items():
             spath = (*base, "stages", sname, "producers")
             total = 0.0
@@ -377,7 +368,7 @@ class _Checker:
                 if code not in COUNTRIES:
                     self.add(
                         (*spath, code),
-                        f"unknown country code {code!r}{_country_hint(code)}",
+                        f"unknown country code {code!r}{country_hint(code)}",
                         key=True,
                     )
                 elif code not in owner and rest is None:
@@ -407,20 +398,20 @@ class _Checker:
         for bloc, d in c.demand.items():
             if bloc not in self.s.blocs:
                 self.add(
-                    (*dpath, bloc), f"unknown bloc {bloc!r}{_hint(bloc, self.s.blocs)}", key=True
+                    (*dpath, bloc), f"unknown bloc {bloc!r}{hint(bloc, self.s.blocs)}", key=True
                 )
             if d.share is None:
                 all_shares = False
             else:
                 shares += d.share
             if d.countries and bloc in self.s.blocs:
-                owner, rest = bloc_of_countries(self.s)
+                owner, rest = self.s.bloc_of_countries()
                 for code in d.countries:
                     if owner.get(code, rest if code in COUNTRIES else None) != bloc:
                         self.add(
                             (*dpath, bloc, "countries", code),
                             f"{code} is not a member of bloc {bloc!r}"
-                            + ("" if code in COUNTRIES else _country_hint(code)),
+                            + ("" if code in COUNTRIES else country_hint(code)),
                             key=True,
                         )
                 total = sum(d.countries.values())
@@ -484,11 +475,6 @@ class _Checker:
             )
 
     # -- disruptions ------------------------------------------------------------------------
-    def _months(self, path: tuple, month: YearMonth) -> None:
-        start, end = self.s.horizon.start, horizon_end(self.s)
-        if not start <= month < end:
-            self.add(path, f"{month} is outside the horizon ({start} to {end}, exclusive)")
-
     def _distribution(
         self,
         path: tuple,
@@ -570,13 +556,13 @@ class _Checker:
 
     def disruptions(self) -> None:
         members = {m for g in self.s.groups.values() for m in g.members}
-        owner, rest = bloc_of_countries(self.s)
+        owner, rest = self.s.bloc_of_countries()
         for name, d in self.s.disruptions.items():
             base = ("disruptions", name)
             if d.commodity not in self.s.commodities:
                 self.add(
                     (*base, "commodity"),
-                    f"unknown commodity {d.commodity!r}{_hint(d.commodity, self.s.commodities)}",
+                    f"unknown commodity {d.commodity!r}{hint(d.commodity, self.s.commodities)}",
                 )
                 commodity = None
             else:
@@ -585,7 +571,7 @@ class _Checker:
             if commodity is not None and stage is not None and stage not in commodity.stages:
                 self.add(
                     (*base, "stage"),
-                    f"{d.commodity} has no stage {stage!r}{_hint(stage, commodity.stages)}",
+                    f"{d.commodity} has no stage {stage!r}{hint(stage, commodity.stages)}",
                 )
                 stage = None
             countries = (
@@ -598,7 +584,7 @@ class _Checker:
                     else (*base, "countries", i)
                 )
                 if code not in COUNTRIES:
-                    self.add(cpath, f"unknown country code {code!r}{_country_hint(code)}")
+                    self.add(cpath, f"unknown country code {code!r}{country_hint(code)}")
                 elif commodity is not None and stage is not None:
                     producers = commodity.stages[stage].producers
                     if code not in producers:
@@ -614,7 +600,7 @@ class _Checker:
                 if isinstance(d, ExportControl) and b not in self.s.blocs and b in COUNTRIES:
                     self._country_target((*base, field, i), d, b, commodity, owner, rest)
                 elif b not in self.s.blocs:
-                    self.add((*base, field, i), f"unknown bloc {b!r}{_hint(b, self.s.blocs)}")
+                    self.add((*base, field, i), f"unknown bloc {b!r}{hint(b, self.s.blocs)}")
                 elif isinstance(d, ExportControl) and (
                     owner.get(d.country) == b or (d.country not in owner and rest == b)
                 ):
@@ -636,7 +622,7 @@ class _Checker:
             if isinstance(d.duration, Distribution):
                 self._distribution((*base, "duration"), d.duration, share=False, duration=True)
             if d.start is not None:
-                self._months((*base, "start"), d.start)
+                self.in_horizon((*base, "start"), d.start)
             if d.stochastic is not None:
                 if isinstance(d.stochastic.duration, Distribution):
                     self._distribution(
@@ -646,7 +632,7 @@ class _Checker:
                         duration=True,
                     )
                 if d.stochastic.earliest is not None:
-                    self._months((*base, "stochastic", "earliest"), d.stochastic.earliest)
+                    self.in_horizon((*base, "stochastic", "earliest"), d.stochastic.earliest)
             if name in members:
                 if d.start is not None or d.stochastic is not None:
                     self.add(
@@ -674,21 +660,21 @@ class _Checker:
                     "'stochastic.duration'; remove this 'duration'",
                 )
             if g.start is not None:
-                self._months((*base, "start"), g.start)
+                self.in_horizon((*base, "start"), g.start)
             if g.stochastic is not None and g.stochastic.earliest is not None:
-                self._months((*base, "stochastic", "earliest"), g.stochastic.earliest)
+                self.in_horizon((*base, "stochastic", "earliest"), g.stochastic.earliest)
             if isinstance(g.duration, Distribution):
                 self._distribution((*base, "duration"), g.duration, share=False, duration=True)
             for m in g.takes_part:
                 if m not in g.members:
                     self.add(
                         (*base, "takes_part", m),
-                        f"{m!r} is not a member of group {name!r}{_hint(m, g.members)}",
+                        f"{m!r} is not a member of group {name!r}{hint(m, g.members)}",
                     )
             for i, m in enumerate(g.members):
                 path = (*base, "members", i)
                 if m not in self.s.disruptions:
-                    self.add(path, f"unknown disruption {m!r}{_hint(m, self.s.disruptions)}")
+                    self.add(path, f"unknown disruption {m!r}{hint(m, self.s.disruptions)}")
                     continue
                 if m in seen:
                     self.add(path, f"{m!r} is already a member of group {seen[m]!r}")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .countries import COUNTRIES, suggest
 
 
 @dataclass(frozen=True, order=True)
@@ -49,3 +52,15 @@ class ScenarioError(Exception):
 
 def dotted(path: tuple) -> str:
     return ".".join(str(p) for p in path)
+
+
+def hint(word: str, options: Iterable[str]) -> str:
+    """'; did you mean ...?' for a near miss among `options`, else ''."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def country_hint(code: str) -> str:
+    """'; did you mean ...?' for a near miss among the ISO country codes, else ''."""
+    close = suggest(code, COUNTRIES)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -11,11 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..engine.disruptions import DisruptionSpec, Stochastic
-from ..engine.policies import PolicySpec
 from .base import Distribution, Model, Name, Share, StageName
+from .countries import expand_members
 from .design import Design
-from .units import Duration, Month, PositiveMass, PositivePrice, PriceField
+from .disruptions import DisruptionSpec, Stochastic
+from .policies import PolicySpec
+from .units import Duration, Month, PositiveMass, PositivePrice, PriceField, YearMonth
 
 __all__ = ["Distribution", "Model", "Name", "Share", "StageName"]
 
@@ -29,6 +30,11 @@ class Horizon(Model):
     """Length of the run in years."""
     step: Literal["week", "month"] = "week"
     """Time step of the market clock: `week` (52 a year) or `month` (12 a year)."""
+
+    @property
+    def end(self) -> YearMonth:
+        """The first month after the run."""
+        return YearMonth(self.start.year + self.years, self.start.month)
 
 
 class Bloc(Model):
@@ -315,7 +321,7 @@ class Commodity(Model):
 
 
 Disruption = DisruptionSpec
-"""Any disruption (one module each under sim/engine/disruptions/)."""
+"""Any disruption (one module each under sim/scenario/disruptions/)."""
 
 
 class Group(Model):
@@ -494,6 +500,28 @@ class Scenario(Model):
     parameter_uncertainty: ParameterUncertainty | None = None
     """Draw the calibrated market parameters from their posterior, so that the spread of the
     results shows model uncertainty as well as the disruptions' dice."""
+
+    def bloc_of_countries(self) -> tuple[dict[str, str], str | None]:
+        """Country code -> the bloc that holds it, and the bloc that holds '*' (if any)."""
+        owner: dict[str, str] = {}
+        rest = None
+        for name, bloc in self.blocs.items():
+            for member in bloc.members:
+                if member == "*":
+                    rest = name
+                else:
+                    for c in expand_members([member]):
+                        owner.setdefault(c, name)
+        return owner, rest
+
+    def one_country_blocs(self) -> dict[str, str]:
+        """Bloc name -> its country, for blocs of exactly one country (and no '*')."""
+        out = {}
+        for name, bloc in self.blocs.items():
+            codes = expand_members(list(bloc.members))
+            if "*" not in bloc.members and len(codes) == 1:
+                out[name] = next(iter(codes))
+        return out
 
 
 def json_schema() -> dict:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..engine.disruptions import SPECS as DISRUPTION_TYPES
+from .disruptions import SPECS as DISRUPTION_TYPES
 from .errors import Problem, ScenarioError, dotted
 from .loader import Located
 from .schema import Scenario, json_schema

@@ -150,16 +150,24 @@ def test_licensing_takes_one_form_in_order(licensing, message):
         control(licensing=licensing)
 
 
-def test_each_disruption_type_is_one_module_found_by_the_registry():
-    from sim.engine.disruptions import MODULES, SPECS, TYPES
+def test_each_disruption_type_is_a_spec_module_and_an_engine_module_of_one_name():
+    import pkgutil
+
+    import sim.engine.disruptions as engine
+    from sim.engine.disruptions import TYPES
+    from sim.scenario.disruptions import MODULES, SPECS
     from sim.scenario.schema import Scenario
 
     assert set(TYPES) == {"export_control", "outage", "quota", "demand_shock"}
     assert sorted(MODULES) == sorted(TYPES)
+    shared = {"base", "plan", "effects", "registry"}
+    assert {m.name for m in pkgutil.iter_modules(engine.__path__)} - shared == set(MODULES)
     for kind, module in TYPES.items():
+        assert module.__name__ == f"sim.engine.disruptions.{kind}"
         for name in ("Spec", "compile", "depth", "level", "apply", "hits"):
             assert hasattr(module, name), (kind, name)
         assert SPECS[kind] is module.Spec
+        assert SPECS[kind].__module__ == f"sim.scenario.disruptions.{kind}"
     # the scenario schema takes every registered type, told apart by `type`
     union = Scenario.model_json_schema()["$defs"]
     assert {s.__name__ for s in SPECS.values()} <= set(union)

@@ -44,7 +44,7 @@ def _labels(ax) -> list[str]:
 
 
 def test_price_of_one_commodity_is_an_axes_with_a_fan_per_bloc(results):
-    ax = results.plot("price", commodity="gallium")
+    ax = sim.plot(results, "price", commodity="gallium")
     assert isinstance(ax, plt.Axes)
     assert len(ax.lines) == 3 + 1  # a median per bloc and the line at the starting price
     assert len(ax.collections) == 3 * 2  # two bands per bloc
@@ -53,13 +53,13 @@ def test_price_of_one_commodity_is_an_axes_with_a_fan_per_bloc(results):
 
 
 def test_one_bloc(results):
-    ax = results.plot("price", commodity="gallium", bloc="alliance")
+    ax = sim.plot(results, "price", commodity="gallium", bloc="alliance")
     assert len(ax.lines) == 2 and len(ax.collections) == 2
     assert _labels(ax) == ["alliance"]
 
 
 def test_every_commodity_is_a_figure_with_a_panel_each(results):
-    fig = results.plot()
+    fig = sim.plot(results)
     assert isinstance(fig, plt.Figure)
     shown = [a for a in fig.axes if a.get_visible()]
     assert [a.get_title() for a in shown] == ["gallium", "antimony"]
@@ -68,19 +68,19 @@ def test_every_commodity_is_a_figure_with_a_panel_each(results):
 
 
 def test_supply_and_stocks(results):
-    ax = results.plot("supply", commodity="gallium")
+    ax = sim.plot(results, "supply", commodity="gallium")
     labels = _labels(ax)
     supply = [x for x in labels if x.endswith(" supply")]
     assert supply == ["alliance supply", "china supply", "rest supply"]
     assert all(x.endswith("shortfall (mean)") for x in labels if x not in supply)
-    ax = results.plot("stocks", commodity="antimony")
+    ax = sim.plot(results, "stocks", commodity="antimony")
     assert ax.get_ylabel() == "days of use"
     assert len(ax.lines) == 3
 
 
 def test_draws_on_the_axes_given(results):
     _, (left, right) = plt.subplots(1, 2)
-    out = results.plot("stocks", commodity="gallium", ax=right)
+    out = sim.plot(results, "stocks", commodity="gallium", ax=right)
     assert out is right
     assert len(right.lines) == 3 and not left.lines
 
@@ -88,7 +88,7 @@ def test_draws_on_the_axes_given(results):
 def test_an_axes_holds_one_commodity(results):
     _, ax = plt.subplots()
     with pytest.raises(ValueError) as e:
-        results.plot("price", ax=ax)
+        sim.plot(results, "price", ax=ax)
     assert str(e.value) == (
         "an ax holds one commodity: name one with commodity= (the commodities: gallium, antimony)"
     )
@@ -96,18 +96,18 @@ def test_an_axes_holds_one_commodity(results):
 
 def test_unknown_kind_names_the_kinds(results):
     with pytest.raises(ValueError) as e:
-        results.plot("fan")
+        sim.plot(results, "fan")
     assert str(e.value) == "unknown kind 'fan'; the kinds are: price, supply, stocks"
 
 
 def test_unknown_commodity_and_bloc(results):
     with pytest.raises(ValueError) as e:
-        results.plot(commodity="galium")
+        sim.plot(results, commodity="galium")
     assert str(e.value) == (
         "no commodity named 'galium'; did you mean 'gallium'? (the commodities: gallium, antimony)"
     )
     with pytest.raises(ValueError) as e:
-        results.plot(bloc="eu")
+        sim.plot(results, bloc="eu")
     assert str(e.value) == "no bloc named 'eu' (the blocs: alliance, china, rest)"
 
 
@@ -115,23 +115,23 @@ def test_unknown_commodity_and_bloc(results):
 
 
 def test_comparison_price_overlays_the_options(comparison):
-    ax = comparison.plot("price", commodity="gallium")
+    ax = sim.plot(comparison, "price", commodity="gallium")
     assert _labels(ax) == ["do-nothing", "reserve"]
     # the baseline's band (two halves of one fill: 25-75% twice) and a median per option
     assert len(ax.collections) == 2
     assert len(ax.lines) == 2 + 1  # and the line at the starting price
-    fig = comparison.plot("price")
+    fig = sim.plot(comparison, "price")
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["do-nothing", "reserve"]
     assert fig.get_suptitle().startswith("Price in alliance by option")
 
 
 def test_comparison_in_another_bloc(comparison):
-    fig = comparison.plot("stocks", bloc="china")
+    fig = sim.plot(comparison, "stocks", bloc="china")
     assert fig.get_suptitle().startswith("Strategic stocks for china (mean; shaded: disruption")
 
 
 def test_frontier_has_a_point_per_option(comparison):
-    ax = comparison.plot("frontier")
+    ax = sim.plot(comparison, "frontier")
     assert isinstance(ax, plt.Axes)
     assert len(ax.containers) == 2  # one errorbar per option
     assert _labels(ax) == ["do-nothing", "reserve"]
@@ -160,21 +160,21 @@ def test_frontier_has_a_point_per_option(comparison):
     _, low, high = paired_interval(loss(r) - loss(b0))
     (segment,) = ax.containers[1].lines[2][1].get_segments()
     assert (segment[:, 1].min(), segment[:, 1].max()) == pytest.approx((low, high))
-    one = comparison.plot("frontier", commodity="gallium")
+    one = sim.plot(comparison, "frontier", commodity="gallium")
     assert one.get_ylabel().endswith("(PV; gallium)")
 
 
 def test_shortfall_boxes_and_stocks(comparison):
-    ax = comparison.plot("shortfall", commodity="gallium")
+    ax = sim.plot(comparison, "shortfall", commodity="gallium")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["do-nothing", "reserve"]
-    ax = comparison.plot("stocks", commodity="gallium")
+    ax = sim.plot(comparison, "stocks", commodity="gallium")
     assert len(ax.lines) == 2
     assert ax.lines[1].get_ydata().max() > 0  # the reserve holds gallium
     assert ax.lines[0].get_ydata().max() == 0
 
 
 def test_differences_is_a_figure_of_two_panels(comparison):
-    fig = comparison.plot("differences")
+    fig = sim.plot(comparison, "differences")
     assert len(fig.axes) == 2
     assert fig.axes[0].get_xlabel() == (
         "social_cost (million USD, PV): option - do-nothing (95% interval)"
@@ -184,12 +184,12 @@ def test_differences_is_a_figure_of_two_panels(comparison):
     assert labels and all(label.endswith(": reserve") for label in labels)
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="two panels of its own"):
-        comparison.plot("differences", ax=ax)
+        sim.plot(comparison, "differences", ax=ax)
 
 
 def test_comparison_unknown_kind(comparison):
     with pytest.raises(ValueError) as e:
-        comparison.plot("prices")
+        sim.plot(comparison, "prices")
     assert str(e.value) == (
         "unknown kind 'prices'; the kinds are: price, shortfall, frontier, stocks, differences"
     )
@@ -199,7 +199,7 @@ def test_comparison_unknown_kind(comparison):
 
 
 def test_scenario_structure(comparison):
-    ax = comparison.loaded.plot()
+    ax = sim.plot(comparison.loaded)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [
         "gallium mining",
@@ -218,7 +218,7 @@ def test_scenario_structure(comparison):
 
 
 def test_scenario_structure_of_one_commodity(comparison):
-    ax = comparison.loaded.plot(commodity="gallium")
+    ax = sim.plot(comparison.loaded, commodity="gallium")
     assert len(ax.get_yticklabels()) == 3
     first = ax.patches[0]  # gallium mining: China's 98% first (blocs in order), then other
     assert first.get_width() == pytest.approx(0.98)
@@ -244,7 +244,7 @@ def test_plot_imports_matplotlib_only_when_called(small_path):
         loaded = sim.load({str(small_path)!r})
         results = sim.run(loaded, reps=2, seed=1, block_size=2)
         assert not [m for m in sys.modules if m.startswith(("matplotlib", "sim.plots"))]
-        ax = results.plot("price", commodity="gallium")
+        ax = sim.plot(results, "price", commodity="gallium")
         assert "matplotlib" in sys.modules
         print(len(ax.lines))
         """
@@ -257,3 +257,13 @@ def test_plot_imports_matplotlib_only_when_called(small_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "4"
+
+
+def test_plot_names_what_it_draws(comparison):
+    with pytest.raises(TypeError) as e:
+        sim.plot(comparison.summary())
+    assert str(e.value) == (
+        "sim.plot draws a loaded scenario, Results or a Comparison, not DataFrame"
+    )
+    with pytest.raises(ValueError, match="structure takes only `commodity` and `ax`"):
+        sim.plot(comparison.loaded, "price")

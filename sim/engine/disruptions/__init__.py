@@ -1,23 +1,17 @@
 """Disruptions: one module per type, found by name as policies are (`registry`).
 
-A module here (`export_control`, `outage`, `quota`, `demand_shock`) defines the type's schema
-and what it does to the market (see `base` for the interface), so adding a type is one new
-module plus its tests and doc entry: the scenario schema, the reference docs and the engine
-pick it up from here. `plan` draws every occurrence of every disruption (common random
-numbers); `effects` turns them into SimPy events that change the market's arrays.
+A module here (`export_control`, `outage`, `quota`, `demand_shock`) defines what its type does
+to the market (see `base` for the interface); its schema is the module of the same name in
+`sim.scenario.disruptions`. Adding a type is those two modules plus tests and a doc entry:
+the engine finds its module by the spec's module name. `plan` draws every occurrence of
+every disruption (common random numbers); `effects` turns them into SimPy events that change
+the market's arrays.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Union
-
-from pydantic import Field
-
-from .base import Compiled, Stochastic, Timing
-from .registry import MODULES, SPECS, TYPES
-
-DisruptionSpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
-"""Any disruption, told apart by its `type`."""
+from .base import Compiled
+from .registry import MODULES, TYPES
 
 _LAZY = {
     "ANNOUNCED": ".effects",
@@ -31,8 +25,7 @@ _LAZY = {
     "sample_plan": ".plan",
     "stream": ".plan",
 }
-"""Names of the engine side, imported on first use: the scenario schema imports this package
-for `DisruptionSpec` before the world they need can be imported."""
+"""Imported on first use: they need the world, which imports this package."""
 
 
 def __getattr__(name: str):
@@ -46,15 +39,11 @@ def __getattr__(name: str):
 __all__ = [
     "ANNOUNCED",
     "MODULES",
-    "SPECS",
     "TYPES",
     "Compiled",
-    "DisruptionSpec",
     "Disruptions",
     "LazyStream",
     "Occurrences",
-    "Stochastic",
-    "Timing",
     "baseline_flow_shares",
     "compile_specs",
     "draw",

@@ -3,7 +3,7 @@ the engine compiles it to.
 
 A type is one module of this package (found by `__init__`), which defines:
 
-    Spec                    its pydantic schema: a `Timing` with a `type` literal
+    Spec                    its schema (the module of the same name in sim.scenario.disruptions)
     compile(name, d, world, group) -> list[Compiled]    against the world's indices
     depth(d)                the field each occurrence draws its severity from
     level(d, drawn)         that draw as the level the market sees (a quota's cap of 60% stops 40%)
@@ -20,51 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
-
-from ...scenario.base import Distribution, Model, Share
-from ...scenario.units import Duration, Month, YearMonth
-
-
-class Stochastic(Model):
-    """Random onsets: a Poisson process of events, each with a random duration and severity."""
-
-    rate: float = Field(ge=0)
-    """Expected number of events a year."""
-    duration: Duration | Distribution
-    """How long each event lasts: a duration or a distribution with a `unit`."""
-    earliest: Month | None = None
-    """No event starts before this month (default: the horizon's start)."""
-    max_events: int = Field(5, ge=1, le=100)
-    """At most this many events per replication."""
-
-
-class Timing(Model):
-    start: Month | None = None
-    """Fixed onset month (YYYY-MM)."""
-    duration: Duration | Distribution | None = None
-    """How long it lasts (a fixed onset needs one; default for stochastic ones: theirs)."""
-    probability: Share = 1.0
-    """Chance that a fixed-onset disruption happens at all in a replication."""
-    stochastic: Stochastic | None = None
-    """Random onsets instead of a fixed `start`."""
-    description: str = ""
-    """Free text shown in reports."""
-    announced: Month | None = None
-    """Month the disruption was made known, before `start`: from then until it takes effect
-    the stockholders of the blocs it will hit hoard against it (docs/model.md section 5.4)."""
-
-    @field_validator("announced")
-    @classmethod
-    def _announced_before_start(cls, announced: YearMonth | None, info: ValidationInfo):
-        if announced is None:
-            return announced
-        start = info.data.get("start")
-        if start is None:
-            raise ValueError("'announced' needs a fixed 'start' (random onsets come unannounced)")
-        if not announced < start:
-            raise ValueError(f"'announced' ({announced}) must come before 'start' ({start})")
-        return announced
+from ...scenario.base import Distribution
 
 
 @dataclass

@@ -31,9 +31,7 @@ def compile_specs(s: Scenario, world: World) -> list[Compiled]:
         out.extend(compiled)
         if d.announced is not None:
             if owner_rest is None:
-                from ...scenario.checks import bloc_of_countries
-
-                owner_rest = bloc_of_countries(s)
+                owner_rest = s.bloc_of_countries()
             hit = tuple(
                 b for b, bloc in enumerate(world.blocs) if module_of(d).hits(d, bloc, *owner_rest)
             )

@@ -3,29 +3,11 @@ ban that leaves a country's mines without a buyer)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-from pydantic import Field
 
-from ...scenario.base import Distribution, Share
-from .base import Compiled, Timing, mean
-
-
-class Outage(Timing):
-    """Capacity lost at named countries (a mine flood, a strike, a war)."""
-
-    type: Literal["outage"]
-    """Kind of disruption."""
-    countries: list[str] = Field(min_length=1)
-    """ISO codes of the countries hit."""
-    commodity: str
-    """Commodity affected."""
-    stage: str = "mining"
-    """Stage affected."""
-    severity: Share | Distribution = 1.0
-    """Share of those countries' capacity lost."""
-
+from ...scenario.base import Distribution
+from ...scenario.disruptions.outage import Outage
+from .base import Compiled, mean
 
 Spec = Outage
 

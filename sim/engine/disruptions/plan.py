@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...scenario.base import Distribution
+from ...scenario.disruptions.base import Stochastic
 from ...scenario.units import DURATION_UNITS
-from .base import Compiled, Stochastic
+from .base import Compiled
 from .effects import ANNOUNCED
 from .registry import module_of
 from .registry import steps as level_steps

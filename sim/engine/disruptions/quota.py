@@ -4,43 +4,12 @@ but the country's own."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-from pydantic import model_validator
 
-from ...scenario.base import Distribution, Share
-from ...scenario.units import Mass
+from ...scenario.base import Distribution
+from ...scenario.disruptions.quota import Quota
 from . import export_control
-from .base import Compiled, Timing, mean
-
-
-class Quota(Timing):
-    """A cap on a country's output or exports, as a share of its output at the start."""
-
-    type: Literal["quota"]
-    """Kind of disruption."""
-    country: str
-    """ISO code of the country."""
-    commodity: str
-    """Commodity capped."""
-    stage: str = "refining"
-    """Stage capped."""
-    applies_to: Literal["output", "exports"] = "exports"
-    """What is capped."""
-    cap: Share | Distribution | None = None
-    """Allowed share: of the country's output at the start (`output`), or of the flow its
-    foreign buyers used to receive (`exports`)."""
-    tonnes: Mass | None = None
-    """Instead of `cap`: the allowed tonnes a year, as quotas are announced (REE 2010: 30,258
-    t of exports). Read against the output, or the exports, at the start of the run."""
-
-    @model_validator(mode="after")
-    def _cap_or_tonnes(self) -> Quota:
-        if (self.cap is None) == (self.tonnes is None):
-            raise ValueError("give either 'cap' (a share) or 'tonnes' (a tonnage a year)")
-        return self
-
+from .base import Compiled, mean
 
 Spec = Quota
 

@@ -1,28 +1,20 @@
-"""The disruption types, found by module name: every module of this package that is not one
-of the shared ones below is a type (see `base` for what a type module defines)."""
+"""The disruption types' engine modules, found by the names of their specs' modules in
+`sim.scenario.disruptions` (see `base` for what a type module defines)."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-import typing
 from types import ModuleType
 
-_SHARED = {"base", "plan", "effects", "registry"}
+from ...scenario.disruptions import MODULE_OF
+
 _PACKAGE = __name__.rsplit(".", 1)[0]
-MODULES = tuple(
-    m.name
-    for m in pkgutil.iter_modules(importlib.import_module(_PACKAGE).__path__)
-    if not m.name.startswith("_") and m.name not in _SHARED
-)
+MODULES = tuple(MODULE_OF.values())
 
-TYPES: dict[str, ModuleType] = {}
+TYPES: dict[str, ModuleType] = {
+    kind: importlib.import_module(f"{_PACKAGE}.{name}") for kind, name in MODULE_OF.items()
+}
 """`type:` in YAML -> the module that implements it."""
-for _name in MODULES:
-    _module = importlib.import_module(f"{_PACKAGE}.{_name}")
-    TYPES[typing.get_args(_module.Spec.model_fields["type"].annotation)[0]] = _module
-
-SPECS: dict[str, type] = {kind: module.Spec for kind, module in TYPES.items()}
 
 
 def module_of(d) -> ModuleType:

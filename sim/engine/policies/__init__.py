@@ -1,37 +1,22 @@
-"""Policy instruments, one module each.
+"""Policy instruments: what each policy type does to the market, one module each.
 
-A module here defines `Spec` (its pydantic schema, whose `type` literal names the instrument
-in YAML) and `Instrument` (its engine class, see `base.Instrument`). This package finds the
-modules by name, so adding an instrument is one new module (and its tests): the scenario
-schema, the reference docs, the checks and the engine pick it up from here. `base` (what
-instruments share) and `kernels` (their compiled arithmetic) are not instruments.
+A module here defines `Instrument` (its engine class, see `base.Instrument`) for the spec of
+the same module name in `sim.scenario.policies`, which holds its YAML schema and checks.
+Adding a policy type is those two modules (and their tests and doc entry); this package
+finds the instruments by the specs' module names. `base` (what instruments share) and
+`kernels` (their compiled arithmetic) are not instruments.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-import typing
-from typing import Annotated, Union
 
-from pydantic import Field
+from ...scenario.policies import MODULE_OF
 
-_PRIVATE = {"base", "kernels"}
-MODULES = tuple(
-    m.name
-    for m in pkgutil.iter_modules(__path__)
-    if not m.name.startswith("_") and m.name not in _PRIVATE
-)
+INSTRUMENTS: dict[str, type] = {
+    kind: importlib.import_module(f"{__name__}.{module}").Instrument
+    for kind, module in MODULE_OF.items()
+}
+"""`type:` in YAML -> the instrument class that runs it."""
 
-SPECS: dict[str, type] = {}
-INSTRUMENTS: dict[str, type] = {}
-for _name in MODULES:
-    _module = importlib.import_module(f"{__name__}.{_name}")
-    _kind = typing.get_args(_module.Spec.model_fields["type"].annotation)[0]
-    SPECS[_kind] = _module.Spec
-    INSTRUMENTS[_kind] = _module.Instrument
-
-PolicySpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
-"""Any policy, told apart by its `type`."""
-
-__all__ = ["INSTRUMENTS", "MODULES", "SPECS", "PolicySpec"]
+__all__ = ["INSTRUMENTS"]

@@ -21,20 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ...scenario.base import Model
 from .. import layout
-
-
-class SpecBase(Model):
-    """Fields every policy has besides its `type`."""
-
-    description: str = ""
-    """Free text shown in reports."""
-    stream: str | None = None
-    """The name of the random stream this policy draws from (e.g. a capacity programme's
-    delay), default its own name: copies of one policy that give the original's name share
-    its draws (common random numbers), as the designs of `minsim optimise` do."""
-
 
 if TYPE_CHECKING:
     from ...scenario.schema import Scenario
@@ -67,10 +54,9 @@ class Context:
 
     def owner_blocs(self, owners: list[str]) -> np.ndarray:
         """Bloc indices of owners given as bloc names or ISO country codes (sorted, unique)."""
-        from ...scenario.checks import bloc_of_countries
         from ...scenario.countries import expand_members
 
-        country_bloc, rest = bloc_of_countries(self.scenario)
+        country_bloc, rest = self.scenario.bloc_of_countries()
         out = set()
         for o in owners:
             if o in self.world.blocs:
@@ -178,7 +164,3 @@ class Instrument:
     def report(self) -> dict[tuple[str, str], np.ndarray]:
         """End-of-run figures [R] by (commodity or 'all', metric), for policies.csv."""
         return {}
-
-    @staticmethod
-    def check(spec: Any, scenario: Scenario, path: tuple, add) -> None:
-        """Semantic checks of the spec against the scenario; `add(path, message)` reports."""

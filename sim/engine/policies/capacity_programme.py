@@ -16,63 +16,15 @@ little understated; public capacity does not count against private investors' ca
 
 from __future__ import annotations
 
-import difflib
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import model_validator
 
-from ...scenario.base import Distribution, Share
-from ...scenario.units import Duration, MoneyField, Month, PositiveMass
-from .base import Context, Ledger, SpecBase
+from ...scenario.policies.capacity_programme import CapacityProgramme
+from .base import Context, Ledger
 from .base import Instrument as BaseInstrument
 
-RECOVERY = {"grant": 0.0, "equity": 0.5, "loan": 0.8}
-"""Share of the money the state gets back over the run when `recovery` is not given: nothing
-from a grant, half of an equity stake's value (an assumption ⚠), most of a loan (defaults
-and concessional rates cost the rest, an assumption ⚠)."""
-
-
-class CapacityProgramme(SpecBase):
-    """Public money that brings new capacity on line in a bloc after a lead time."""
-
-    type: Literal["capacity_programme"]
-    """Kind of policy."""
-    bloc: str
-    """Bloc where the capacity is built; it bears the cost."""
-    commodity: str
-    """Commodity produced."""
-    capacity: PositiveMass
-    """Capacity added, in tonnes a year, at every stage of the chain."""
-    lead_time: Duration
-    """Time from the decision to output."""
-    delay: Distribution | None = None
-    """Extra random delay, drawn once per replication (a distribution with a `unit`)."""
-    start: Month | None = None
-    """Month of the decision (default: the start of the run)."""
-    instrument: Literal["grant", "equity", "loan"] = "grant"
-    """How the money is given; sets the default `recovery`."""
-    amount: MoneyField
-    """Public money committed, in any currency."""
-    recovery: Share | None = None
-    """Share of the amount the state gets back over the run (dividends, repayments); default
-    by instrument: 0 for a grant, 0.5 for equity, 0.8 for a loan."""
-    spread: bool = True
-    """Spend the money evenly over the lead time (true) or all at the decision (false)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_recovery(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("recovery") is None:
-            instrument = data.get("instrument", "grant")
-            if isinstance(instrument, str) and instrument in RECOVERY:
-                data = {**data, "recovery": RECOVERY[instrument]}
-        return data
-
-
 Spec = CapacityProgramme
-"""The registry reads `Spec`; the class has its own name so that the reference docs and the
-JSON schema tell policies apart."""
 
 
 class Instrument(BaseInstrument):
@@ -136,55 +88,3 @@ class Instrument(BaseInstrument):
             (self.spec.commodity, "capacity_added"): self.arrived.copy(),
             (self.spec.commodity, "arrival_years"): due,
         }
-
-    @staticmethod
-    def check(spec: CapacityProgramme, scenario, path: tuple, add) -> None:
-        from ...scenario.checks import horizon_end
-        from ...scenario.units import DURATION_UNITS, MAX_YEARS
-
-        if spec.bloc not in scenario.blocs:
-            hint = difflib.get_close_matches(spec.bloc, list(scenario.blocs), 1, 0.6)
-            add(
-                (*path, "bloc"),
-                f"unknown bloc {spec.bloc!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
-            )
-        if spec.commodity not in scenario.commodities:
-            hint = difflib.get_close_matches(spec.commodity, list(scenario.commodities), 1, 0.6)
-            add(
-                (*path, "commodity"),
-                f"unknown commodity {spec.commodity!r}"
-                + (f"; did you mean {hint[0]!r}?" if hint else ""),
-            )
-        cur = spec.amount.currency
-        if cur != scenario.currency and cur not in scenario.fx:
-            have = ", ".join(sorted(scenario.fx)) or "none"
-            add(
-                (*path, "amount"),
-                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: "
-                f"<{scenario.currency} per {cur}>}}' (rates given: {have})",
-            )
-        if spec.start is not None:
-            start, end = scenario.horizon.start, horizon_end(scenario)
-            if not start <= spec.start < end:
-                add(
-                    (*path, "start"),
-                    f"{spec.start} is outside the horizon ({start} to {end}, exclusive)",
-                )
-        d = spec.delay
-        if d is not None:
-            if d.unit is None:
-                units = ", ".join(u + "s" for u in DURATION_UNITS)
-                add((*path, "delay"), f"a delay distribution needs a 'unit' ({units})")
-            for p in ("value", "low", "median"):
-                v = getattr(d, p)
-                if v is not None and v < 0:
-                    add((*path, "delay", p), f"a delay cannot be negative (got {v:g})")
-            per = DURATION_UNITS.get((d.unit or "years").removesuffix("s"), 1.0)
-            for p in ("value", "high", "median"):
-                v = getattr(d, p)
-                if v is not None and v * per > MAX_YEARS:
-                    add(
-                        (*path, "delay", p),
-                        f"a delay of at most {MAX_YEARS:g} years is allowed (got {v:g}"
-                        + (f" {d.unit})" if d.unit else ")"),
-                    )

@@ -15,74 +15,14 @@ bloc are costed on their own tonnes.
 
 from __future__ import annotations
 
-import difflib
-from typing import Literal
-
 import numpy as np
-from pydantic import Field, model_validator
 
-from ...scenario.base import Share
-from ...scenario.units import MoneyField, Month, PositiveMass, PositivePrice
+from ...scenario.policies.offtake import Offtake
 from . import kernels
-from .base import Context, Effects, Ledger, SpecBase
+from .base import Context, Effects, Ledger
 from .base import Instrument as BaseInstrument
 
-
-class Offtake(SpecBase):
-    """An offtake agreement: a buyer takes a yearly volume from named producers at a fixed or
-    floating price, as a firm commitment or as an option, and resells it in its market."""
-
-    type: Literal["offtake"]
-    """Kind of policy."""
-    buyer: str
-    """Bloc name, or the ISO code of a country whose bloc receives the deliveries and bears
-    the cost."""
-    commodity: str
-    """Commodity bought."""
-    stage: str = "refining"
-    """Stage bought from; it must be the commodity's last stage, whose output goes to markets."""
-    producers: list[str] = Field(min_length=1)
-    """ISO codes of the producers contracted; the volume is split across them by their
-    capacity at the start."""
-    volume: PositiveMass
-    """Tonnes a year contracted."""
-    kind: Literal["commitment", "option"] = "commitment"
-    """`commitment`: the volume is taken throughout the term; `option`: it is taken only while
-    the buyer's price (as of the last tick) is above the `strike`."""
-    price: Literal["fixed", "floating"] = "fixed"
-    """`fixed`: the state pays the `strike`; `floating`: the buyer's price less `discount`."""
-    strike: PositivePrice | None = None
-    """Contract price of a fixed-price agreement, and the price above which an option is
-    exercised."""
-    discount: Share = 0.0
-    """Discount to the buyer's price of a floating-price agreement."""
-    premium: MoneyField | None = None
-    """Paid a year while the agreement runs, exercised or not (the price of an option)."""
-    start: Month | None = None
-    """First month of the term (default: the start of the run)."""
-    years: float = Field(gt=0)
-    """Length of the term in years."""
-    destination: str = "market"
-    """`market`: resold into the buyer's market at its price; or the name of a stockpile
-    policy of the same option, which receives the tonnes (they never reach the market)."""
-
-    @model_validator(mode="after")
-    def _priced(self) -> Offtake:
-        if self.strike is None and (self.price == "fixed" or self.kind == "option"):
-            raise ValueError("a fixed price and an option need a 'strike'")
-        if self.discount and self.price == "fixed":
-            raise ValueError("'discount' applies to floating prices only")
-        return self
-
-
 Spec = Offtake
-"""The registry reads `Spec`; the class has its own name so that the reference docs and the
-JSON schema tell policies apart."""
-
-
-def _hint(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), 1, 0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class Instrument(BaseInstrument):
@@ -160,80 +100,3 @@ class Instrument(BaseInstrument):
     def report(self) -> dict[tuple[str, str], np.ndarray]:
         """Tonnes asked for and received, contract payments, resale revenue, premiums."""
         return {(self.spec.commodity, key): x.copy() for key, x in self.totals.items()}
-
-    @staticmethod
-    def check(spec: Offtake, scenario, path: tuple, add) -> None:
-        from ...scenario.checks import bloc_of_countries, horizon_end
-        from ...scenario.countries import COUNTRIES, GROUPS, expand_members, suggest
-
-        owner, rest = bloc_of_countries(scenario)
-        buyer = spec.buyer
-        if buyer in scenario.blocs:
-            pass  # a bloc name comes first, as in `Context.owner_blocs`
-        elif buyer in COUNTRIES or buyer in GROUPS:
-            blocs = {owner.get(c, rest) for c in expand_members([buyer])}
-            if None in blocs:
-                add((*path, "buyer"), f"{buyer} is in no bloc; add it to a bloc's members")
-            elif len(blocs) > 1:
-                add((*path, "buyer"), f"{buyer} spans blocs {', '.join(sorted(blocs))}")
-        else:
-            hint = _hint(buyer, scenario.blocs) or _hint(buyer, suggest(buyer, COUNTRIES))
-            add(
-                (*path, "buyer"),
-                f"unknown buyer {buyer!r}: name a bloc or an ISO country code{hint}",
-            )
-        commodity = scenario.commodities.get(spec.commodity)
-        if commodity is None:
-            hint = _hint(spec.commodity, scenario.commodities)
-            add((*path, "commodity"), f"unknown commodity {spec.commodity!r}{hint}")
-        elif spec.stage not in commodity.stages:
-            hint = _hint(spec.stage, commodity.stages)
-            add((*path, "stage"), f"{spec.commodity} has no stage {spec.stage!r}{hint}")
-        elif spec.stage != (last := list(commodity.stages)[-1]):
-            add(
-                (*path, "stage"),
-                f"an offtake buys at the last stage ({last!r}), whose output goes to "
-                f"markets; {spec.stage!r} only feeds the next stage",
-            )
-        else:
-            producers = commodity.stages[spec.stage].producers
-            for i, code in enumerate(spec.producers):
-                if code not in producers:
-                    add(
-                        (*path, "producers", i),
-                        f"{code} does not produce {spec.commodity} at stage {spec.stage!r} "
-                        f"(producers: {', '.join(producers)})",
-                    )
-                elif code in spec.producers[:i]:
-                    add((*path, "producers", i), f"{code} is listed twice")
-        for key in ("strike", "premium"):
-            value = getattr(spec, key)
-            if value is None or value.currency == scenario.currency:
-                continue
-            cur, have = value.currency, ", ".join(sorted(scenario.fx)) or "none"
-            if cur not in scenario.fx:
-                add(
-                    (*path, key),
-                    f"currency {cur} has no exchange rate; add 'fx: {{{cur}: "
-                    f"<{scenario.currency} per {cur}>}}' (rates given: {have})",
-                )
-        if spec.start is not None:
-            start, end = scenario.horizon.start, horizon_end(scenario)
-            if not start <= spec.start < end:
-                add(
-                    (*path, "start"),
-                    f"{spec.start} is outside the horizon ({start} to {end}, exclusive)",
-                )
-        if spec.destination != "market":
-            other = scenario.policies.get(spec.destination)
-            if other is not None and other.type == "stockpile":
-                if spec.commodity not in other.commodities:
-                    add(
-                        (*path, "destination"),
-                        f"stockpile {spec.destination!r} does not hold {spec.commodity}",
-                    )
-            else:
-                add(
-                    (*path, "destination"),
-                    f"{spec.destination!r} is neither 'market' nor the name of a stockpile policy",
-                )

@@ -18,68 +18,15 @@ bloc price P_b left by the last tick; users pay max(P_b * tariff_b, R_b)):
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-from typing import Literal
-
 import numpy as np
-from pydantic import Field, model_validator
 
-from ...scenario.base import StageName
-from ...scenario.units import Month, PositiveMass, PositivePrice, YearMonth
+from ...scenario.policies.price_floor import PriceFloor
+from ...scenario.units import YearMonth
 from . import kernels
-from .base import Context, Effects, Ledger, SpecBase
+from .base import Context, Effects, Ledger
 from .base import Instrument as BaseInstrument
 
-CFD_ONLY = ("producers", "payer", "volume_cap", "stage")
-
-
-class PriceFloor(SpecBase):
-    """A guaranteed minimum price for one commodity, for a term."""
-
-    type: Literal["price_floor"]
-    """Kind of policy."""
-    mechanism: Literal["cfd", "reference_tariff"]
-    """`cfd`: the payer tops up the named producers' price to the floor; `reference_tariff`:
-    a tariff on the bloc's imports lifts its price to the floor."""
-    commodity: str
-    """Commodity whose price is floored."""
-    floor: PositivePrice
-    """Guaranteed price, in any currency with an exchange rate."""
-    start: Month | None = None
-    """First month of the term (default: the start of the run)."""
-    years: float | None = Field(None, gt=0)
-    """Length of the term in years (default: to the end of the run)."""
-    stage: StageName = "refining"
-    """`cfd`: stage of the covered producers; the last stage of the chain, where the market
-    price that the floor is compared with is formed."""
-    producers: list[str] = Field(default_factory=list)
-    """`cfd`: ISO codes of the covered producers at that stage."""
-    payer: str | None = None
-    """`cfd`: bloc whose treasury pays the difference (the fiscal cost is booked to it)."""
-    volume_cap: PositiveMass | None = None
-    """`cfd`: most output covered, t/yr, all covered producers together (default: all)."""
-    bloc: str | None = None
-    """`reference_tariff`: bloc that defends the floor at its border."""
-
-    @model_validator(mode="after")
-    def _mechanism(self) -> PriceFloor:
-        if self.mechanism == "cfd":
-            if not self.producers or self.payer is None:
-                raise ValueError("a 'cfd' needs 'producers' and a 'payer' bloc")
-            if self.bloc is not None:
-                raise ValueError("a 'cfd' takes 'payer', not 'bloc'")
-        else:
-            if self.bloc is None:
-                raise ValueError("a 'reference_tariff' needs the 'bloc' that defends the floor")
-            extra = [f for f in CFD_ONLY if f in self.model_fields_set]
-            if extra:
-                raise ValueError(f"a 'reference_tariff' does not take {', '.join(extra)}")
-        return self
-
-
 Spec = PriceFloor
-"""The schema the policy registry looks for."""
 
 
 # -- shared with tariff.py ---------------------------------------------------------------------
@@ -101,21 +48,6 @@ def home_producers(ctx: Context, k: int, b: int) -> np.ndarray:
     as primary supply delivered to it less what these made (`kernels._imports`): net imports,
     since home output may be exported."""
     return np.flatnonzero(ctx.world.producer_bloc[k, -1] == b)
-
-
-def hint(name: str, options: Iterable[str]) -> str:
-    """'; did you mean ...?' for a near miss, as the scenario checks phrase it."""
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def check_term(start: YearMonth | None, scenario, path: tuple, add) -> None:
-    """A term must start inside the horizon, or its first ticks would never be run."""
-    from ...scenario.checks import horizon_end
-
-    first, end = scenario.horizon.start, horizon_end(scenario)
-    if start is not None and not first <= start < end:
-        add((*path, "start"), f"{start} is outside the horizon ({first} to {end}, exclusive)")
 
 
 # -- the instrument ----------------------------------------------------------------------------
@@ -210,51 +142,3 @@ class Instrument(BaseInstrument):
             ledger.tick,
             by_policy,
         )
-
-    @staticmethod
-    def check(spec: Spec, scenario, path: tuple, add) -> None:
-        """Names must exist, the floor must convert, and a cfd's producers must be there."""
-        cur = spec.floor.currency
-        if cur != scenario.currency and cur not in scenario.fx:
-            have = ", ".join(sorted(scenario.fx)) or "none"
-            add(
-                (*path, "floor"),
-                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: <{scenario.currency} "
-                f"per {cur}>}}' (rates given: {have})",
-            )
-        check_term(spec.start, scenario, path, add)
-        for field in ("payer", "bloc"):
-            b = getattr(spec, field)
-            if b is not None and b not in scenario.blocs:
-                add((*path, field), f"unknown bloc {b!r}{hint(b, scenario.blocs)}")
-        commodity = scenario.commodities.get(spec.commodity)
-        if commodity is None:
-            name = spec.commodity
-            add(
-                (*path, "commodity"),
-                f"unknown commodity {name!r}{hint(name, scenario.commodities)}",
-            )
-            return
-        if spec.mechanism != "cfd":
-            return
-        stages = list(commodity.stages)
-        if spec.stage not in commodity.stages:
-            add(
-                (*path, "stage"),
-                f"{spec.commodity} has no stage {spec.stage!r}{hint(spec.stage, stages)}",
-            )
-            return
-        if spec.stage != stages[-1]:
-            add(
-                (*path, "stage"),
-                f"a cfd can cover only the last stage of {spec.commodity} ({stages[-1]!r}): "
-                "the engine reports producers' output at the last stage only",
-            )
-        producers = commodity.stages[spec.stage].producers
-        for i, code in enumerate(spec.producers):
-            if code not in producers:
-                add(
-                    (*path, "producers", i),
-                    f"{code} does not produce {spec.commodity} at stage {spec.stage!r} "
-                    f"(producers: {', '.join(producers)})",
-                )

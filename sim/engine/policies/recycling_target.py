@@ -12,41 +12,13 @@ floors do not add up, but the subsidies do.
 
 from __future__ import annotations
 
-import difflib
-from typing import Literal
-
 import numpy as np
 
-from ...scenario.base import Share
-from ...scenario.units import Month, PriceField
-from .base import Context, Effects, Ledger, SpecBase
+from ...scenario.policies.recycling_target import RecyclingTarget
+from .base import Context, Effects, Ledger
 from .base import Instrument as BaseInstrument
 
-
-class RecyclingTarget(SpecBase):
-    """A floor under the share of a bloc's use met from recycled material, rising to a target."""
-
-    type: Literal["recycling_target"]
-    """Kind of policy."""
-    bloc: str
-    """Bloc bound by the target; it pays the subsidy."""
-    commodity: str
-    """Commodity recycled."""
-    start: Month | None = None
-    """Month the target takes effect (default: the start of the run)."""
-    start_share: Share | None = None
-    """Required share of use at `start` (default: the commodity's `recycling.share`)."""
-    target_share: Share
-    """Required share of use from `by` on."""
-    by: Month
-    """Month by which the target is reached; the share rises linearly until then."""
-    subsidy: PriceField
-    """What the state pays per tonne recycled above what the market would have recycled."""
-
-
 Spec = RecyclingTarget
-"""The registry reads `Spec`; the class has its own name so that the reference docs and the
-JSON schema tell policies apart."""
 
 
 class Instrument(BaseInstrument):
@@ -98,47 +70,3 @@ class Instrument(BaseInstrument):
             (c, "extra_recycled_t"): self.total.copy(),
             (c, "subsidy"): self.subsidy * self.total,
         }
-
-    @staticmethod
-    def check(spec: RecyclingTarget, scenario, path: tuple, add) -> None:
-        from ...scenario.checks import horizon_end
-
-        if spec.bloc not in scenario.blocs:
-            hint = difflib.get_close_matches(spec.bloc, list(scenario.blocs), 1, 0.6)
-            add(
-                (*path, "bloc"),
-                f"unknown bloc {spec.bloc!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
-            )
-        commodity = scenario.commodities.get(spec.commodity)
-        if commodity is None:
-            hint = difflib.get_close_matches(spec.commodity, list(scenario.commodities), 1, 0.6)
-            add(
-                (*path, "commodity"),
-                f"unknown commodity {spec.commodity!r}"
-                + (f"; did you mean {hint[0]!r}?" if hint else ""),
-            )
-        else:
-            s0 = commodity.recycling.share if spec.start_share is None else spec.start_share
-            if spec.target_share < s0:
-                where = "start_share" if spec.start_share is not None else "the commodity's share"
-                add(
-                    (*path, "target_share"),
-                    f"the target ({spec.target_share:g}) is below the start share "
-                    f"({s0:g}, {where}); a recycling target can only raise recycling",
-                )
-        cur = spec.subsidy.currency
-        if cur != scenario.currency and cur not in scenario.fx:
-            have = ", ".join(sorted(scenario.fx)) or "none"
-            add(
-                (*path, "subsidy"),
-                f"currency {cur} has no exchange rate; add 'fx: {{{cur}: "
-                f"<{scenario.currency} per {cur}>}}' (rates given: {have})",
-            )
-        first, end = scenario.horizon.start, horizon_end(scenario)
-        start = spec.start if spec.start is not None else first
-        if not first <= start < end:
-            add((*path, "start"), f"{start} is outside the horizon ({first} to {end}, exclusive)")
-        if spec.by <= start:
-            add((*path, "by"), f"{spec.by} must be after the start of the target ({start})")
-        elif spec.by > end:
-            add((*path, "by"), f"{spec.by} is after the horizon ends ({end})")

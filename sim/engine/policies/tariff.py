@@ -9,37 +9,15 @@ price users pay it on) on what it imports, booked as negative fiscal cost. Impor
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-from pydantic import Field
 
-from ...scenario.units import Month
+from ...scenario.policies.tariff import Tariff
 from . import kernels
-from .base import Context, Effects, Ledger, SpecBase
+from .base import Context, Effects, Ledger
 from .base import Instrument as BaseInstrument
-from .price_floor import check_term, hint, home_producers, term
-
-
-class Tariff(SpecBase):
-    """A tariff on one bloc's imports of one commodity."""
-
-    type: Literal["tariff"]
-    """Kind of policy."""
-    bloc: str
-    """Bloc that levies the tariff on its imports."""
-    commodity: str
-    """Commodity taxed."""
-    rate: float = Field(ge=0)
-    """Ad valorem rate, as a share of the price (0.25 is a 25% tariff)."""
-    start: Month | None = None
-    """First month the tariff applies (default: the start of the run)."""
-    years: float | None = Field(None, gt=0)
-    """How long it applies, in years (default: to the end of the run)."""
-
+from .price_floor import home_producers, term
 
 Spec = Tariff
-"""The schema the policy registry looks for."""
 
 
 class Instrument(BaseInstrument):
@@ -78,16 +56,3 @@ class Instrument(BaseInstrument):
             ledger.tick,
             ledger.by_policy[self.name],
         )
-
-    @staticmethod
-    def check(spec: Spec, scenario, path: tuple, add) -> None:
-        """The bloc and commodity must exist and the term start inside the horizon."""
-        if spec.bloc not in scenario.blocs:
-            add((*path, "bloc"), f"unknown bloc {spec.bloc!r}{hint(spec.bloc, scenario.blocs)}")
-        if spec.commodity not in scenario.commodities:
-            name = spec.commodity
-            add(
-                (*path, "commodity"),
-                f"unknown commodity {name!r}{hint(name, scenario.commodities)}",
-            )
-        check_term(spec.start, scenario, path, add)

@@ -1,5 +1,8 @@
-"""Adding an instrument is one module: the registry, the schema, the docs and the checks find it."""
+"""Adding a policy type is a spec module (sim/scenario/policies/) and an instrument module of
+the same name (sim/engine/policies/): the registries, the schema, the docs and the checks
+find them."""
 
+import pkgutil
 import typing
 from pathlib import Path
 
@@ -7,8 +10,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.engine import policies, run_batch, simulation
-from sim.engine.policies.base import Effects, Instrument, SpecBase
+from sim.engine import policies as instruments
+from sim.engine import run_batch, simulation
+from sim.engine.policies.base import Effects, Instrument
+from sim.scenario import policies
+from sim.scenario.policies.base import SpecBase
 from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -17,6 +23,9 @@ TYPES = sorted(policies.SPECS)
 
 def test_every_module_is_registered_under_its_type():
     assert set(policies.MODULES) == set(TYPES)
+    assert set(instruments.INSTRUMENTS) == set(TYPES)
+    engine = {m.name for m in pkgutil.iter_modules(instruments.__path__)} - {"base", "kernels"}
+    assert engine == set(policies.MODULES)
     assert TYPES == [
         "capacity_programme",
         "offtake",
@@ -29,9 +38,11 @@ def test_every_module_is_registered_under_its_type():
 
 @pytest.mark.parametrize("kind", TYPES)
 def test_each_instrument_has_a_schema_an_engine_class_and_docs(kind):
-    spec, engine = policies.SPECS[kind], policies.INSTRUMENTS[kind]
+    spec, engine = policies.SPECS[kind], instruments.INSTRUMENTS[kind]
     assert issubclass(spec, SpecBase)
     assert issubclass(engine, Instrument)
+    assert spec.__module__ == f"sim.scenario.policies.{kind}"
+    assert engine.__module__ == f"sim.engine.policies.{kind}"
     assert typing.get_args(spec.model_fields["type"].annotation) == (kind,)
     # the scenario schema accepts it (the union is built from the registry)
     schema = Scenario.model_json_schema()
@@ -91,6 +102,6 @@ def test_instruments_write_only_the_effects_they_name(tmp_path, small_text, monk
     for option in scenario.options:  # each alone, so that every field it does not name is checked
         run_batch(scenario, np.arange(2), 1, option=option)
     # and the check bites: a tariff that did not name its field is caught
-    monkeypatch.setattr(policies.INSTRUMENTS["tariff"], "writes", ())
+    monkeypatch.setattr(instruments.INSTRUMENTS["tariff"], "writes", ())
     with pytest.raises(AssertionError, match="tariff"):
         run_batch(scenario, np.arange(2), 1, option="duty")

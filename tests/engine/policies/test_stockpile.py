@@ -220,7 +220,7 @@ def problems(path: Path, **kw) -> list[str]:
         (
             ("policies.reserve.budget=5e6 EUR",),
             "--set policies.reserve.budget=5e6 EUR: policies.reserve.budget: currency EUR has "
-            "no exchange rate; add 'fx: {EUR: <USD per EUR>}'",
+            "no exchange rate; add 'fx: {EUR: <USD per EUR>}' (rates given: AUD)",
         ),
         (
             ("+policies.reserve.acquire.below_price=2.0",),
@@ -235,7 +235,7 @@ def problems(path: Path, **kw) -> list[str]:
         (
             ("policies.reserve.commodities=[galium]",),
             "--set policies.reserve.commodities=[galium]: policies.reserve.commodities.0: "
-            "unknown commodity 'galium'",
+            "unknown commodity 'galium'; did you mean 'gallium'?",
         ),
     ],
     ids=[
