@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from .experiment import run_replications as run
     from .experiment.compare import Comparison
     from .experiment.compare import compare_options as compare
+    from .experiment.results import Results
     from .plots.notebook import plot
-    from .results import Results
 
 _LAZY = {
     "run": ("sim.experiment", "run_replications"),
     "compare": ("sim.experiment.compare", "compare_options"),
     "Comparison": ("sim.experiment.compare", "Comparison"),
-    "Results": ("sim.results", "Results"),
+    "Results": ("sim.experiment.results", "Results"),
     "plot": ("sim.plots.notebook", "plot"),
 }
 """Imported on first use: a worker process that only simulates blocks (it imports the scenario

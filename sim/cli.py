@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .results.results import NonFiniteResult
+from .experiment.results import NonFiniteResult
 from .scenario import ScenarioError, json_schema, load
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ def _claim(out: Path | None, named_after: Path, need_bytes: int) -> Claim:
 def _store_path(folder: Claim) -> Path:
     """Where a run streams every replication's series: replications.nc in its partial
     folder, so that the finished run folder holds it without a copy."""
-    from .results.store import STORE_NAME
+    from .experiment.store import STORE_NAME
 
     return folder.partial() / STORE_NAME
 
@@ -500,7 +500,7 @@ def run(
         **execution,
     )
 
-    from .results.touched import hit_blocs, touched_commodities
+    from .experiment.touched import hit_blocs, touched_commodities
 
     # what the outputs are about: as chosen, else what was hit (everything in a calm run)
     shown_blocs = list(blocs) or hit_blocs(results) or list(results.world.blocs)
@@ -555,9 +555,9 @@ def _drawn(folder: Path, draw: Callable[[], Any]) -> None:
 
 
 def _warn_bounds(results: list) -> None:
-    """Say what the numbers need as a caveat (`sim.results.results.caveats`), and how much of
+    """Say what the numbers need as a caveat (`sim.experiment.results.caveats`), and how much of
     the spread the parameter draws make."""
-    from .results.results import caveats, parameter_note
+    from .results.notes import caveats, parameter_note
 
     note = parameter_note(results)
     if note:
@@ -856,7 +856,7 @@ def sweep(
         sets=sets,
         **execution,
     )
-    from .results.touched import hit_blocs, touched_commodities
+    from .experiment.touched import hit_blocs, touched_commodities
 
     table = result.table()
     # what the outputs are about: as chosen, else every mineral touched and bloc hit at any
@@ -975,10 +975,10 @@ def sensitivity(
 
     The metric, commodities, blocs and options are checked before anything runs; every
     metric of every model run is kept in outcomes.csv."""
+    from .experiment.results import unit_of
     from .experiment.sensitivity import for_output, outputs, parse_parameter, sensitivities
     from .experiment.sweep import check_names
     from .results.io import FOLDER_OF_TABLES_BYTES, table_csv, write_tables
-    from .results.results import unit_of
 
     loaded = load(file, overrides, sets)  # the base scenario first: its errors are the clearest
     options = _chosen_options(loaded, option, all_options)

@@ -151,7 +151,7 @@ def test_shipped_prices_are_set_by_the_market_not_held_flat_at_a_top(name, overr
     """Issue 13: at most 5% of the price paths that rise 1.5x or more stay within 0.01% of
     their peak for four weeks or longer, no price reaches a bound, and the peak has p5 < p95
     wherever the disruption is random."""
-    from sim.results.results import flat_peaks
+    from sim.experiment.results import flat_peaks
 
     loaded = sim.load(ROOT / f"{name}.yaml", overrides)
     world = compile_world(loaded.scenario)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import Results
 from ..scenario import LoadedScenario, load
 from ..scenario.schema import BacktestTarget
+from .results import Results
 from .runner import run_replications
 
 HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history"

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..results import Results
-from ..results.results import TOTALLED, unit_of
 from ..scenario import LoadedScenario
+from .results import TOTALLED, Results, unit_of
 from .runner import BASE, DEFAULT_REPS, DEFAULT_SEED, baseline_option, run_options
 
 DIFFERENCE_METRICS = (
@@ -60,7 +59,7 @@ class Comparison:
     """Results of every option of a scenario, run on the same replications. `blocs` and
     `commodities` say what the comparison is about (`minsim compare --bloc/--commodity`);
     empty, every bloc that was hit and every mineral something touched
-    (`sim.results.touched`)."""
+    (`sim.experiment.touched`)."""
 
     loaded: LoadedScenario
     results: dict[str, Results]
@@ -184,18 +183,18 @@ class Comparison:
 
     def focus_blocs(self) -> list[str]:
         """The blocs the comparison is about: those chosen (`blocs`), else every bloc that
-        was hit under some option (`sim.results.touched.hit_blocs`), in the scenario's order;
+        was hit under some option (`sim.experiment.touched.hit_blocs`), in the scenario's order;
         every bloc when nothing was hit (a calm run still has a ranking)."""
-        from ..results.touched import hit_blocs
+        from .touched import hit_blocs
 
         runs = list(self.results.values())
         return list(self.blocs) or hit_blocs(runs) or list(runs[0].world.blocs)
 
     def focus_commodities(self) -> list[str]:
         """The minerals the comparison is about: those chosen (`commodities`), else every
-        one something touched (`sim.results.touched.touched_commodities`); every mineral when
+        one something touched (`sim.experiment.touched.touched_commodities`); every mineral when
         nothing was."""
-        from ..results.touched import touched_commodities
+        from .touched import touched_commodities
 
         runs = list(self.results.values())
         return (
@@ -333,7 +332,7 @@ def check_focus(
 
 
 def _headline_rows(c: Comparison, blocs: list[str]) -> list[tuple]:
-    from ..results.results import cvar
+    from .results import cvar
 
     base = c.results[c.baseline]
     world = base.world

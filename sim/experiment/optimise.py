@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..results import Results
-from ..results.results import cvar
 from ..scenario import LoadedScenario
 from ..scenario.design import Design
 from .compare import Comparison, compare_options
 from .executors import shared_workers
 from .levers import Levers, check_levers, design_scenario
+from .results import Results, cvar
 from .runner import BASE, DEFAULT_SEED, baseline_option
 
 STUDY_FORMAT = 1

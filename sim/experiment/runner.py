@@ -16,13 +16,12 @@ import numpy as np
 
 from ..engine.simulation import simulate_block
 from ..engine.world import compile_world
-from ..results import Results
-from ..results.results import BlockMerger, tick_dates
-from ..results.store import ReplicationStore
 from ..scenario import LoadedScenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
 from .memory import check_memory, run_memory_bytes
 from .progress import Counter, Report
+from .results import BlockMerger, Results, tick_dates
+from .store import ReplicationStore
 from .uncertainty import ParameterDraw, draw_parameters
 
 DEFAULT_REPS = 1000

@@ -283,11 +283,11 @@ def for_output(result: SensitivityResult, commodity: str, bloc: str, seed: int =
 
 def outputs(results: dict[str, SensitivityResult], loaded) -> list[tuple[str, str]]:
     """The (commodity, bloc) outputs analysed by default: the rule of the figures
-    (`results.touched`) applied to the runs' own tables. A mineral is touched if a disruption
+    (`experiment.touched`) applied to the runs' own tables. A mineral is touched if a disruption
     or a policy of the options run names it, or if its peak price or shortfall moved beyond
     the start-up noise in some run and bloc; a bloc is hit if a disruption hits it by its
     definition or if a price or shortfall moved there."""
-    from ..results.touched import PRICE_NOISE, SHORTFALL_NOISE, named_blocs, named_commodities
+    from .touched import PRICE_NOISE, SHORTFALL_NOISE, named_blocs, named_commodities
 
     s = loaded.scenario
     table = pd.concat([r.table for r in results.values()], ignore_index=True)

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..results import Results
 from ..scenario import LoadedScenario, Problem, ScenarioError, load
 from .executors import shared_workers
 from .progress import within
+from .results import Results
 from .runner import BASE, DEFAULT_SEED, run_replications
 
 TABLE_STATS = ("option", "commodity", "bloc", "metric", "unit", "mean", "p5", "p50", "p95")

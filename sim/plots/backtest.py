@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.ticker as mticker
 
 from ..experiment.backtest import EpisodeResult
-from ..results.touched import commodity_activity
+from ..experiment.touched import commodity_activity
 from .figures import COLOURS, REFERENCE, _dates, _fan, _grid, _one, save, shade, shade_note, years
 
 

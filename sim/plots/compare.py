@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..experiment.compare import Comparison, paired_interval
-from ..results import Results
-from ..results.touched import (
+from ..experiment.results import Results
+from ..experiment.touched import (
     chosen_blocs,
     chosen_commodities,
     commodity_activity,
@@ -48,7 +48,7 @@ from .figures import (
 def focus_bloc(c: Comparison) -> int:
     """The bloc `Comparison.plot` looks at unless told: the headline's
     (`Comparison.exposed_bloc`, the highest expected social cost under the baseline). The
-    run folder's figures cover every bloc hit instead (`sim.results.touched.hit_blocs`)."""
+    run folder's figures cover every bloc hit instead (`sim.experiment.touched.hit_blocs`)."""
     return c.results[c.baseline].world.blocs.index(c.exposed_bloc())
 
 
@@ -414,7 +414,7 @@ def comparison_figures(
 ) -> dict[str, plt.Figure]:
     """A comparison's figures by file stem, for the blocs and commodities named (by default
     every bloc a disruption or a price move hit and every commodity something touched,
-    `sim.results.touched`). A panel is drawn only for a commodity and bloc where it shows
+    `sim.experiment.touched`). A panel is drawn only for a commodity and bloc where it shows
     something (a price that moved, a shortfall, a stock held), and a figure with no panel left
     is not drawn; the frontier and the differences need two options or more."""
     from .flows import flows_figure

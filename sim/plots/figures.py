@@ -17,8 +17,8 @@ from pathlib import Path
 import matplotlib.ticker as mticker
 import numpy as np
 
-from ..results import Results
-from ..results.touched import (
+from ..experiment.results import Results
+from ..experiment.touched import (
     check_names,
     chosen_blocs,
     chosen_commodities,
@@ -409,7 +409,7 @@ def run_figures(
     commodities: list[str] | None = None,
 ) -> dict[str, plt.Figure]:
     """A run's figures by file stem, for the blocs and commodities named (by default those a
-    disruption or a price move hit and those something touched, `sim.results.touched`). A
+    disruption or a price move hit and those something touched, `sim.experiment.touched`). A
     commodity whose panel would be flat (nothing beyond the start-up noise) is left out, and
     a figure with no panel left is not drawn; the flows figure needs the trade flows."""
 

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from ..results import Results
+from ..experiment.results import Results
 from .style import COLOURS, plain
 
 DURING = 0.5

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..experiment.compare import Comparison
-from ..results import Results
+from ..experiment.results import Results
 from ..scenario import LoadedScenario
 from .compare import comparison_figure
 from .figures import run_figure

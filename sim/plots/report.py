@@ -15,13 +15,8 @@ import numpy as np
 
 from .. import __version__
 from ..experiment.compare import Comparison
-from ..results.results import (
-    assumptions,
-    change_text,
-    disruptions_without_effect,
-    parameter_note,
-    run_changes,
-)
+from ..experiment.results import disruptions_without_effect
+from ..results.notes import assumptions, change_text, parameter_note, run_changes
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1240px;margin:2em auto;
@@ -232,7 +227,7 @@ def report_caveats(c: Comparison) -> list[str]:
 
 
 def ranking_assumptions(c: Comparison) -> list[tuple[str, str]]:
-    """The ⚠ values (`results.assumptions`) of the policies of the options whose social cost
+    """The ⚠ values (`results.notes.assumptions`) of the policies of the options whose social cost
     differs measurably from the baseline's, best-ranked option first: the numbers the
     ranking's differences rest on."""
     head = c.headline()

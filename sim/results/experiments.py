@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ..engine.recorder import MONEY
+from ..experiment.results import Results, unit_of
 from ..scenario.units import parse_duration
-from .results import Results, unit_of
 
 FILE = "experiments.csv"
 SEP = ":"

@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .results import SUMMARY_COLUMNS, Results
-from .store import STORE_NAME
+from ..experiment.results import SUMMARY_COLUMNS, Results
+from ..experiment.store import STORE_NAME
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
@@ -123,7 +123,7 @@ def policies_csv(results: list[Results]) -> str:
     currency (an empty table, with its header, when no policy acted)."""
     import pandas as pd
 
-    from .results import POLICY_COLUMNS
+    from ..experiment.results import POLICY_COLUMNS
 
     cur = _currency(results)
     frame = pd.concat([r.policy_summary() for r in results], ignore_index=True)
@@ -135,7 +135,7 @@ def uncertainty_csv(results: list[Results]) -> str:
     its market parameters); `unit` is that of the metric's `std` and `mean`."""
     import pandas as pd
 
-    from .results import unit_of
+    from ..experiment.results import unit_of
 
     cur = _currency(results)
     table = pd.concat([r.parameter_share() for r in results], ignore_index=True)
@@ -147,7 +147,7 @@ def trade_csv(results: list[Results]) -> str:
     in a fixed order, numbers to 6 significant digits as in summary.csv."""
     import pandas as pd
 
-    from .results import TRADE_COLUMNS
+    from ..experiment.results import TRADE_COLUMNS
 
     frame = pd.concat([r.trade_flows() for r in results], ignore_index=True)
     return table_csv(frame, _currency(results), columns=list(TRADE_COLUMNS))
@@ -182,7 +182,7 @@ def manifest(results: list[Results], command: list[str] | None = None) -> dict:
     sweep's points, which differ, are listed one by one under `points`, never as if the
     first point's values held for all."""
     from .. import __version__
-    from .results import run_changes
+    from .notes import run_changes
 
     first = results[0]
     common, own = run_sets(results)
@@ -514,7 +514,7 @@ def _write_replications(results: list[Results], path: Path) -> None:
     """replications.nc: every replication's series, when the run kept them. A run that
     streamed them (`Results.kept`) wrote the file in place already; paths held in memory
     are written here, into the same layout."""
-    from .store import ReplicationStore
+    from ..experiment.store import ReplicationStore
 
     kept = [r.kept for r in results if r.kept is not None]
     if kept:

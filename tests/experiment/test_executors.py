@@ -16,8 +16,8 @@ import sim
 from sim.engine.recorder import QUANTILES
 from sim.experiment import runner
 from sim.experiment.executors import DASK_MISSING, EXECUTORS, _in_order, run_blocks
+from sim.experiment.results import BlockMerger
 from sim.results.io import summary_csv
-from sim.results.results import BlockMerger
 
 REPS = 10
 SEED = 7

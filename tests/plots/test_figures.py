@@ -111,7 +111,7 @@ def test_no_figure_of_a_shipped_scenario_has_an_empty_panel(shipped):
 
 
 def test_only_touched_minerals_and_hit_blocs(shipped):
-    from sim.results.touched import hit_blocs, touched_commodities
+    from sim.experiment.touched import hit_blocs, touched_commodities
 
     figures = comparison_figures(shipped)
     runs = list(shipped.results.values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sim
 from sim.experiment import run_replications
-from sim.results.results import assumptions, change_text, disruptions_without_effect, run_changes
+from sim.experiment.results import disruptions_without_effect
+from sim.results.notes import assumptions, change_text, run_changes
 
 
 def test_a_disruption_moves_nothing_only_when_neither_price_nor_shortfall_rose(small_path):

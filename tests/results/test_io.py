@@ -12,6 +12,7 @@ import pytest
 import xarray as xr
 
 import sim
+from sim.experiment.results import TRADE_COLUMNS
 from sim.results import io
 from sim.results.io import (
     OutputError,
@@ -23,7 +24,6 @@ from sim.results.io import (
     summary_csv,
     write_run,
 )
-from sim.results.results import TRADE_COLUMNS
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from sim.cli import cli
 from sim.engine.recorder import SERIES
 from sim.experiment.compare import compare_options
 from sim.experiment.memory import MemoryBound, check_memory, run_memory_bytes
+from sim.experiment.results import BlockMerger, NonFiniteResult
 from sim.experiment.runner import run_replications
-from sim.results.results import BlockMerger, NonFiniteResult
-from sim.results.store import ReplicationStore, exact_series, memory_slabs
+from sim.experiment.store import ReplicationStore, exact_series, memory_slabs
 
 POSTERIOR = (  # as tests/experiment/test_uncertainty.py: a two-point posterior on gallium
     "+commodities.gallium.calibration={fit: by-product, posterior: {keys: "
@@ -96,7 +96,7 @@ def test_slabs_of_any_height_give_the_same_numbers() -> None:
 
 def test_a_store_refuses_an_existing_file_and_an_option_twice(small, tmp_path) -> None:
     from sim.engine.world import compile_world
-    from sim.results.results import tick_dates
+    from sim.experiment.results import tick_dates
 
     w = compile_world(small.scenario)
     (tmp_path / "there.nc").write_text("")
@@ -143,7 +143,7 @@ def test_a_failed_streamed_run_leaves_no_partial_file(small_path, tmp_path, monk
     def fail(*args, **kwargs):
         raise NonFiniteResult("price path", np.nan, "gallium", "at tick 1")
 
-    monkeypatch.setattr("sim.results.results.check_finite", fail)
+    monkeypatch.setattr("sim.experiment.results.check_finite", fail)
     out = tmp_path / "run"
     args = ["run", str(small_path), "--reps", "4", "--no-plots", "--keep-replications"]
     result = CliRunner().invoke(cli, [*args, "--out", str(out)])

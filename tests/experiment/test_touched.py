@@ -1,4 +1,4 @@
-"""What a run is about (sim.results.touched): touched commodities, hit blocs, and when the
+"""What a run is about (sim.experiment.touched): touched commodities, hit blocs, and when the
 disruptions were active, drawn again exactly as the engine drew them."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.results.touched import (
+from sim.experiment.touched import (
     PRICE_NOISE,
     _active,
     chosen_blocs,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.results.results import flat_peaks
+from sim.experiment.results import flat_peaks
 
 T = np.arange(100)
 

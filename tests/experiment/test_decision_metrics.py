@@ -12,8 +12,8 @@ import sim
 from sim.engine import compile_world
 from sim.engine.simulation import calm_path
 from sim.experiment.compare import bloc_label, compare_options
+from sim.experiment.results import cvar
 from sim.experiment.runner import run_replications
-from sim.results.results import cvar
 
 GALLIUM, ANTIMONY = 0, 1
 ALLIANCE, CHINA, REST = 0, 1, 2

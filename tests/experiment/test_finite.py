@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import sim
 from sim.cli import cli
-from sim.results.results import BlockMerger, NonFiniteResult, check_finite
+from sim.experiment.results import BlockMerger, NonFiniteResult, check_finite
 
 
 @pytest.fixture

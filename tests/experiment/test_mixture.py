@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.engine.recorder import QUANTILES
-from sim.results.mixture import mixture_quantiles
+from sim.experiment.mixture import mixture_quantiles
 
 P = np.asarray(QUANTILES)
 
