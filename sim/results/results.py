@@ -333,7 +333,7 @@ class BlockMerger:
         self.draws = draws
         self.store = store
         self.option = option
-        # where kept paths go, told apart from the option's name
+        # the store kept paths are written to and the option they are filed under, together
         self._kept: tuple[ReplicationStore, str] | None = None
         if store is not None and option is not None:
             self._kept = (store, option)
