@@ -1459,7 +1459,7 @@ def calibrate(
                 raise ValueError(f"{source} has no episode {unknown[0]!r}")
             runs = [r for r in runs if r.name in names]
         click.echo(f"refitting {len(runs)} episodes from {source} ...", err=True)
-        info_from = {"from_grid": str(source)}
+        info_from: dict[str, object] = {"from_grid": str(source)}
     else:
         n = len(points(grid))
         click.echo(
@@ -1478,7 +1478,7 @@ def calibrate(
     info = {"episodes": episodes, **info_from, "grid": grid, "command": sys.argv}
     out = write_tables(folder, files, info)
     click.echo(f"wrote {out}")
-    if target is not None:
+    if world is not None and target is not None:
         classes = {name: com.class_name(name) for name, com in target.commodities.items()}
         stamp = datetime.now(UTC).strftime("%Y-%m-%d")
         changed = write_calibration(world, updates(c, classes), stamp)

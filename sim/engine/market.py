@@ -9,11 +9,15 @@ through `Effects`, and the arithmetic of the clearing is compiled in `kernels.py
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import kernels, layout, storage
 from .world import World
+
+if TYPE_CHECKING:  # policies build on the market's layout; the market only reads their effects
+    from .policies.base import Effects
 
 
 def water_fill(
@@ -157,7 +161,7 @@ class Market:
         commodity (the recorder, the diagnostics) reads the first."""
         # A flow may reach a set of blocs m; with controls targeting sets T1..Tn, the possible
         # m are 'all blocs minus a union of some T'. Smallest sets first: most restricted first.
-        unions = {frozenset()}
+        unions: set[frozenset[int]] = {frozenset()}
         for t in stop_sets:
             unions |= {u | frozenset(t) for u in unions}
         sets = sorted({frozenset(range(B)) - u for u in unions} - {frozenset()}, key=len)
@@ -206,7 +210,7 @@ class Market:
         )
 
     # -- one tick ----------------------------------------------------------------------------
-    def clear(self, t_years: float, effects=None) -> Flows:
+    def clear(self, t_years: float, effects: Effects | None = None) -> Flows:
         """Clear every market for one tick; `effects` are the policies' (policies/base.py).
 
         The arithmetic is in `kernels.supply` (demand, production, stage feed) and
@@ -227,7 +231,8 @@ class Market:
         written = () if effects is None else effects.written
         wedge = "tariff" in written or "reference_price" in written
         protection = None
-        if wedge:  # a reference price is a floor: the wedge that lifts P to it
+        # a reference price is a floor: the wedge that lifts P to it
+        if wedge and effects is not None:
             lift = effects.reference_price / np.maximum(self.price, 1e-300)
             protection = np.maximum(effects.tariff, lift)
             self.tariff_factor = effects.tariff.copy(order="K")
@@ -296,7 +301,7 @@ class Market:
                 taken.append(take)
         rec_share = (
             state["recycling"]
-            if "recycling_floor" not in written
+            if effects is None or "recycling_floor" not in written
             else rl(np.maximum(self.recycling, effects.recycling_floor))
         )
 
@@ -372,9 +377,9 @@ class Market:
             for (k, p, b, _volume, to_market), take in zip(effects.direct, taken, strict=True):
                 if to_market:
                     traded[:, k, self._origin[k, p], b] += take
-        if wedge:
+        if protection is not None:
             self.protection = protection
-        if "investment_floor" in written:
+        if effects is not None and "investment_floor" in written:
             self.investment_floor = effects.investment_floor.copy(order="K")
         self.tick += 1
         return Flows(
@@ -395,7 +400,7 @@ class Market:
             diverted=diverted,
             direct_taken=taken,
             user_price=self.price
-            if not wedge
+            if effects is None or not wedge
             else np.maximum(self.price * effects.tariff, effects.reference_price),
             protection=self._ones_kb if protection is None else protection,
             traded=traded,

@@ -7,6 +7,7 @@ taken across the batch's replications at each tick.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from . import kernels, layout
 from .diagnostics import DiagnosticRecorder
 from .market import Flows
 from .world import World
+
+if TYPE_CHECKING:
+    from .policies.base import Ledger
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 SERIES = ("price", "supply", "use", "shortfall", "stock_days", "strategic_stock", "fiscal_cost")
@@ -101,7 +105,7 @@ class Recorder:
         # the per-replication accumulators are stored replication-last, as the flows
         self.fiscal = layout.zeros(n, K, B)
         self.fiscal_pv = layout.zeros(n, K, B)
-        self.ledger = None
+        self.ledger: Ledger | None = None
         self.peak = layout.ones(n, K, B)
         self.sum_mult = layout.zeros(n, K, B)
         self.short = layout.zeros(n, K, B)
@@ -142,19 +146,17 @@ class Recorder:
         self.trade_mean = np.zeros((T, K, B, B))  # t/yr, the mean over the batch
         self._trade_total = layout.kernel(self.trade_total)
         rl = layout.kernel  # the accumulators as the kernels take them, found once
-        self._sums = [
-            rl(a)
-            for a in (
-                self.peak,
-                self.sum_mult,
-                self.short,
-                self.wanted,
-                self.short_ticks,
-                self.fiscal,
-                self.fiscal_pv,
-            )
-        ]
-        self._money = [rl(self.consumer_pv), rl(self.shortfall_pv)]
+        # tuples, so that a type checker counts the arguments they fill in `kernels.accumulate`
+        self._sums = (
+            rl(self.peak),
+            rl(self.sum_mult),
+            rl(self.short),
+            rl(self.wanted),
+            rl(self.short_ticks),
+            rl(self.fiscal),
+            rl(self.fiscal_pv),
+        )
+        self._money = (rl(self.consumer_pv), rl(self.shortfall_pv))
 
     def record(
         self,

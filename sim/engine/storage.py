@@ -133,8 +133,7 @@ def _cached(par: StorageParameters, announced: tuple[float, float] | None) -> St
             )
     except (OSError, KeyError, ValueError):
         pass
-    after = None if announced is None else _cached(par, None)
-    table = _solve(par) if after is None else _solve(par, after, *announced)
+    table = _solve(par) if announced is None else _solve(par, _cached(par, None), *announced)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
@@ -169,8 +168,8 @@ def _solve(
     feared = round(min(max(par.feared_inflow, 0.0), INFLOW_MAX) / INFLOW_STEP)
     # regime chain: a disturbed inflow returns to calm with hazard 1/persistence; a calm one
     # turns into the feared one with the hazard
-    stay_off = np.exp(-dt / par.persistence)
-    stay_calm = np.exp(-par.hazard * dt)
+    stay_off = float(np.exp(-dt / par.persistence))
+    stay_calm = float(np.exp(-par.hazard * dt))
     # carry-out grid: from where the convenience yield becomes unbounded to the capacity
     s_low = target * yield_unit**par.stock_elasticity * (1 + 1e-6)
     s_high = target * par.capacity

@@ -77,7 +77,7 @@ def parse_grid(options: Iterable[str]) -> dict[str, tuple]:
         key = key.strip()
         if not eq or not key or not values.strip():
             raise ValueError(f"--grid {option!r}: write KEY=V1,V2,... (e.g. stock_days=30,60,90)")
-        parsed = []
+        parsed: list[float | str] = []
         for v in (v.strip() for v in values.split(",")):
             try:
                 parsed.append(float(v))
@@ -269,8 +269,8 @@ class Fit:
         x = np.array([numeric(p[key]) for p in pts])
         order = np.argsort(x, kind="stable")
         cdf = np.cumsum(self.weights[order])
-        lo = x[order][min(np.searchsorted(cdf, 0.05), len(x) - 1)]
-        hi = x[order][min(np.searchsorted(cdf, 0.95), len(x) - 1)]
+        lo = x[order][min(int(np.searchsorted(cdf, 0.05)), len(x) - 1)]
+        hi = x[order][min(int(np.searchsorted(cdf, 0.95)), len(x) - 1)]
         return float(lo), float(hi)
 
 

@@ -172,12 +172,21 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _process_pool(n: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=n,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_ignore_sigint,
-    )
+class _Pool(ProcessPoolExecutor):
+    """A pool of `workers` processes started with "spawn" that leave Ctrl-C to the parent;
+    it keeps its size, which the standard pool holds only privately."""
+
+    def __init__(self, workers: int):
+        super().__init__(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_ignore_sigint,
+        )
+        self.workers = workers
+
+
+def _process_pool(n: int) -> _Pool:
+    return _Pool(n)
 
 
 def _processes(
@@ -185,12 +194,12 @@ def _processes(
     blocks: Sequence[tuple],
     workers: int | None,
     progress: Progress | None,
-    pool: ProcessPoolExecutor | None = None,
+    pool: _Pool | None = None,
 ):
     own = pool is None
     if pool is None:
         pool = _process_pool(min(workers or cpu_count(), len(blocks)))
-    n = pool._max_workers
+    n = pool.workers
     submitted: set = set()  # not yet finished: a finished future holds its block's result
 
     def submit(args: tuple):

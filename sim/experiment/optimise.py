@@ -265,7 +265,7 @@ def search(
             pop = algorithm.ask()
             X = pop.get("X")
             values = [levers.decode(x) for x in X]
-            todo = {}
+            todo: dict[str, np.ndarray] = {}
             for i, v in enumerate(values):
                 k = study.key(v)
                 if k not in cache and k not in {study.key(u) for u in todo.values()}:
@@ -437,8 +437,9 @@ def lever_table(result: SearchResult) -> pd.DataFrame:
         low, high = bounds[j]
         row = {"lever": c.lever, "key": c.key, "unit": c.unit, "low": low, "high": high}
         if len(front):
-            row["frontier_min"], row["frontier_max"] = front[:, j].min(), front[:, j].max()
-            row["frontier_spread"] = (row["frontier_max"] - row["frontier_min"]) / (high - low)
+            f_min, f_max = float(front[:, j].min()), float(front[:, j].max())
+            row["frontier_min"], row["frontier_max"] = f_min, f_max
+            row["frontier_spread"] = (f_max - f_min) / (high - low)
         for m in design.objectives:
             y = np.array([e.outcomes[m] for e in E])
             row[f"rank_correlation:{m}"] = _spearman(spearmanr, V[:, j], y)

@@ -109,7 +109,7 @@ def _first_bad(x: np.ndarray, allow_nan: bool = False) -> tuple[int, ...] | None
         bad = np.isinf(part) if allow_nan else ~np.isfinite(part)
         if bad.any():
             at = np.unravel_index(int(np.argmax(bad)), bad.shape)
-            return (at[0] + lo, *at[1:])
+            return (int(at[0]) + lo, *(int(i) for i in at[1:]))
     return None
 
 
@@ -294,7 +294,7 @@ class _Rows:
     def value(self) -> np.ndarray:
         if self.total is None:
             return np.concatenate(self.parts, axis=self.axis)
-        if self.count != self.total:
+        if self.count != self.total or self.array is None:
             raise ValueError(f"expected {self.total} replications, got {self.count}")
         return self.array
 
@@ -332,6 +332,10 @@ class BlockMerger:
         self.draws = draws
         self.store = store
         self.option = option
+        # the store kept paths are written to and the option they are filed under, together
+        self._kept: tuple[ReplicationStore, str] | None = None
+        if store is not None and option is not None:
+            self._kept = (store, option)
         self.count = 0
         self.next_replication: dict[int, int] = {}
         self.rows: dict[tuple, _Rows] = {}
@@ -381,10 +385,11 @@ class BlockMerger:
                 if v not in self.series:
                     self.series[v] = np.zeros((self.draws, *b.series[v].shape))
                 self.series[v][d] += n * b.series[v]
-        if self.store is not None and b.paths:
+        if self._kept is not None and b.paths:
+            store, option = self._kept
             start = self.count if self.draws == 1 else first
-            step = 1 if self.draws == 1 else self.draws
-            self.store.write(self.option, slice(start, start + step * (n - 1) + 1, step), b.paths)
+            stride = 1 if self.draws == 1 else self.draws
+            store.write(option, slice(start, start + stride * (n - 1) + 1, stride), b.paths)
         else:
             for v, x in b.paths.items():
                 self._add(("path", v), x, axis=1)
@@ -407,8 +412,8 @@ class BlockMerger:
                 self.trade_mean += n * b.trade_mean
         if b.trade_total is not None:
             self._add(("trade", "total"), b.trade_total)
-        for key, x in b.drawn.items():  # the experiments table's draws, joined as the metrics
-            self._add(("drawn", key), x)
+        for drawn, x in b.drawn.items():  # the experiments table's draws, joined as the metrics
+            self._add(("drawn", drawn), x)
         self.count += n
 
     def results(
@@ -435,21 +440,23 @@ class BlockMerger:
             }
         mean = {v: x / self.count for v, x in self.mean.items()}
         kept = None
-        stored = self.store is not None and self.store.written[self.option] > 0
-        if stored and self.store.written[self.option] != self.total:
+        store, stored_option = self._kept if self._kept is not None else (None, "")
+        if store is not None and not store.written[stored_option]:
+            store = None  # nothing was kept
+        if store is not None and store.written[stored_option] != self.total:
             raise ValueError(
-                f"expected {self.total} replications, got {self.store.written[self.option]}"
+                f"expected {self.total} replications, got {store.written[stored_option]}"
             )
         for v in SERIES:  # every replication kept: exact quantiles and means
-            if stored:
-                slabs = self.store.slabs(self.option, v)
+            if store is not None:
+                slabs = store.slabs(stored_option, v)
                 series[v], mean[v] = exact_series(slabs, world.n_ticks, _slab_check(world, v))
             elif v in paths:
                 slabs = memory_slabs(paths[v])
                 series[v], mean[v] = exact_series(slabs, world.n_ticks)
-        if stored:
-            self.store.flush()
-            kept = KeptReplications(self.store.path, self.option)
+        if store is not None:
+            store.flush()
+            kept = KeptReplications(store.path, stored_option)
         results = Results(
             loaded,
             world,
@@ -836,7 +843,7 @@ class Results:
             "commodity": list(self.world.commodities),
             "bloc": list(self.world.blocs),
         }
-        data = {}
+        data: dict[str, tuple[tuple[str, ...], np.ndarray, dict[str, str]]] = {}
         units = series_units(self.world.currency)
         for v in SERIES:
             data[v] = (
@@ -851,6 +858,8 @@ class Results:
             )
         if self.diagnostic_series:
             d = self.world.diagnostics
+            if d is None:
+                raise ValueError("the world was compiled without its diagnostic inputs")
             coords["stage"] = list(d.stage_labels)
             hhi = np.where(d.stage_valid[None], self.diagnostic_series["hhi"], np.nan)
             data["hhi_mean"] = (

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.simulation import simulate_block
-from ..engine.world import compile_world
+from ..engine.world import World, compile_world
 from ..scenario import LoadedScenario
 from .executors import Progress, SharedWorkers, iter_blocks, shared_workers
 from .memory import check_memory, run_memory_bytes
@@ -92,16 +92,16 @@ def draws_for(
     return draw_parameters(loaded, draws, seed)
 
 
-def _worlds(world, draws) -> dict[int, object]:
+def _worlds(draws: list[ParameterDraw] | None) -> dict[int, World]:
     """The compiled world of each parameter set, by the id of its scenario (compiled here,
     so that workers find the storage tables solved and cached)."""
-    worlds = {}
+    worlds: dict[int, World] = {}
     for d in draws or ():
         worlds[id(d.loaded.scenario)] = compile_world(d.loaded.scenario)
     return worlds
 
 
-def _inline_task(world, worlds: dict[int, object]):
+def _inline_task(world: World, worlds: dict[int, World]):
     """The block task in this process: the compiled world of the block's scenario."""
 
     def task(scenario, ids, seed, keep_paths, option):
@@ -113,7 +113,7 @@ def _inline_task(world, worlds: dict[int, object]):
 
 
 def _iter_results(
-    world,
+    world: World,
     blocks: list[tuple],
     *,
     executor: str = "inline",
@@ -121,7 +121,7 @@ def _iter_results(
     scheduler: str | None = None,
     progress: Progress | None = None,
     shared: SharedWorkers | None = None,
-    worlds: dict[int, object] | None = None,
+    worlds: dict[int, World] | None = None,
 ):
     """Yield the blocks' `BatchResult`s in the order given, as they finish."""
     # In this process the compiled world is shared by every block (or each parameter set's,
@@ -159,6 +159,8 @@ def _gather(blocks, reps: int, metric: str) -> np.ndarray:
         if out is None:
             out = np.empty((reps, *x.shape[1:]), dtype=x.dtype)
         out[b.replications] = x
+    if out is None:
+        raise ValueError(f"no block of replications to gather {metric!r} from")
     return out
 
 
@@ -218,7 +220,7 @@ def run_replications(
             "scheduler": scheduler,
             "progress": progress,
             "shared": shared,
-            "worlds": _worlds(world, draws),
+            "worlds": _worlds(draws),
         }
         merger = BlockMerger(
             total=reps, draws=len(draws) if draws else 1, store=store, option=option
@@ -351,7 +353,7 @@ def run_options(
         t0 = time.perf_counter()
         world = compile_world(loaded.scenario)
         store = _store(stack, paths_file, world, options, reps)
-        worlds = _worlds(world, draws)
+        worlds = _worlds(draws)
         by_option = {
             o: _blocks(loaded, reps, seed, block_size, keep_paths, o, draws) for o in options
         }

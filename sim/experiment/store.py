@@ -145,16 +145,19 @@ def exact_series(
     slabs of ticks (`ReplicationStore.slabs`, or views of paths in memory). Each slab is made
     contiguous first, so the numbers are the same from disk as from memory. `check(ticks,
     slab)` sees each slab (the finite check) before it is used."""
-    quantiles = mean = None
+    quantiles: np.ndarray | None = None
+    mean: np.ndarray | None = None
     for ticks, x in slabs:
         x = np.ascontiguousarray(x)  # [R, t, K, B]
         if check is not None:
             check(ticks, x)
-        if quantiles is None:
+        if quantiles is None or mean is None:
             quantiles = np.empty((n_ticks, len(QUANTILES), *x.shape[2:]))
             mean = np.empty((n_ticks, *x.shape[2:]))
         quantiles[ticks] = np.moveaxis(np.quantile(x, QUANTILES, axis=0), 0, 1)
         mean[ticks] = x.mean(0)
+    if quantiles is None or mean is None:
+        raise ValueError("no slab of ticks to take the series from")
     return quantiles, mean
 
 

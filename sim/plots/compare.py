@@ -162,7 +162,7 @@ def frontier_panel(ax, c: Comparison, b: int, ks: Sequence[int] | None = None):
     w = base.world
     ks = list(range(len(w.commodities))) if ks is None else list(ks)
 
-    def outcome(r):
+    def outcome(r: Results) -> tuple[np.ndarray, np.ndarray]:
         fiscal = r.metrics["fiscal_cost_net"][:, ks, b].sum(1) / 1e6
         loss = (r.metrics["consumer_cost"] + r.metrics["shortfall_value"])[:, ks, b].sum(1)
         return fiscal, loss / 1e6
@@ -272,7 +272,7 @@ def differences_figure(
     )
     for ax, m in zip(axes.flat, metrics, strict=True):
         rows = table[table.metric == m]
-        y = 0
+        y = 0.0
         ticks, labels = [], []
         points: dict[str, list[tuple[float, float, float, float]]] = {o: [] for o in others}
         scale = 1e6 if m == "social_cost" else 1.0
@@ -362,6 +362,7 @@ def comparison_figure(
         if kind != "shortfall":
             axes[0].legend(fontsize=7, frameon=False)
         return axes[0]
+    assert fig is not None  # `panels` makes a figure for more than one commodity
     note = _shaded(shade_note(activity, ks))
     title = title.format(bloc=w.blocs[b], reps=base.reps, shaded=note)
     if kind == "shortfall":  # the options are on the x axis: no legend

@@ -38,12 +38,15 @@ def windows(share: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 def flow_rows(r: Results, k: int, share: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """(label, flow from each origin in t/yr) per destination bloc, before then during."""
+    trade = r.trade_mean
+    if trade is None:
+        raise ValueError("the run kept no trade flows")
     before, during = windows(share)
     rows = []
     for d, dest in enumerate(r.world.blocs):
         for label, mask in (("before", before), ("during", during)):
             if mask is not None:
-                rows.append((f"to {dest}, {label}", r.trade_mean[mask, k, :, d].mean(axis=0)))
+                rows.append((f"to {dest}, {label}", trade[mask, k, :, d].mean(axis=0)))
     return rows
 
 

@@ -89,7 +89,7 @@ def option_sentences(c: Comparison) -> dict[str, str]:
     head = c.headline()
     totals = head[head.commodity == "all"].set_index("option")
     cur = c.results[c.baseline].world.currency
-    out = {}
+    out: dict[str, str] = {}
     for option, r in totals.sort_values("rank").iterrows():
         if option == c.baseline:
             continue
@@ -110,7 +110,7 @@ def option_sentences(c: Comparison) -> dict[str, str]:
         per = ""
         if r.avoided_per_fiscal == r.avoided_per_fiscal:  # a number: measurable and paid for
             per = f"; each {cur} of it avoids {r.avoided_per_fiscal:,.2f} {cur}"
-        out[option] = f"{effect}{spend}{per}."
+        out[str(option)] = f"{effect}{spend}{per}."
     return out
 
 
@@ -118,17 +118,18 @@ def findings(c: Comparison) -> list[str]:
     """What each option costs and what it buys, in plain words: the baseline's expected
     social cost, then one line per option in rank order (`option_sentences`)."""
     head = c.headline()
-    totals = head[head.commodity == "all"].set_index("option")
+    # one row per option (to_dict refuses a repeated one)
+    totals = head[head.commodity == "all"].set_index("option").to_dict("index")
     cur = c.results[c.baseline].world.currency
-    base = totals.loc[c.baseline]
+    base = totals[c.baseline]
     out = [
-        f"Under <b>{_e(c.baseline)}</b>, the expected social cost to {_e(_where(base.bloc))} "
-        f"is {_money(base.social_cost, cur)} (users' loss against a market without "
+        f"Under <b>{_e(c.baseline)}</b>, the expected social cost to {_e(_where(base['bloc']))} "
+        f"is {_money(base['social_cost'], cur)} (users' loss against a market without "
         "disruptions, unmet use and net public spending; the worst 5% of futures average "
-        f"{_money(base.social_cost_cvar95, cur)})."
+        f"{_money(base['social_cost_cvar95'], cur)})."
     ]
     for option, sentence in option_sentences(c).items():
-        rank = int(totals.loc[option, "rank"])
+        rank = int(totals[option]["rank"])
         out.append(f"<b>{_e(option)}</b> (rank {rank}): {_e(sentence)}")
     return out
 
@@ -360,6 +361,8 @@ def diagnostics_section(c: Comparison) -> str:
     if not x:
         return ""
     d, b = w.diagnostics, w.blocs.index(c.focus_blocs()[0])
+    if d is None:
+        raise ValueError("the world was compiled without its diagnostic inputs")
     stages = [d.stage_labels[i] for i in range(w.n_stages)]
     sr = "jrc_sr_mean" in x
     head = "<tr><th>commodity</th>" + "".join(

@@ -162,7 +162,8 @@ def resolved_yaml(data: dict) -> str:
     """The composed scenario as YAML text (plain data, safe dumper)."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False
+    # ruamel leaves the attribute unannotated, so it reads as None-only (its default)
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buf = io.StringIO()
     yaml.dump(data, buf)
     return buf.getvalue()

@@ -30,7 +30,8 @@ def parameter_note(results: list[Results], top: int = 3) -> str:
     peak = table[table.metric == "peak_price_multiple"]
     peak = peak[peak["std"] > 0.01 * peak["mean"].abs()]  # a spread worth naming
     worst = peak.groupby(["commodity", "bloc"]).parameter_share.max().nlargest(top)
-    cells = ", ".join(f"{c}/{b} {v:.0%}" for (c, b), v in worst.items() if v > 0)
+    rows = worst.reset_index().itertuples(index=False, name=None)  # commodity, bloc, share
+    cells = ", ".join(f"{c}/{b} {v:.0%}" for c, b, v in rows if v > 0)
     n = len(results[0].parameter_draws)
     return (
         f"parameter uncertainty: {n} sets drawn from the calibrated posterior; share of the "

@@ -32,6 +32,8 @@ Objective = Literal[
     "fiscal_cost_net", "social_cost", "social_cost_cvar95", "consumer_cost", "shortfall_value"
 ]
 
+_DEFAULT_OBJECTIVES: tuple[Objective, ...] = ("fiscal_cost_net", "social_cost_cvar95")
+
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
@@ -182,7 +184,7 @@ class Design(Model):
     split: dict[Name, BudgetSplit] = Field(default_factory=dict)
     """Budgets shared among policies, each one lever, by a name of your choice."""
     objectives: list[Objective] = Field(
-        default_factory=lambda: ["fiscal_cost_net", "social_cost_cvar95"], min_length=1
+        default_factory=lambda: list(_DEFAULT_OBJECTIVES), min_length=1
     )
     """What the search minimises (default: expected net fiscal cost and the CVaR95 of
     social cost)."""
@@ -210,9 +212,11 @@ class Design(Model):
         return self
 
 
-def lever_keys(design: Design) -> list[tuple[tuple[str, ...], str]]:
+def lever_keys(design: Design) -> list[tuple[tuple[str | int, ...], str]]:
     """Every key the design sets, with the path of its definition in the file."""
-    out = [(("levers", name, "key"), lever.key) for name, lever in design.levers.items()]
+    out: list[tuple[tuple[str | int, ...], str]] = [
+        (("levers", name, "key"), lever.key) for name, lever in design.levers.items()
+    ]
     for name, split in design.split.items():
         for p, part in split.parts.items():
             out.append((("split", name, "parts", p, "key"), part.key))

@@ -188,7 +188,7 @@ class _Builder:
 
     def refuse_tag(self, node: Node, path: Path_) -> None:
         tag = node.tag
-        hint = " (Python objects are never loaded)" if "python" in tag else ""
+        hint = " (Python objects are never loaded)" if tag and "python" in tag else ""
         self.problems.append(
             Problem(self.loc(node), dotted(path), f"YAML tag {tag!r} is not allowed{hint}")
         )
@@ -309,7 +309,12 @@ class _BoundedComposer(Composer):
 
 def _compose(text: str, filename: str) -> Node | None:
     yaml = YAML(typ="rt")
-    yaml.Composer = type("Composer", (_BoundedComposer,), {"filename": filename})
+
+    class Composer(_BoundedComposer):
+        """A composer of this one file, so that its refusals name it."""
+
+    Composer.filename = filename
+    yaml.Composer = Composer
     return yaml.compose(text)
 
 
@@ -722,7 +727,9 @@ def _override_edits(doc: Located, name: str) -> list[tuple[str, Path_, Any, Loca
             op, text = text[0], text[1:]
         sub = inside.get(key) or Located(data=None)
         sub.data = value
-        sub.values[()] = doc.where((*base, key))
+        where = doc.where((*base, key))
+        if where is not None:
+            sub.values[()] = where
         origin = doc.where((*base, key), key=True) or Location("?")
         edits.append((op, _split_path(text), copy.deepcopy(value), origin, sub))
     return edits

@@ -262,7 +262,7 @@ def parse_year_month(value: Any) -> YearMonth:
     return YearMonth(int(m.group(1)), int(m.group(2)))
 
 
-_mass_schema = {
+_mass_schema: dict[str, Any] = {
     "anyOf": [
         {"type": "number", "minimum": 0},
         {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*(g|kg|t|kt|Mt)?(/yr|/year)?\s*$"},
@@ -275,7 +275,7 @@ _mass_schema = {
     ],
     "examples": ["760 t", "1.6 Mt"],
 }
-_positive_mass_schema = {
+_positive_mass_schema: dict[str, Any] = {
     "anyOf": [
         {"type": "number", "exclusiveMinimum": 0},
         _mass_schema["anyOf"][1],
@@ -289,7 +289,7 @@ _positive_mass_schema = {
     ],
     "examples": _mass_schema["examples"],
 }
-_price_schema = {
+_price_schema: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*/\s*(g|kg|t|kt|Mt)\s*$"},
         {
@@ -305,7 +305,7 @@ _price_schema = {
     ],
     "examples": ["250 USD/kg", "39500 USD/t"],
 }
-_positive_price_schema = {
+_positive_price_schema: dict[str, Any] = {
     "anyOf": [
         _price_schema["anyOf"][0],
         {
@@ -318,7 +318,7 @@ _positive_price_schema = {
     ],
     "examples": _price_schema["examples"],
 }
-_money_schema = {
+_money_schema: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*$"},
         {
@@ -333,7 +333,7 @@ _money_schema = {
     ],
     "examples": ["1.2e9 AUD", {"value": 1.2e9, "currency": "AUD"}],
 }
-_duration_schema = {
+_duration_schema: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*(day|week|month|quarter|year)s?\s*$"},
         {

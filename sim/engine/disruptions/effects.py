@@ -12,8 +12,14 @@ from .base import Compiled
 from .registry import TYPES, module_of
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    import simpy
+
     from ...scenario.schema import Scenario
+    from ..market import Market
     from ..world import World
+    from .plan import Occurrences
 
 ANNOUNCED = "announced:"
 """Prefix of the compiled disruption that holds a disruption's announcement window."""
@@ -62,7 +68,9 @@ def baseline_flow_shares(world: World) -> np.ndarray:
 class Disruptions:
     """Holds each disruption's current severity per replication and writes it into the market."""
 
-    def __init__(self, specs: list[Compiled], plan: dict, market, world: World):
+    def __init__(
+        self, specs: list[Compiled], plan: dict[str, Occurrences], market: Market, world: World
+    ):
         self.specs = specs
         self.plan = plan
         self.market = market
@@ -71,7 +79,7 @@ class Disruptions:
         self.base_output = world.capacity * world.utilisation  # [K,S,P] t/yr
         self.base_share = baseline_flow_shares(world)  # [K,S,B]
 
-    def process(self, env):
+    def process(self, env: simpy.Environment) -> Generator[simpy.Event, object, None]:
         """SimPy process: at each tick where any disruption starts, ends or is licensed, set the
         levels of the rows concerned, then rebuild those rows once (`apply` reads every
         disruption's level, so the members of a group that change together cost one
@@ -109,8 +117,8 @@ class Disruptions:
             if not lv.any():
                 continue
             if sp.kind == "announcement":
-                for b in sp.blocs:
-                    m.announced[rows, sp.k, b] = np.maximum(m.announced[rows, sp.k, b], lv)
+                for bloc in sp.blocs:
+                    m.announced[rows, sp.k, bloc] = np.maximum(m.announced[rows, sp.k, bloc], lv)
             else:
                 module_of(sp.source).apply(m, rows, sp, lv, self)
         # when an announced disruption takes effect, its blocs' stockholders know the inflow

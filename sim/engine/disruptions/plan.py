@@ -13,7 +13,7 @@ import numpy as np
 
 from ...scenario.base import Distribution
 from ...scenario.disruptions.base import Stochastic
-from ...scenario.units import DURATION_UNITS
+from ...scenario.units import DURATION_UNITS, YearMonth
 from .base import Compiled
 from .effects import ANNOUNCED
 from .registry import module_of
@@ -49,9 +49,19 @@ class LazyStream:
         return getattr(self._rng, name)
 
 
-def draw(
-    value: float | Distribution | None, rng: np.random.Generator, *, years: bool = False
-) -> float:
+Rng = np.random.Generator | LazyStream
+"""A random stream, made at once or on its first draw."""
+
+
+def _given(d: Distribution, *names: str) -> list[float]:
+    """The parameters `names` of `d`, which its validator requires of its family."""
+    values = [getattr(d, n) for n in names]
+    if any(v is None for v in values):
+        raise ValueError(f"a {d.dist} distribution needs {', '.join(names)}")
+    return values
+
+
+def draw(value: float | Distribution | None, rng: Rng, *, years: bool = False) -> float:
     """One draw of a fixed value or a distribution (durations converted to years)."""
     if value is None:
         return 0.0
@@ -59,15 +69,19 @@ def draw(
         return float(value)
     d = value
     if d.dist == "fixed":
-        x = d.value
+        (x,) = _given(d, "value")
     elif d.dist == "uniform":
-        x = rng.uniform(d.low, d.high)
+        low, high = _given(d, "low", "high")
+        x = rng.uniform(low, high)
     elif d.dist == "triangular":
-        x = d.low if d.low == d.high else rng.triangular(d.low, d.mode, d.high)
+        low, mode, high = _given(d, "low", "mode", "high")
+        x = low if low == high else rng.triangular(low, mode, high)
     elif d.dist == "lognormal":
-        x = d.median * np.exp(d.sigma * rng.standard_normal())
+        median, sigma = _given(d, "median", "sigma")
+        x = median * np.exp(sigma * rng.standard_normal())
     else:
-        x = rng.beta(d.a, d.b)
+        a, b = _given(d, "a", "b")
+        x = rng.beta(a, b)
     if years and d.unit is not None:
         x *= DURATION_UNITS[d.unit.removesuffix("s")]
     return float(x)
@@ -136,20 +150,22 @@ class Occurrences:
 
 
 def _onsets(
-    timing_start,
+    timing_start: YearMonth | None,
     probability: float,
     stochastic: Stochastic | None,
     s: Scenario,
-    rng,
+    rng: Rng,
     horizon: float,
 ) -> list[tuple[float, float | None]]:
     """Onset times (years since the horizon start) and, for stochastic ones, drawn durations."""
     if stochastic is None:
         if probability < 1 and rng.uniform() >= probability:
             return []
+        if timing_start is None:
+            raise ValueError("give a 'start' month or a 'stochastic' onset")
         return [(timing_start.years_since(s.horizon.start), None)]
     t = stochastic.earliest.years_since(s.horizon.start) if stochastic.earliest else 0.0
-    out = []
+    out: list[tuple[float, float | None]] = []
     if stochastic.rate <= 0:
         return out
     while len(out) < stochastic.max_events:
