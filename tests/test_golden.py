@@ -8,8 +8,10 @@ commit message.
 The hashes pin the numeric libraries and the machine as well as the code: a table of the
 storage model solved on another CPU or library version may differ in its ninth digit, and
 that is enough to move a replication across a threshold (a week counted in shortfall), so
-the summary of a run with random onsets can change in its fourth digit. environment.json
-records where the hashes were written, and a failure names what differs from here.
+the summary of a run can change in its fourth digit (seen: every shipped scenario's hashes
+differ between two machines at one commit). environment.json records the libraries and CPU
+where the hashes were written; elsewhere a difference is reported as an expected failure
+naming what differs, not as a change of the model.
 """
 
 from __future__ import annotations
@@ -91,7 +93,10 @@ def test_summary_matches_its_golden_hash(path, pinned):
     name = key(path)
     assert name in pinned, f"no golden hash for {name}: run with MINSIM_UPDATE_GOLDEN=1"
     changed = sorted(o for o in {*got, *pinned[name]} if got.get(o) != pinned[name].get(o))
-    assert not changed, f"{name}: summary.csv changed for {changed}{where_pinned()}"
+    elsewhere = where_pinned()
+    if changed and elsewhere:  # other libraries or another CPU: not this code's change
+        pytest.xfail(f"{name}: summary.csv differs for {changed}{elsewhere}")
+    assert not changed, f"{name}: summary.csv changed for {changed}"
 
 
 def test_every_shipped_scenario_has_a_hash(pinned):

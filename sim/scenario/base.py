@@ -6,6 +6,11 @@ schemas without importing the scenario schema, which in turn collects them.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import typing
+from collections.abc import Iterable
+from types import ModuleType
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -83,3 +88,15 @@ class Distribution(Model):
         if self.mode is not None and not (lo <= self.mode <= hi):  # type: ignore[operator]
             raise ValueError(f"mode ({self.mode:g}) must lie between low and high")
         return self
+
+
+def spec_modules(package: str, path: Iterable[str], shared: set[str]) -> dict[str, ModuleType]:
+    """The modules of a package of specs (policies, disruptions) by the `type` literal of
+    their `Spec`: every module not in `shared`, so that a new type is found by its name."""
+    out: dict[str, ModuleType] = {}
+    for m in pkgutil.iter_modules(path):
+        if m.name.startswith("_") or m.name in shared:
+            continue
+        module = importlib.import_module(f"{package}.{m.name}")
+        out[typing.get_args(module.Spec.model_fields["type"].annotation)[0]] = module
+    return out

@@ -51,6 +51,21 @@ class Checks:
             return self.s.commodities[name]
         return None
 
+    def producers(
+        self, path: tuple, name: str, stage: str, commodity: Commodity, codes: list[str]
+    ) -> None:
+        """Each country code must produce `name` at `stage`, and be listed once."""
+        known = commodity.stages[stage].producers
+        for i, code in enumerate(codes):
+            if code not in known:
+                self.add(
+                    (*path, i),
+                    f"{code} does not produce {name} at stage {stage!r} "
+                    f"(producers: {', '.join(known)})",
+                )
+            elif code in codes[:i]:
+                self.add((*path, i), f"{code} is listed twice")
+
     def currency(self, path: tuple, value: Price | Money) -> None:
         """An amount or price in a currency other than the scenario's needs its rate."""
         cur = value.currency

@@ -10,36 +10,26 @@ what every spec shares.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field
 
+from ..base import spec_modules
+
 if TYPE_CHECKING:
     from ..checks import Checks
 
-_PRIVATE = {"base"}
-MODULES = tuple(
-    m.name
-    for m in pkgutil.iter_modules(__path__)
-    if not m.name.startswith("_") and m.name not in _PRIVATE
-)
-"""The policy types' module names (`stockpile`, `offtake`, ...)."""
-
-SPECS: dict[str, type] = {}
-"""`type:` in YAML -> its schema."""
-MODULE_OF: dict[str, str] = {}
+_TYPES = spec_modules(__name__, __path__, {"base"})
+MODULE_OF: dict[str, str] = {kind: m.__name__.rsplit(".", 1)[1] for kind, m in _TYPES.items()}
 """`type:` in YAML -> its module's name, here and in `sim.engine.policies`."""
-_CHECKS: dict[str, Callable[[Any, Checks, tuple], None]] = {}
-for _name in MODULES:
-    _module = importlib.import_module(f"{__name__}.{_name}")
-    _kind = typing.get_args(_module.Spec.model_fields["type"].annotation)[0]
-    SPECS[_kind] = _module.Spec
-    MODULE_OF[_kind] = _name
-    _CHECKS[_kind] = _module.check
+MODULES = tuple(MODULE_OF.values())
+"""The types' module names."""
+SPECS: dict[str, type] = {kind: m.Spec for kind, m in _TYPES.items()}
+"""`type:` in YAML -> its schema."""
+_CHECKS: dict[str, Callable[[Any, Checks, tuple], None]] = {
+    kind: m.check for kind, m in _TYPES.items()
+}
 
 PolicySpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
 """Any policy, told apart by its `type`."""

@@ -106,16 +106,7 @@ def check(spec: Offtake, c: Checks, path: tuple) -> None:
             f"markets; {spec.stage!r} only feeds the next stage",
         )
     else:
-        producers = commodity.stages[spec.stage].producers
-        for i, code in enumerate(spec.producers):
-            if code not in producers:
-                c.add(
-                    (*path, "producers", i),
-                    f"{code} does not produce {spec.commodity} at stage {spec.stage!r} "
-                    f"(producers: {', '.join(producers)})",
-                )
-            elif code in spec.producers[:i]:
-                c.add((*path, "producers", i), f"{code} is listed twice")
+        c.producers((*path, "producers"), spec.commodity, spec.stage, commodity, spec.producers)
     for key in ("strike", "premium"):
         value = getattr(spec, key)
         if value is not None:

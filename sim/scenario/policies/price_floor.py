@@ -94,11 +94,4 @@ def check(spec: PriceFloor, c: Checks, path: tuple) -> None:
             f"a cfd can cover only the last stage of {spec.commodity} ({stages[-1]!r}): "
             "the engine reports producers' output at the last stage only",
         )
-    producers = commodity.stages[spec.stage].producers
-    for i, code in enumerate(spec.producers):
-        if code not in producers:
-            c.add(
-                (*path, "producers", i),
-                f"{code} does not produce {spec.commodity} at stage {spec.stage!r} "
-                f"(producers: {', '.join(producers)})",
-            )
+    c.producers((*path, "producers"), spec.commodity, spec.stage, commodity, spec.producers)
