@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import typing
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field
 
@@ -35,7 +35,19 @@ for _name in MODULES:
     SPECS[_kind] = _module.Spec
     MODULE_OF[_kind] = _name
 
-DisruptionSpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
+if TYPE_CHECKING:
+    # mypy cannot read the union built from the registry below; this is the same union
+    # written out (tests/scenario/test_registries.py checks that it names every module)
+    from .demand_shock import DemandShock
+    from .export_control import ExportControl
+    from .outage import Outage
+    from .quota import Quota
+
+    DisruptionSpec = Annotated[
+        DemandShock | ExportControl | Outage | Quota, Field(discriminator="type")
+    ]
+else:
+    DisruptionSpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
 """Any disruption, told apart by its `type`."""
 
 __all__ = ["MODULES", "MODULE_OF", "SPECS", "DisruptionSpec", "Stochastic", "Timing"]

@@ -20,6 +20,12 @@ from pydantic import Field
 
 if TYPE_CHECKING:
     from ..checks import Checks
+    from .capacity_programme import CapacityProgramme
+    from .offtake import Offtake
+    from .price_floor import PriceFloor
+    from .recycling_target import RecyclingTarget
+    from .stockpile import Stockpile
+    from .tariff import Tariff
 
 _PRIVATE = {"base"}
 MODULES = tuple(
@@ -41,7 +47,15 @@ for _name in MODULES:
     MODULE_OF[_kind] = _name
     _CHECKS[_kind] = _module.check
 
-PolicySpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
+if TYPE_CHECKING:
+    # mypy cannot read the union built from the registry; this is the same union written
+    # out (tests/scenario/test_registries.py checks that it names every module)
+    PolicySpec = Annotated[
+        CapacityProgramme | Offtake | PriceFloor | RecyclingTarget | Stockpile | Tariff,
+        Field(discriminator="type"),
+    ]
+else:
+    PolicySpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
 """Any policy, told apart by its `type`."""
 
 
