@@ -141,26 +141,26 @@ def compile_inputs(s: Scenario, w: World) -> DiagnosticInputs:
         cname = w.commodities[idx[0]]
         if g.wgi is not None:
             sr_weight[idx] = g.wgi * g.trade_factor.get(cname, 1.0)
-        if g.asi is not None:
+        if g.asi is not None and g.wsi is not None:  # given together (Governance._both)
             dp_weight[idx] = g.asi * g.wsi
-    merge = tuple(np.array([m[i] for m in merges], dtype=np.intp) for i in range(4))
+    ks, ss, src, dst = (np.array([m[i] for m in merges], dtype=np.intp) for i in range(4))
 
-    def crit(attr: str, default: float) -> np.ndarray:
+    def per_commodity(attr: str, default: float) -> np.ndarray:
         vals = [getattr(c.criticality, attr) for c in s.commodities.values()]
         return np.array([default if v is None else v for v in vals], dtype=float)
 
     return DiagnosticInputs(
         stage_valid=valid,
         keep=keep,
-        merge=merge,  # type: ignore[arg-type]
+        merge=(ks, ss, src, dst),
         onehot=np.eye(B)[w.producer_bloc],
         sr_weight=sr_weight,
         dp_weight=dp_weight,
         sr_ok=sr_ok,
         dp_ok=np.full(K, any_asi),
-        eol_rir=crit("eol_rir", 0.0),
-        substitution_index=crit("substitution_index", 1.0),
-        published_sr=crit("published_sr", np.nan),
+        eol_rir=per_commodity("eol_rir", 0.0),
+        substitution_index=per_commodity("substitution_index", 1.0),
+        published_sr=per_commodity("published_sr", np.nan),
         stage_labels=tuple("/".join(sorted(x)) or f"stage{i}" for i, x in enumerate(labels)),
     )
 
@@ -294,10 +294,14 @@ class DiagnosticRecorder:
         self.sr_peak = np.zeros((n, K, B)) if d.has_sr else None
         self.series = {"hhi": np.zeros((T, K, S)), "import_reliance": np.zeros((T, K, B))}
         self.varies = np.ones(K, dtype=np.bool_) if varies is None else varies
-        self._sums = [  # as the kernel takes them (layout.py), found once
-            layout.kernel(a)
-            for a in (self.hhi_start, self.hhi_sum, self.hhi_peak, self.ir_sum, self.ir_peak)
-        ]
+        rl = layout.kernel  # the sums as the kernel takes them (layout.py), found once
+        self._sums = (
+            rl(self.hhi_start),
+            rl(self.hhi_sum),
+            rl(self.hhi_peak),
+            rl(self.ir_sum),
+            rl(self.ir_peak),
+        )
 
     def record(self, tick: int, producer_output: np.ndarray, delivered: np.ndarray) -> None:
         x = indices(producer_output, delivered, self.d, self.varies)
@@ -311,10 +315,10 @@ class DiagnosticRecorder:
             self.series["hhi"][tick],
             self.series["import_reliance"][tick],
         )
-        if self.dp_sum is not None:
+        if self.dp_sum is not None and self.dp_peak is not None:
             self.dp_sum += x["dp"]
             np.maximum(self.dp_peak, x["dp"], out=self.dp_peak)
-        if self.sr_sum is not None:
+        if self.sr_sum is not None and self.sr_peak is not None and self.sr_stage_sum is not None:
             self.sr_stage_sum += x["sr"]
             top = _max_stage(x["sr"], self.d.stage_valid)
             self.sr_sum += top
@@ -336,11 +340,11 @@ class DiagnosticRecorder:
             "import_reliance_mean": self.ir_sum / n,
             "import_reliance_peak": self.ir_peak,
         }
-        if self.dp_sum is not None:
+        if self.dp_sum is not None and self.dp_peak is not None:
             ok = np.where(d.dp_ok[None, :, None], pad, np.nan)
             out["usgs_dp_mean"] = self.dp_sum / n * ok
             out["usgs_dp_peak"] = self.dp_peak * ok
-        if self.sr_sum is not None:
+        if self.sr_sum is not None and self.sr_peak is not None and self.sr_stage_sum is not None:
             ok = np.where(d.sr_ok, 1.0, np.nan)[None, :, None]
             out["jrc_sr_stage_mean"] = self.sr_stage_sum / n * (ok * pad)[..., None]
             out["jrc_sr_mean"] = self.sr_sum / n * ok

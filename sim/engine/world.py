@@ -168,14 +168,18 @@ def compile_world(s: Scenario) -> World:
             )
             shares_total = 0.0
             for pi, (code, p) in enumerate(st.producers.items()):
-                base = p.share * out if p.share is not None else p.capacity
+                if p.share is not None:
+                    base = p.share * out
+                else:
+                    assert p.capacity is not None  # one or the other (Producer._one_size)
+                    base = p.capacity
                 shares_total += p.share or 0.0
                 capacity[k, si, pi] = base / u0
                 cost[k, si, pi] = p.unit_cost.convert(fx, cur) if p.unit_cost else default_cost
                 pbloc[k, si, pi] = bloc_ix[owner[code]] if code in owner else rest_ix
-            names = names_k[k][j]
-            if names and names[-1] == OTHER:
-                pi = len(names) - 1
+            slots = names_k[k][j]
+            if slots and slots[-1] == OTHER:
+                pi = len(slots) - 1
                 capacity[k, si, pi] = (1 - shares_total) * out / u0
                 cost[k, si, pi] = default_cost
                 pbloc[k, si, pi] = rest_ix
@@ -322,20 +326,24 @@ def announcement(
             continue
         if not TYPES[d.type].hits(d, bloc, owner, rest):
             continue
+        assert d.start is not None  # an announcement needs a fixed start (Timing)
         lead = max(d.start.years_since(d.announced), 1.0 / TICKS_PER_YEAR[s.horizon.step])
-        lasts = mean(d.duration) if d.duration is not None else None
-        if isinstance(d.duration, Distribution) and d.duration.unit is not None:
-            lasts *= DURATION_UNITS[d.duration.unit.removesuffix("s")]
+        lasts = None
+        if d.duration is not None:
+            lasts = mean(d.duration)
+            if isinstance(d.duration, Distribution) and d.duration.unit is not None:
+                lasts *= DURATION_UNITS[d.duration.unit.removesuffix("s")]
         persistence = lasts or s.commodities[name].storage.expected_duration
         known = stopped(d, persistence)
-        if known is None:
+        stage_name = getattr(d, "stage", None)  # the types that stop output name a stage
+        if known is None or stage_name is None:
             continue
         countries, level = known
         part = getattr(TYPES[d.type], "bloc_part", None)
         if part is not None:  # a control on some countries of the bloc cuts it in part
             split = s.commodities[name].demand.get(bloc)
             level *= part(d, bloc, owner, rest, split.countries if split else {})
-        stage = s.commodities[name].stages[d.stage]
+        stage = s.commodities[name].stages[stage_name]
         out = stage.world_output or s.commodities[name].world_output
         share = 0.0
         for code in countries:

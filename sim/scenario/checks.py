@@ -150,10 +150,9 @@ class _Checker(Checks):
                 node = node[part]
         for name, split in d.split.items():
             self.currency(("design", "split", name, "total"), split.total)
-            for p, part in split.parts.items():
-                pers = [(("per",), part.per)] + [
-                    (("also", i, "per"), a.per) for i, a in enumerate(part.also)
-                ]
+            for p, share in split.parts.items():
+                pers: list[tuple[tuple[str | int, ...], Money | None]] = [(("per",), share.per)]
+                pers += [(("also", i, "per"), a.per) for i, a in enumerate(share.also)]
                 for sub, per in pers:
                     if per is not None and per.currency != split.total.currency:
                         self.add(
@@ -198,7 +197,9 @@ class _Checker(Checks):
                 key=True,
             )
         for name in drawn:
-            post = self.s.commodities[name].calibration.posterior
+            calibration = self.s.commodities[name].calibration
+            assert calibration is not None and calibration.posterior is not None  # as `drawn`
+            post = calibration.posterior
             for i, key in enumerate(post.keys):
                 node: object = self.s.commodities[name]
                 for part in key.split("."):
@@ -222,7 +223,7 @@ class _Checker(Checks):
                     f"unknown commodity {target.commodity!r}"
                     + hint(target.commodity, self.s.commodities),
                 )
-            blocs = [("bloc", target.bloc)]
+            blocs: list[tuple[str, ...]] = [("bloc", target.bloc)]
             if target.split is not None:
                 blocs.append(("split", "versus", target.split.versus))
             for *path, bloc in blocs:
@@ -264,9 +265,9 @@ class _Checker(Checks):
             for sname, st in c.stages.items():
                 for code in st.producers:
                     for field, what in needs:
-                        g = gov.get(code)
+                        score = gov.get(code)
                         if (code, field) in seen or (
-                            g is not None and getattr(g, field) is not None
+                            score is not None and getattr(score, field) is not None
                         ):
                             continue
                         seen.add((code, field))
@@ -279,9 +280,9 @@ class _Checker(Checks):
                         )
             for bname, code in single.items():
                 for field, what in needs:
-                    g = gov.get(code)
+                    score = gov.get(code)
                     done = (code, field) in seen or (code, field) in flagged
-                    if done or (g is not None and getattr(g, field) is not None):
+                    if done or (score is not None and getattr(score, field) is not None):
                         continue
                     flagged.add((code, field))
                     need = "'wgi'" if field == "wgi" else "'asi' and 'wsi'"
@@ -309,10 +310,10 @@ class _Checker(Checks):
                     )
                     continue
                 first[name] = i
-                spec = self.s.policies.get(name)
-                target = getattr(spec, "destination", "market")
-                known = target in self.s.policies
-                if spec is not None and target != "market" and known and target not in names:
+                listed = self.s.policies.get(name)
+                target = getattr(listed, "destination", "market")
+                defined = target in self.s.policies
+                if listed is not None and target != "market" and defined and target not in names:
                     self.add(
                         ("options", option, i),
                         f"{name!r} delivers into stockpile {target!r}, which this option does "

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .disruptions import SPECS as DISRUPTION_TYPES
 from .errors import Problem, ScenarioError, dotted
@@ -120,10 +121,10 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
+def _message(err: ErrorDetails, path: tuple, data: Any) -> tuple[tuple, str]:
     """A plain-words message for one pydantic error, and the path it belongs to."""
     kind = err["type"]
-    ctx = err.get("ctx", {})
+    ctx: dict[str, Any] = err.get("ctx", {})
     value = err.get("input")
     if kind == "extra_forbidden":
         key = path[-1] if path else err["loc"][-1]
@@ -158,7 +159,7 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[tuple, str]:
         return path, f"must have at least {ctx.get('min_length', 1)} entry"
     if kind == "string_pattern_mismatch":
         return path, _FRIENDLY_PATTERNS.get(
-            ctx.get("pattern"), err["msg"]
+            ctx.get("pattern", ""), err["msg"]
         ) + f" (got {_fmt(value)})"
     if kind == "int_type" and isinstance(value, float):
         return path, f"must be a whole number (got {_fmt(value)})"
@@ -207,7 +208,7 @@ def _is_union_with_distribution(loc: tuple) -> bool:
     )
 
 
-def _chosen_branches(errors: list[dict], data: Any) -> list[dict]:
+def _chosen_branches(errors: list[ErrorDetails], data: Any) -> list[ErrorDetails]:
     """Keep, for a value that is `number | Distribution` (and the like), only the errors of the
     branch the analyst meant: Distribution when the value is a mapping with 'dist'."""
     kept = []
@@ -227,7 +228,7 @@ def _chosen_branches(errors: list[dict], data: Any) -> list[dict]:
 
 def schema_problems(exc: ValidationError, doc: Located) -> list[Problem]:
     """Located problems from a pydantic ValidationError, one per distinct path and cause."""
-    by_path: dict[tuple, list[tuple[dict, list[str]]]] = {}
+    by_path: dict[tuple, list[tuple[ErrorDetails, list[str]]]] = {}
     for err in _chosen_branches(exc.errors(include_url=False), doc.data):
         path, tags = _clean_path(err["loc"], doc.data)
         by_path.setdefault(path, []).append((err, tags))

@@ -45,16 +45,29 @@ def no_steps(d, level: float, start: int, end: int, tpy: int) -> list[tuple[int,
     return []
 
 
-def mean(value) -> float:
+def given(d: Distribution, *names: str) -> list[float]:
+    """The parameters `names` of `d`, which its validator requires of its family."""
+    values = [getattr(d, n) for n in names]
+    if any(v is None for v in values):
+        raise ValueError(f"a {d.dist} distribution needs {', '.join(names)}")
+    return values
+
+
+def mean(value: float | Distribution) -> float:
     """A fixed value, or a distribution's central value (median or mode; mean of a beta)."""
     if not isinstance(value, Distribution):
         return float(value)
     if value.dist == "fixed":
-        return float(value.value)
+        (x,) = given(value, "value")
+        return float(x)
     if value.dist == "lognormal":
-        return float(value.median)
+        (median,) = given(value, "median")
+        return float(median)
     if value.dist == "triangular":
-        return float(value.mode)
+        (mode,) = given(value, "mode")
+        return float(mode)
     if value.dist == "uniform":
-        return 0.5 * (value.low + value.high)
-    return value.a / (value.a + value.b)
+        low, high = given(value, "low", "high")
+        return 0.5 * (low + high)
+    a, b = given(value, "a", "b")
+    return a / (a + b)

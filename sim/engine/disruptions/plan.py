@@ -14,7 +14,7 @@ import numpy as np
 from ...scenario.base import Distribution
 from ...scenario.disruptions.base import Stochastic
 from ...scenario.units import DURATION_UNITS, YearMonth
-from .base import Compiled
+from .base import Compiled, given
 from .effects import ANNOUNCED
 from .registry import module_of
 from .registry import steps as level_steps
@@ -53,14 +53,6 @@ Rng = np.random.Generator | LazyStream
 """A random stream, made at once or on its first draw."""
 
 
-def _given(d: Distribution, *names: str) -> list[float]:
-    """The parameters `names` of `d`, which its validator requires of its family."""
-    values = [getattr(d, n) for n in names]
-    if any(v is None for v in values):
-        raise ValueError(f"a {d.dist} distribution needs {', '.join(names)}")
-    return values
-
-
 def draw(value: float | Distribution | None, rng: Rng, *, years: bool = False) -> float:
     """One draw of a fixed value or a distribution (durations converted to years)."""
     if value is None:
@@ -69,18 +61,18 @@ def draw(value: float | Distribution | None, rng: Rng, *, years: bool = False) -
         return float(value)
     d = value
     if d.dist == "fixed":
-        (x,) = _given(d, "value")
+        (x,) = given(d, "value")
     elif d.dist == "uniform":
-        low, high = _given(d, "low", "high")
+        low, high = given(d, "low", "high")
         x = rng.uniform(low, high)
     elif d.dist == "triangular":
-        low, mode, high = _given(d, "low", "mode", "high")
+        low, mode, high = given(d, "low", "mode", "high")
         x = low if low == high else rng.triangular(low, mode, high)
     elif d.dist == "lognormal":
-        median, sigma = _given(d, "median", "sigma")
+        median, sigma = given(d, "median", "sigma")
         x = median * np.exp(sigma * rng.standard_normal())
     else:
-        a, b = _given(d, "a", "b")
+        a, b = given(d, "a", "b")
         x = rng.beta(a, b)
     if years and d.unit is not None:
         x *= DURATION_UNITS[d.unit.removesuffix("s")]

@@ -33,6 +33,7 @@ def compile(name: str, d: Quota, world, group: str | None) -> list[Compiled]:
 
 
 def depth(d: Quota) -> float | Distribution:
+    assert d.cap is not None, "compile reads a quota in tonnes as a cap"
     return d.cap
 
 

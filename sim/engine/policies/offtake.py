@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...scenario.policies.offtake import Offtake
-from . import kernels
+from . import kernels, stockpile
 from .base import Context, Effects, Ledger
 from .base import Instrument as BaseInstrument
 
@@ -80,7 +80,9 @@ class Instrument(BaseInstrument):
         got = sum(flows.direct_taken[i] for i in self._entries)  # what this agreement received
         to_market = spec.destination == "market"
         if not to_market:  # the tonnes go into the named stockpile, not back to the market
-            self.ctx.instruments[spec.destination].receive(k, got)
+            store = self.ctx.instruments[spec.destination]
+            assert isinstance(store, stockpile.Instrument)  # as the offtake check requires
+            store.receive(k, got)
         kernels.book_offtake(
             got,
             self.requested,

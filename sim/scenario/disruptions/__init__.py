@@ -8,7 +8,7 @@ the reference docs pick a new type up from its module.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field
 
@@ -23,7 +23,19 @@ MODULES = tuple(MODULE_OF.values())
 SPECS: dict[str, type] = {kind: m.Spec for kind, m in _TYPES.items()}
 """`type:` in YAML -> its schema."""
 
-DisruptionSpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
+if TYPE_CHECKING:
+    # mypy cannot read the union built from the registry below; this is the same union
+    # written out (tests/scenario/test_registries.py checks that it names every module)
+    from .demand_shock import DemandShock
+    from .export_control import ExportControl
+    from .outage import Outage
+    from .quota import Quota
+
+    DisruptionSpec = Annotated[
+        DemandShock | ExportControl | Outage | Quota, Field(discriminator="type")
+    ]
+else:
+    DisruptionSpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="type")]  # noqa: UP007
 """Any disruption, told apart by its `type`."""
 
 __all__ = ["MODULES", "MODULE_OF", "SPECS", "DisruptionSpec", "Stochastic", "Timing"]

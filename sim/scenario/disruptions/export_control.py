@@ -51,6 +51,8 @@ class Licensing(Model):
         """(years after the onset, share resumed from then on), in time order."""
         if self.schedule:
             return [(step.after, step.resumed_share) for step in self.schedule]
+        # without a schedule, `_one_form` requires both
+        assert self.delay is not None and self.resumed_share is not None
         return [(self.delay, self.resumed_share)]
 
 
