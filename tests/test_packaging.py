@@ -36,10 +36,16 @@ def _scenario_files() -> list[str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """The wheel built from the checkout, as `pip wheel` builds it (an isolated build)."""
+    """The wheel as `pip wheel` builds it (an isolated build), from a copy of the sources: an
+    in-tree build would leave build/ in the checkout, whose stale files a later wheel takes."""
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src)
+    for name in ("sim", "scenarios"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
         check=True,
         capture_output=True,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
