@@ -1287,11 +1287,23 @@ def _designs_text(result) -> str:
 
 
 EXIT_BACKTEST_FAILED = 1
-"""`minsim backtest` exit status when any episode drifts out of its criteria."""
+"""`minsim backtest` exit status when any episode drifts out of its criteria, or when there
+is no episode to score."""
 BACKTEST_FIGURE_BYTES = 500_000
 """Room asked per episode for its figure (PNG and SVG, about 90 kB together)."""
 CALIBRATION_ROW_BYTES = 1_000
 """Room asked per episode and grid point for grid.csv (a row per criterion)."""
+
+
+def _episodes(names: tuple[str, ...]) -> dict[str, Path]:
+    """The episodes NAMEd (all when none is); with none to be found, the message and exit 1."""
+    from .experiment.backtest import NoEpisodeError, select
+
+    try:
+        return select(names)
+    except NoEpisodeError as exc:
+        click.echo(f"minsim: error: {exc}", err=True)
+        sys.exit(EXIT_BACKTEST_FAILED)
 
 
 @cli.command()
@@ -1322,18 +1334,17 @@ def backtest(
     print observed against simulated with PASS or FAIL; with --parameter-draws the medians
     and fans cover the calibrated parameters' uncertainty.
 
-    Exit status: 0 when every episode passes, 1 when any fails, 2 for bad input (such as an
-    unknown NAME)."""
+    Exit status: 0 when every episode passes, 1 when any fails or none is found, 2 for bad
+    input (such as an unknown NAME)."""
     from .experiment.backtest import (
         DEFAULT_BACKTEST_REPS,
         DEFAULT_BACKTEST_SEED,
         run_episode,
-        select,
         table,
     )
     from .results.io import check_output
 
-    chosen = select(names)
+    chosen = _episodes(names)
     reps = reps or DEFAULT_BACKTEST_REPS
     seed = DEFAULT_BACKTEST_SEED if seed is None else seed
     if not no_plots:  # the figures go into --out, which may exist: checked before the runs
@@ -1422,7 +1433,7 @@ def calibrate(
     Writes calibration tables (grid.csv, fits.csv, loo.csv) to a run folder, and with
     --write the fitted values into a world file. --from-grid refits the z-values of an
     earlier run (e.g. after changing market classes) without simulating."""
-    from .experiment.backtest import DEFAULT_BACKTEST_SEED, select
+    from .experiment.backtest import DEFAULT_BACKTEST_SEED
     from .experiment.calibrate import (
         DEFAULT_CALIBRATION_REPS,
         GRID,
@@ -1441,7 +1452,7 @@ def calibrate(
     )
     from .results.io import FOLDER_OF_TABLES_BYTES, write_calibration, write_tables
 
-    chosen = select(names) if from_grid is None else {}
+    chosen = _episodes(names) if from_grid is None else {}
     grid = parse_grid(grid_options) if grid_options else GRID
     reps = reps or DEFAULT_CALIBRATION_REPS
     seed = DEFAULT_BACKTEST_SEED if seed is None else seed

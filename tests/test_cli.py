@@ -242,6 +242,27 @@ def test_backtest_exits_1_when_an_episode_fails(runner, tmp_path, monkeypatch):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("names", [[], ["ree-2010"]])
+def test_backtest_with_no_episode_to_score_exits_1_and_says_so(
+    runner, tmp_path, monkeypatch, names
+):
+    """A wheel without its episodes once printed an empty table and "all episodes pass"."""
+    from sim.experiment import backtest
+
+    empty = tmp_path / "history"
+    empty.mkdir()
+    monkeypatch.setattr(backtest, "HISTORY", empty)
+    monkeypatch.setattr(backtest.select, "__defaults__", ((), empty))
+    for command in ("backtest", "calibrate"):
+        result = runner.invoke(cli, [command, *names, "--reps", "2"])
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"minsim: error: no episode to score: {empty} holds no scenario (*.yaml); a "
+            "back-test of nothing cannot pass\n"
+        )
+
+
 def test_backtest_unknown_episode_exits_2_listing_the_available_ones(runner):
     result = runner.invoke(cli, ["backtest", "ree-2010", "ree-2011"])
     assert result.exit_code == 2

@@ -22,11 +22,13 @@ import numpy as np
 
 from ..scenario import LoadedScenario, load
 from ..scenario.schema import BacktestTarget
+from ..scenario.shipped import history_dir
 from .results import Results
 from .runner import run_replications
 
-HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history"
-"""Where the shipped episodes live (one YAML each; their bases are in history/base/)."""
+HISTORY = history_dir()
+"""Where the shipped episodes live (one YAML each; their bases are in history/base/), in a
+checkout and installed alike."""
 
 DEFAULT_BACKTEST_REPS = 200
 DEFAULT_BACKTEST_SEED = 20100701
@@ -40,6 +42,11 @@ SPLIT_DEADBAND = 0.1
 """Two blocs' prices count as split when their ratio is more than 10% away from 1."""
 
 
+class NoEpisodeError(LookupError):
+    """The episodes' folder holds no episode: a back-test with nothing to score fails (it
+    must not print an empty table and pass)."""
+
+
 def episodes(folder: Path = HISTORY) -> dict[str, Path]:
     """Episode name (file stem) -> file, for every scenario directly under `folder`."""
     return {p.stem: p for p in sorted(Path(folder).glob("*.yaml"))}
@@ -47,8 +54,13 @@ def episodes(folder: Path = HISTORY) -> dict[str, Path]:
 
 def select(names: list[str] | tuple[str, ...] = (), folder: Path = HISTORY) -> dict[str, Path]:
     """The named episodes (all of them when none is named); an unknown name is a ValueError
-    that lists the episodes available."""
+    that lists the episodes available, a folder without episodes a NoEpisodeError."""
     known = episodes(folder)
+    if not known:
+        raise NoEpisodeError(
+            f"no episode to score: {folder} holds no scenario (*.yaml); a back-test of "
+            "nothing cannot pass"
+        )
     unknown = [n for n in names if n not in known]
     if unknown:
         listed = ", ".join(known) or "none"

@@ -8,6 +8,7 @@ import pytest
 
 from sim.experiment.backtest import (
     HISTORY,
+    NoEpisodeError,
     Simulated,
     episodes,
     judge,
@@ -104,6 +105,14 @@ def test_unknown_episode_names_the_available_ones():
 def test_select_all_and_some():
     assert list(select()) == sorted(p.stem for p in HISTORY.glob("*.yaml"))
     assert list(select(["ree-2010"])) == ["ree-2010"]
+
+
+def test_a_folder_without_episodes_is_an_error_whatever_is_named(tmp_path):
+    """Nothing to score is not a pass (nor an unknown name: the folder is what is wrong)."""
+    for names in ((), ("ree-2010",)):
+        with pytest.raises(NoEpisodeError, match=f"no episode to score: {tmp_path} holds no"):
+            select(names, tmp_path)
+    assert not issubclass(NoEpisodeError, ValueError)  # the CLI's exit 1, not 2
 
 
 def test_a_scenario_without_backtest_section_is_refused(small_path):
