@@ -12,6 +12,7 @@ from pydantic_core import ErrorDetails
 from .disruptions import SPECS as DISRUPTION_TYPES
 from .errors import Problem, ScenarioError, dotted
 from .loader import Located
+from .policies import SPECS as POLICY_TYPES
 from .schema import Scenario, json_schema
 
 _TYPE_ERRORS = {
@@ -148,11 +149,12 @@ def _message(err: ErrorDetails, path: tuple, data: Any) -> tuple[tuple, str]:
     if kind == "literal_error":
         return path, f"must be one of {ctx['expected']} (got {_fmt(value)})"
     if kind == "union_tag_invalid":
+        what, tags = _kinds(path)
         return (*path, "type"), (
-            f"unknown disruption type {_fmt(ctx['tag'])}; expected one of {ctx['expected_tags']}"
+            f"unknown {what} type {_fmt(ctx['tag'])}; expected one of {_tag_options(tags)}"
         )
     if kind == "union_tag_not_found":
-        return path, f"missing 'type'; expected one of {_tag_options()}"
+        return path, f"missing 'type'; expected one of {_tag_options(_kinds(path)[1])}"
     if kind == "value_error":
         return path, str(ctx.get("error", err["msg"]))
     if kind == "too_short":
@@ -178,12 +180,21 @@ def _message(err: ErrorDetails, path: tuple, data: Any) -> tuple[tuple, str]:
     return path, err["msg"]
 
 
-def _tag_options() -> str:
-    return ", ".join(f"'{t}'" for t in sorted(_DISRUPTION_TAGS))
+def _kinds(path: tuple) -> tuple[str, set[str]]:
+    """Whether a `type` at `path` names a policy or a disruption, and the types it may name."""
+    if path[:1] == ("policies",):
+        return "policy", _POLICY_TAGS
+    return "disruption", _DISRUPTION_TAGS
+
+
+def _tag_options(tags: set[str]) -> str:
+    return ", ".join(f"'{t}'" for t in sorted(tags))
 
 
 _DISRUPTION_TAGS = set(DISRUPTION_TYPES)
-"""The disruption types (one module each under sim/engine/disruptions/)."""
+"""The disruption types (one module each under sim/scenario/disruptions/)."""
+_POLICY_TAGS = set(POLICY_TYPES)
+"""The policy types (one module each under sim/scenario/policies/)."""
 
 
 def _branch_point(loc: tuple, data: Any) -> tuple[tuple, str | None]:
@@ -196,6 +207,7 @@ def _branch_point(loc: tuple, data: Any) -> tuple[tuple, str | None]:
             and isinstance(part, str)
             and part != "[key]"
             and part not in _DISRUPTION_TAGS
+            and part not in _POLICY_TAGS
         ):
             return path, "Distribution" if "Distribution" in part else "value"
     return path, None

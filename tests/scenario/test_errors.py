@@ -556,6 +556,24 @@ CASES = [
         ],
         id="unknown-disruption-type",
     ),
+    pytest.param(
+        append("policies:\n  reserve:\n    type: stock_pile\n"),
+        [
+            "{file}:43:11: policies.reserve.type: unknown policy type 'stock_pile'; expected "
+            "one of 'capacity_programme', 'offtake', 'price_floor', 'recycling_target', "
+            "'stockpile', 'tariff'"
+        ],
+        id="unknown-policy-type",
+    ),
+    pytest.param(
+        append("policies:\n  reserve:\n    owners: [JP]\n"),
+        [
+            "{file}:43:5: policies.reserve: missing 'type'; expected one of "
+            "'capacity_programme', 'offtake', 'price_floor', 'recycling_target', 'stockpile', "
+            "'tariff'"
+        ],
+        id="missing-policy-type",
+    ),
     # -- missing required keys -------------------------------------------------------------
     pytest.param(
         chain(
