@@ -4,9 +4,10 @@
 
 Runs `minsim optimise <scenario>` in this process (the scenario's own search settings unless
 given, the default executor: processes on every core), `--repeat` times, into a temporary
-folder. Prints, per scenario, the median and spread (min-max) of the search, the rescoring
-and the whole command, the designs scored, and the search's designs per second (paired by
-repeat). These machines are shared: quote the medians with the spread.
+folder. Prints, per scenario, the median and spread (min-max) of the search, the rescoring,
+the rest (loading, and writing the run folder: files, figures, report) and the whole
+command, the designs scored, and the search's designs per second (paired by repeat). These
+machines are shared: quote the medians with the spread.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def main() -> None:
         rate = statistics.median(r["designs"] / r["search"] for r in runs)
         print(
             f"{path.stem}: search {spread([r['search'] for r in runs])}; rescore "
-            f"{spread([r['rescore'] for r in runs])}; total {spread([r['total'] for r in runs])}; "
+            f"{spread([r['rescore'] for r in runs])}; the rest (loading, the run folder's "
+            f"files, figures and report) {spread([r['total'] - r['search'] - r['rescore'] for r in runs])}; "
+            f"total {spread([r['total'] for r in runs])}; "
             f"{runs[0]['designs']} designs scored, {runs[0]['frontier']} on the frontier; "
             f"{rate:.2f} designs/s"
         )

@@ -93,5 +93,6 @@ def test_optimise_benchmark_times_the_search_and_counts_the_designs(tmp_path, on
     lines = out.stdout.splitlines()
     assert lines[0] == "minsim optimise, 1 repeats: median (min-max)"
     assert lines[1].startswith("one: search ")
-    for part in ("; rescore ", "; total ", " designs scored, ", " on the frontier; ", " designs/s"):
+    parts = ("; rescore ", "; the rest ", "; total ", " designs scored, ", " on the frontier; ")
+    for part in (*parts, " designs/s"):
         assert part in lines[1]
