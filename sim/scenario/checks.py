@@ -22,9 +22,9 @@ SHARE_TOLERANCE = 1e-9
 
 class Checks:
     """What every located check needs, and the checks many keys repeat: a name that must be
-    known, a currency that needs a rate, a month inside the horizon. Policy and disruption
-    specs check themselves with one (`sim.scenario.policies.check`), so each message is
-    written once."""
+    known, a currency that needs a rate, a month inside the horizon, the producers listed.
+    Policy specs check themselves with one (`sim.scenario.policies.check`), so each message
+    is written once; the disruptions' checks are `_Checker.disruptions`."""
 
     def __init__(self, s: Scenario, doc: Located):
         self.s = s
