@@ -638,8 +638,9 @@ def test_a_real_full_or_read_only_disk(runner, small_path, tmpfs, monkeypatch):
     """On a real 2 MB tmpfs: too little room is refused before the work (exit 2), a disk
     that fills during the run fails the write (exit 1) leaving nothing, and a read-only
     mount is refused before the work."""
-    import sim.experiment as experiment
+    import importlib
 
+    study = importlib.import_module("sim.studies.run")  # the module, not the function
     out = tmpfs / "run"
     args = ["run", str(small_path), "--reps", "2", "--no-plots", "--out", str(out)]
     _fill(tmpfs, 100_000)
@@ -648,21 +649,21 @@ def test_a_real_full_or_read_only_disk(runner, small_path, tmpfs, monkeypatch):
     assert "kB free and the output needs about" in result.stderr
     (tmpfs / "filler").unlink()
 
-    real = experiment.run_replications
+    real = study.run_replications
 
     def then_fill(*a, **k):  # someone else fills the disk while this run simulates
         results = real(*a, **k)
         _fill(tmpfs, 100_000)
         return results
 
-    monkeypatch.setattr(experiment, "run_replications", then_fill)
+    monkeypatch.setattr(study, "run_replications", then_fill)
     result = runner.invoke(cli, args)
     assert result.exit_code == 1, result.output
     assert f"minsim: error: could not write {out}: No space left on device" in result.stderr
     assert "free some space or choose another --out" in result.stderr
     assert sorted(p.name for p in tmpfs.iterdir()) == ["filler"]
     (tmpfs / "filler").unlink()
-    monkeypatch.setattr(experiment, "run_replications", real)
+    monkeypatch.setattr(study, "run_replications", real)
 
     remount = ["mount", "-o", "remount,ro", str(tmpfs)]
     if subprocess.run(remount, capture_output=True, check=False).returncode:

@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["sim.cli", "sim.plots", "sim.results", "sim.experiment", "sim.engine", "sim.scenario"]
-"""Highest first: scenario -> engine -> experiment -> results -> plots -> cli."""
+LAYERS = [
+    "sim.cli",
+    "sim.studies",
+    "sim.plots",
+    "sim.results",
+    "sim.experiment",
+    "sim.engine",
+    "sim.scenario",
+]
+"""Highest first: scenario -> engine -> experiment -> results -> plots -> studies -> cli."""
 
 
 def contracts() -> list[dict]:

@@ -10,6 +10,7 @@ points are the parameter's effect, not sampling noise.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -120,6 +121,43 @@ def latin_hypercube(
     highs = [float(ranges[k][1]) for k in keys]
     sample = qmc.scale(unit, lows, highs)
     return [{k: _fmt(float(v)) for k, v in zip(keys, row, strict=True)} for row in sample]
+
+
+def sweep_axes(loaded: LoadedScenario, sweeps: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The axes of a sweep: the scenario's `sweep:` section, then each `KEY=VALUES` text of
+    `sweeps` (`parse_sweep`), which replaces an axis of the same key."""
+    axes: dict[str, list[str]] = {}
+    for key, values in loaded.scenario.sweep.items():
+        if isinstance(values, str):
+            axes.update([parse_sweep(f"{key}={values}")])
+        else:
+            axes[key] = [json.dumps(v) if not isinstance(v, str) else v for v in values]
+    for text in sweeps:
+        key, values = parse_sweep(text)
+        axes[key] = values
+    if not axes:
+        raise ValueError("nothing to sweep: give --sweep KEY=VALUES or a `sweep:` section")
+    return axes
+
+
+DESIGNS = ("grid", "lhs")
+"""How a sweep places its points: every combination, or a Latin hypercube."""
+
+
+def design_points(
+    axes: dict[str, list[str]], design: str = "grid", samples: int = 20, seed: int = DEFAULT_SEED
+) -> list[dict[str, str]]:
+    """The points of a sweep over `axes`: every combination (`grid`), or `samples` points of
+    a Latin hypercube over each axis's range of values (`lhs`)."""
+    if design == "grid":
+        return grid(axes)
+    if design != "lhs":
+        raise ValueError(f"unknown sweep design {design!r}: choose one of {', '.join(DESIGNS)}")
+    try:
+        ranges = {k: (min(map(float, v)), max(map(float, v))) for k, v in axes.items()}
+    except ValueError:
+        raise ValueError("a Latin hypercube needs numeric values on every axis") from None
+    return latin_hypercube(ranges, samples, seed)
 
 
 def point_sets(point: dict[str, str], sets: tuple[str, ...] = ()) -> tuple[str, ...]:
