@@ -142,15 +142,16 @@ def save_all(
     return out
 
 
-def _legend_title(fig, ax0, title: str):
-    """A legend under the panels (from the first panel's lines) and a title over them."""
+def _legend_title(fig, ax0, title: str, columns: int = 6):
+    """A legend under the panels (from the first panel's lines, in at most `columns`
+    columns) and a title over them."""
     handles, labels = ax0.get_legend_handles_labels()
     if labels:
         fig.legend(
             handles,
             labels,
             loc="outside lower center",
-            ncols=min(len(labels), 6),
+            ncols=min(len(labels), columns),
             frameon=False,
             fontsize=8,
         )
@@ -158,8 +159,8 @@ def _legend_title(fig, ax0, title: str):
     return fig
 
 
-def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
-    return save(_legend_title(fig, ax0, title), path)
+def _finish(fig, ax0, title: str, path: Path, columns: int = 6) -> list[Path]:
+    return save(_legend_title(fig, ax0, title, columns), path)
 
 
 def years(results: Results) -> np.ndarray:
