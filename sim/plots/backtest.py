@@ -8,7 +8,18 @@ import matplotlib.ticker as mticker
 
 from ..experiment.backtest import EpisodeResult
 from ..experiment.touched import commodity_activity
-from .figures import COLOURS, REFERENCE, _dates, _fan, _grid, _one, save, shade, shade_note, years
+from .figures import (
+    COLOURS,
+    REFERENCE,
+    _dates,
+    _fan,
+    _finish,
+    _grid,
+    _one,
+    shade,
+    shade_note,
+    years,
+)
 
 
 def _date(month) -> float:
@@ -65,22 +76,13 @@ def episode_figure(episode: EpisodeResult, path: Path) -> list[Path]:
         # plain multiples (0.8, 2, 3) on the log axis, no powers of ten
         ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
         ax.yaxis.set_minor_formatter(mticker.FormatStrFormatter("%g"))
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(len(labels), 5),
-        frameon=False,
-        fontsize=8,
-    )
     note = shade_note(activity, ks)
-    fig.suptitle(
+    title = (
         f"Back-test {episode.name}\nobserved prices over the simulated fan, {r.reps} "
-        f"replications{'; ' + note if note else ''}",
-        fontsize=10,
+        f"replications{'; ' + note if note else ''}"
     )
-    return save(fig, path)
+    # the first panel always has lines (the fan and the onset): a legend is always drawn
+    return _finish(fig, axes.flat[0], title, path, columns=5)
 
 
 def save_backtest_figures(episodes: list[EpisodeResult], folder: Path) -> list[Path]:

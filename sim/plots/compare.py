@@ -36,8 +36,8 @@ from .figures import (
     min_range,
     panels,
     plain,
-    reference_line,
-    save_all,
+    price_multiple_axes,
+    save_in_plots_folder,
     select,
     shade,
     shade_note,
@@ -73,13 +73,7 @@ def price_panel(ax, c: Comparison, k: int, b: int, activity: np.ndarray | None =
             _fan(ax, t, q, colour, option, style)
         else:
             ax.plot(t, q[:, 2], color=colour, linewidth=1.4, linestyle=style, label=option)
-    reference_line(ax, 1)
-    shade(ax, t, activity)
-    ax.set_title(w.commodities[k], fontsize=10)
-    ax.set_ylabel("price / starting price")
-    _dates(ax)
-    min_range(ax, 0.1, floor=0.0)
-    return ax
+    return price_multiple_axes(ax, t, activity, w.commodities[k])
 
 
 def shortfall_panel(ax, c: Comparison, k: int, b: int, activity=None):
@@ -453,6 +447,4 @@ def save_comparison_figures(
     commodities: list[str] | None = None,
 ) -> list[Path]:
     """Every figure of a comparison (`comparison_figures`), into folder/plots/."""
-    plots = Path(folder) / "plots"
-    plots.mkdir(parents=True, exist_ok=True)
-    return save_all(comparison_figures(c, blocs, commodities), plots)
+    return save_in_plots_folder(comparison_figures(c, blocs, commodities), folder)

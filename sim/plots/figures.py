@@ -142,15 +142,16 @@ def save_all(
     return out
 
 
-def _legend_title(fig, ax0, title: str):
-    """A legend under the panels (from the first panel's lines) and a title over them."""
+def _legend_title(fig, ax0, title: str, columns: int = 6):
+    """A legend under the panels (from the first panel's lines, in at most `columns`
+    columns) and a title over them."""
     handles, labels = ax0.get_legend_handles_labels()
     if labels:
         fig.legend(
             handles,
             labels,
             loc="outside lower center",
-            ncols=min(len(labels), 6),
+            ncols=min(len(labels), columns),
             frameon=False,
             fontsize=8,
         )
@@ -158,8 +159,8 @@ def _legend_title(fig, ax0, title: str):
     return fig
 
 
-def _finish(fig, ax0, title: str, path: Path) -> list[Path]:
-    return save(_legend_title(fig, ax0, title), path)
+def _finish(fig, ax0, title: str, path: Path, columns: int = 6) -> list[Path]:
+    return save(_legend_title(fig, ax0, title, columns), path)
 
 
 def years(results: Results) -> np.ndarray:
@@ -299,9 +300,16 @@ def price_panel(ax, results: Results, k: int, blocs=None, activity: np.ndarray |
     for b in _blocs(results, blocs):
         q = results.series["price"][:, :, k, b] / w.reference_price[k]
         _fan(ax, t, q, COLOURS[b % len(COLOURS)], w.blocs[b], LINESTYLES[b % len(LINESTYLES)])
+    return price_multiple_axes(ax, t, activity, w.commodities[k])
+
+
+def price_multiple_axes(ax, t: np.ndarray, activity: np.ndarray | None, commodity: str):
+    """The frame of a panel of price multiples, after its lines: the starting price (1) marked,
+    the disruption shaded, the commodity as title and at least 0.1 of range from zero up; a
+    run's and a comparison's price panels share it, so they read alike."""
     reference_line(ax, 1)
     shade(ax, t, activity)
-    ax.set_title(w.commodities[k], fontsize=10)
+    ax.set_title(commodity, fontsize=10)
     ax.set_ylabel("price / starting price")
     _dates(ax)
     min_range(ax, 0.1, floor=0.0)
@@ -447,6 +455,12 @@ def save_run_figures(
     commodities: list[str] | None = None,
 ) -> list[Path]:
     """Every figure of a single-option run (`run_figures`), into folder/plots/."""
+    return save_in_plots_folder(run_figures(results, blocs, commodities), folder)
+
+
+def save_in_plots_folder(figures: dict[str, plt.Figure], folder: Path) -> list[Path]:
+    """Figures by file stem into folder/plots/ (made if missing), the place a run's and a
+    comparison's output folder keeps its figures and the report links them from."""
     plots = Path(folder) / "plots"
     plots.mkdir(parents=True, exist_ok=True)
-    return save_all(run_figures(results, blocs, commodities), plots)
+    return save_all(figures, plots)

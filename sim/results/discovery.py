@@ -39,6 +39,19 @@ PEEL_ALPHA = 0.05
 DEFAULT_QUANTILE = 0.9
 SIGNIFICANCE = 0.05
 """Restrictions of a box whose quasi-p value is above this are dropped (1 keeps them all)."""
+LIMIT_COLUMNS: list[str] = [
+    "variable",
+    "unit",
+    "lower",
+    "upper",
+    "minimum",
+    "maximum",
+    "qp_lower",
+    "qp_upper",
+]
+"""The columns of a box's limits, one row per variable it restricts: its range in the box
+(lower, upper), in all the draws (minimum, maximum) and PRIM's quasi-p-values of the two
+limits; boxes.csv repeats them after the box's statistics."""
 
 
 class MissingDiscovery(ImportError):
@@ -70,7 +83,7 @@ class Box:
     mass: float
     replications: int  # in the box
     failures: int  # of them, failures
-    limits: pd.DataFrame  # variable, unit, lower, upper, minimum, maximum, qp_lower, qp_upper
+    limits: pd.DataFrame  # LIMIT_COLUMNS
     step: int  # the point of its peeling trajectory kept
     dense: bool  # at least --min-density: a box found; else the densest PRIM reached
 
@@ -97,17 +110,7 @@ class Discovery:
             head = (b.index, b.dense, b.coverage, b.density, b.mass, b.replications, b.failures)
             for lim in b.limits.itertuples(index=False):
                 rows.append((*head, *lim))
-        limits = [
-            "variable",
-            "unit",
-            "lower",
-            "upper",
-            "minimum",
-            "maximum",
-            "qp_lower",
-            "qp_upper",
-        ]
-        return pd.DataFrame(rows, columns=cols + limits)
+        return pd.DataFrame(rows, columns=cols + LIMIT_COLUMNS)
 
     def trajectory_table(self) -> pd.DataFrame:
         """trajectory.csv: every step of every box's peeling and pasting, and which was kept."""
@@ -334,19 +337,7 @@ def _box(index, box, step, t, x, units, box_init, min_density) -> Box:
             continue
         q = qp.get(v, (np.nan, np.nan))
         rows.append((v, units.get(v), lo, hi, lo0, hi0, *(float(z) for z in q)))
-    limits = pd.DataFrame(
-        rows,
-        columns=[
-            "variable",
-            "unit",
-            "lower",
-            "upper",
-            "minimum",
-            "maximum",
-            "qp_lower",
-            "qp_upper",
-        ],
-    )
+    limits = pd.DataFrame(rows, columns=LIMIT_COLUMNS)
     r = t.iloc[step]
     return Box(
         index,

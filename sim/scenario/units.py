@@ -262,92 +262,75 @@ def parse_year_month(value: Any) -> YearMonth:
     return YearMonth(int(m.group(1)), int(m.group(2)))
 
 
-_mass_schema: dict[str, Any] = {
-    "anyOf": [
-        {"type": "number", "minimum": 0},
-        {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*(g|kg|t|kt|Mt)?(/yr|/year)?\s*$"},
-        {
-            "type": "object",
-            "properties": {"value": {"type": "number"}, "unit": {"enum": list(MASS_UNITS)}},
-            "required": ["value"],
-            "additionalProperties": False,
-        },
-    ],
-    "examples": ["760 t", "1.6 Mt"],
-}
-_positive_mass_schema: dict[str, Any] = {
-    "anyOf": [
-        {"type": "number", "exclusiveMinimum": 0},
-        _mass_schema["anyOf"][1],
-        {
-            **_mass_schema["anyOf"][2],
-            "properties": {
-                **_mass_schema["anyOf"][2]["properties"],
-                "value": {"type": "number", "exclusiveMinimum": 0},
-            },
-        },
-    ],
-    "examples": _mass_schema["examples"],
-}
-_price_schema: dict[str, Any] = {
-    "anyOf": [
-        {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*/\s*(g|kg|t|kt|Mt)\s*$"},
-        {
-            "type": "object",
-            "properties": {
-                "value": {"type": "number"},
-                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                "per": {"enum": list(MASS_UNITS)},
-            },
-            "required": ["value", "currency"],
-            "additionalProperties": False,
-        },
-    ],
-    "examples": ["250 USD/kg", "39500 USD/t"],
-}
-_positive_price_schema: dict[str, Any] = {
-    "anyOf": [
-        _price_schema["anyOf"][0],
-        {
-            **_price_schema["anyOf"][1],
-            "properties": {
-                **_price_schema["anyOf"][1]["properties"],
-                "value": {"type": "number", "exclusiveMinimum": 0},
-            },
-        },
-    ],
-    "examples": _price_schema["examples"],
-}
-_money_schema: dict[str, Any] = {
-    "anyOf": [
-        {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*$"},
-        {
-            "type": "object",
-            "properties": {
-                "value": {"type": "number"},
-                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            },
-            "required": ["value", "currency"],
-            "additionalProperties": False,
-        },
-    ],
-    "examples": ["1.2e9 AUD", {"value": 1.2e9, "currency": "AUD"}],
-}
-_duration_schema: dict[str, Any] = {
-    "anyOf": [
-        {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*(day|week|month|quarter|year)s?\s*$"},
-        {
-            "type": "object",
-            "properties": {
-                "value": {"type": "number"},
-                "unit": {"enum": [u + "s" for u in DURATION_UNITS] + list(DURATION_UNITS)},
-            },
-            "required": ["value", "unit"],
-            "additionalProperties": False,
-        },
-    ],
-    "examples": ["18 months", "2 years"],
-}
+def _above_zero_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of a quantity that must be above zero, from the schema of one that may
+    be zero: a bare number and a mapping's `value` get `exclusiveMinimum: 0` in place of any
+    `minimum`; the text forms stay as they are (the validator, not the pattern, rejects 0)."""
+
+    def above_zero(form: dict[str, Any]) -> dict[str, Any]:
+        if form.get("type") == "number":
+            return {
+                **{key: v for key, v in form.items() if key != "minimum"},
+                "exclusiveMinimum": 0,
+            }
+        if form.get("type") == "object":
+            value = above_zero(form["properties"]["value"])
+            return {**form, "properties": {**form["properties"], "value": value}}
+        return form
+
+    return {**schema, "anyOf": [above_zero(form) for form in schema["anyOf"]]}
+
+
+def _quantity_schema(
+    pattern: str,
+    keys: dict[str, Any],
+    required: list[str],
+    examples: list[Any],
+    *,
+    bare_number: bool = False,
+) -> dict[str, Any]:
+    """The JSON schema of a quantity as scenarios may write it: text matching `pattern`, or
+    a mapping of a numeric `value` and `keys` and nothing else (what `_as_mapping` accepts);
+    with `bare_number`, also a plain non-negative number (a mass, in tonnes)."""
+    mapping = {
+        "type": "object",
+        "properties": {"value": {"type": "number"}, **keys},
+        "required": required,
+        "additionalProperties": False,
+    }
+    forms: list[dict[str, Any]] = [{"type": "number", "minimum": 0}] if bare_number else []
+    forms += [{"type": "string", "pattern": pattern}, mapping]
+    return {"anyOf": forms, "examples": examples}
+
+
+_currency_schema: dict[str, Any] = {"type": "string", "pattern": "^[A-Z]{3}$"}
+_mass_schema = _quantity_schema(
+    rf"^\s*{_NUMBER}\s*(g|kg|t|kt|Mt)?(/yr|/year)?\s*$",
+    {"unit": {"enum": list(MASS_UNITS)}},
+    ["value"],
+    ["760 t", "1.6 Mt"],
+    bare_number=True,
+)
+_positive_mass_schema = _above_zero_schema(_mass_schema)
+_price_schema = _quantity_schema(
+    rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*/\s*(g|kg|t|kt|Mt)\s*$",
+    {"currency": _currency_schema, "per": {"enum": list(MASS_UNITS)}},
+    ["value", "currency"],
+    ["250 USD/kg", "39500 USD/t"],
+)
+_positive_price_schema = _above_zero_schema(_price_schema)
+_money_schema = _quantity_schema(
+    rf"^\s*{_NUMBER}\s*[A-Z]{{3}}\s*$",
+    {"currency": _currency_schema},
+    ["value", "currency"],
+    ["1.2e9 AUD", {"value": 1.2e9, "currency": "AUD"}],
+)
+_duration_schema = _quantity_schema(
+    rf"^\s*{_NUMBER}\s*(day|week|month|quarter|year)s?\s*$",
+    {"unit": {"enum": [u + "s" for u in DURATION_UNITS] + list(DURATION_UNITS)}},
+    ["value", "unit"],
+    ["18 months", "2 years"],
+)
 
 Mass = Annotated[
     float,

@@ -144,8 +144,6 @@ def _message(err: ErrorDetails, path: tuple, data: Any) -> tuple[tuple, str]:
             "greater_than": ("greater than", "gt"),
         }[kind]
         return path, f"must be {words[0]} {_fmt(ctx[words[1]])} (got {_fmt(value)})"
-    if kind == "finite_number":
-        return path, f"must be a finite number (got {_fmt(value)})"
     if kind == "literal_error":
         return path, f"must be one of {ctx['expected']} (got {_fmt(value)})"
     if kind == "union_tag_invalid":
@@ -165,19 +163,27 @@ def _message(err: ErrorDetails, path: tuple, data: Any) -> tuple[tuple, str]:
         ) + f" (got {_fmt(value)})"
     if kind == "int_type" and isinstance(value, float):
         return path, f"must be a whole number (got {_fmt(value)})"
-    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
-        return path, f"must be a number (got {_fmt(value)})"
-    if kind == "int_from_float":
-        return path, f"must be a whole number (got {_fmt(value)})"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return path, f"must be a mapping of keys to values (got {_fmt(value)})"
-    if kind == "list_type":
-        return path, f"must be a list (got {_fmt(value)})"
-    if kind == "string_type":
-        return path, f"must be text (got {_fmt(value)})"
-    if kind == "bool_type":
-        return path, f"must be true or false (got {_fmt(value)})"
+    if kind in _MUST_BE:
+        return path, f"must be {_MUST_BE[kind]} (got {_fmt(value)})"
     return path, err["msg"]
+
+
+_MUST_BE: dict[str, str] = {
+    "finite_number": "a finite number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a number",
+    "int_parsing": "a number",
+    "int_from_float": "a whole number",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "list_type": "a list",
+    "string_type": "text",
+    "bool_type": "true or false",
+}
+"""What a value must be, by the pydantic error type that says it is not: these errors all
+read `must be <this> (got <the value>)`."""
 
 
 def _kinds(path: tuple) -> tuple[str, set[str]]:
