@@ -21,7 +21,7 @@ from .scenario import ScenarioError, json_schema, load
 
 if TYPE_CHECKING:
     from .results.io import Claim
-    from .studies import Session
+    from .studies import Outcome, Session
 
 EXIT_INPUT = 2
 EXIT_FAILED = 1
@@ -64,6 +64,20 @@ def _focus_options(func: Callable) -> Callable:
         metavar="NAME",
         help="A bloc the outputs are about. Repeatable [every bloc that is hit].",
     )(func)
+
+
+def _choice(name: str, choices: tuple[str, ...], help: str) -> Callable:
+    """An option taking one of `choices`, the first by default."""
+    return click.option(
+        name, type=click.Choice(choices), default=choices[0], show_default=True, help=help
+    )
+
+
+def _whole(name: str, default: int, help: str) -> Callable:
+    """An option taking a whole number of at least 1."""
+    return click.option(
+        name, default=default, type=click.IntRange(min=1), show_default=True, help=help
+    )
 
 
 _seed_option = click.option(
@@ -128,10 +142,10 @@ _keep_option = click.option(
 def _session(
     out: Path | None,
     named_after: Path,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    block_size: int | None,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
     claim: Callable[[int], Claim] | None = None,
 ) -> Session:
     """How a study runs under this command: --out (or a fresh runs/<name>-<time>) checked and
@@ -155,6 +169,21 @@ def _session(
         **_progress(),
     }
     return Session(claim or take, _say, execution, list(sys.argv))
+
+
+def _study(name: str, options: dict[str, Any]) -> Outcome:
+    """Call the study `name` (`sim.studies`) with a command's options: FILE, --override and
+    --set as its `Source`; --out, --executor, --workers, --scheduler and --block-size as its
+    `Session`; --no-plots as `plots=False`; the rest as they are."""
+    from . import studies
+
+    o = dict(options)
+    file = o.pop("file")
+    execution = {k: o.pop(k) for k in ("executor", "workers", "scheduler", "block_size")}
+    session = _session(o.pop("out"), file, **execution)
+    o["plots"] = not o.pop("no_plots")
+    source = studies.Source(file, o.pop("overrides"), o.pop("sets"))
+    return getattr(studies, name)(source, session, **o)
 
 
 def _say(text: str) -> None:
@@ -378,41 +407,9 @@ def schema(output: Path | None) -> None:
 )
 @_focus_options
 @_report
-def run(
-    file: Path,
-    overrides: tuple[str, ...],
-    sets: tuple[str, ...],
-    option: str | None,
-    blocs: tuple[str, ...],
-    commodities: tuple[str, ...],
-    reps: int | None,
-    seed: int | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    block_size: int | None,
-    out: Path | None,
-    no_plots: bool,
-    keep_paths: bool,
-    parameter_draws: int | None,
-) -> None:
+def run(**options: Any) -> None:
     """Run replications of a scenario and write a run folder."""
-    from .studies import Source
-    from .studies import run as run_study
-
-    outcome = run_study(
-        Source(file, overrides, sets),
-        _session(out, file, executor, workers, scheduler, block_size),
-        reps=reps,
-        seed=seed,
-        option=option,
-        blocs=blocs,
-        commodities=commodities,
-        keep_paths=keep_paths,
-        parameter_draws=parameter_draws,
-        plots=not no_plots,
-    )
-    click.echo(outcome.text)
+    click.echo(_study("run", options).text)
 
 
 @cli.command()
@@ -435,41 +432,9 @@ def run(
 @_draws_option
 @_focus_options
 @_report
-def compare(
-    file: Path,
-    overrides: tuple[str, ...],
-    sets: tuple[str, ...],
-    blocs: tuple[str, ...],
-    commodities: tuple[str, ...],
-    reps: int | None,
-    seed: int | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    block_size: int | None,
-    only: tuple[str, ...],
-    out: Path | None,
-    no_plots: bool,
-    keep_paths: bool,
-    parameter_draws: int | None,
-) -> None:
+def compare(**options: Any) -> None:
     """Run every policy option of a scenario on the same replications and compare them."""
-    from .studies import Source
-    from .studies import compare as compare_study
-
-    outcome = compare_study(
-        Source(file, overrides, sets),
-        _session(out, file, executor, workers, scheduler, block_size),
-        reps=reps,
-        seed=seed,
-        only=only,
-        blocs=blocs,
-        commodities=commodities,
-        keep_paths=keep_paths,
-        parameter_draws=parameter_draws,
-        plots=not no_plots,
-    )
-    click.echo(outcome.text)
+    click.echo(_study("compare", options).text)
 
 
 def _options_option(what: str) -> Callable:
@@ -505,20 +470,10 @@ def _options_option(what: str) -> Callable:
     help="A parameter and its values: a.b=1,2,3, a.b=range(0.2,1,0.2) or "
     "a.b=linspace(0,1,5). Repeatable; adds to the scenario's `sweep:`.",
 )
-@click.option(
-    "--design",
-    type=click.Choice(["grid", "lhs"]),
-    default="grid",
-    show_default=True,
-    help="Every combination, or a Latin hypercube over the values' ranges.",
+@_choice(
+    "--design", ("grid", "lhs"), "Every combination, or a Latin hypercube over the values' ranges."
 )
-@click.option(
-    "--samples",
-    default=20,
-    type=click.IntRange(min=1),
-    show_default=True,
-    help="Points of a Latin hypercube.",
-)
+@_whole("--samples", 20, "Points of a Latin hypercube.")
 @_options_option("Policy option to run at each point")
 @click.option(
     "--metric",
@@ -535,50 +490,12 @@ def _options_option(what: str) -> Callable:
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @_focus_options
 @_report
-def sweep(
-    file: Path,
-    overrides: tuple[str, ...],
-    sets: tuple[str, ...],
-    blocs: tuple[str, ...],
-    commodities: tuple[str, ...],
-    sweeps: tuple[str, ...],
-    design: str,
-    samples: int,
-    option: tuple[str, ...],
-    all_options: bool,
-    metric: str,
-    reps: int | None,
-    seed: int | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    block_size: int | None,
-    out: Path | None,
-    no_plots: bool,
-) -> None:
+def sweep(**options: Any) -> None:
     """Run a scenario over a grid or a Latin hypercube of parameter values.
 
     Every point is validated before anything runs, and every point uses the same seed, so
     differences between points are the parameters' and not chance's."""
-    from .studies import Source
-    from .studies import sweep as sweep_study
-
-    outcome = sweep_study(
-        Source(file, overrides, sets),
-        _session(out, file, executor, workers, scheduler, block_size),
-        sweeps=sweeps,
-        design=design,
-        samples=samples,
-        option=option,
-        all_options=all_options,
-        metric=metric,
-        reps=reps,
-        seed=seed,
-        blocs=blocs,
-        commodities=commodities,
-        plots=not no_plots,
-    )
-    click.echo(outcome.text)
+    click.echo(_study("sweep", options).text)
 
 
 @cli.command()
@@ -593,20 +510,8 @@ def sweep(
     metavar="KEY=LOW:HIGH",
     help="A parameter and its range, e.g. disruptions.x.severity=0.2:1.0. Repeatable.",
 )
-@click.option(
-    "--method",
-    type=click.Choice(["morris", "sobol"]),
-    default="morris",
-    show_default=True,
-    help="Morris elementary effects, or Sobol indices (SALib).",
-)
-@click.option(
-    "--samples",
-    default=10,
-    type=click.IntRange(min=1),
-    show_default=True,
-    help="Morris trajectories, or Sobol base samples.",
-)
+@_choice("--method", ("morris", "sobol"), "Morris elementary effects, or Sobol indices (SALib).")
+@_whole("--samples", 10, "Morris trajectories, or Sobol base samples.")
 @click.option("--metric", default="peak_price_multiple", show_default=True)
 @_focus_options
 @_options_option("Policy option to run")
@@ -618,52 +523,14 @@ def sweep(
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the tornado plot.")
 @_report
-def sensitivity(
-    file: Path,
-    overrides: tuple[str, ...],
-    sets: tuple[str, ...],
-    params: tuple[str, ...],
-    method: str,
-    samples: int,
-    metric: str,
-    blocs: tuple[str, ...],
-    commodities: tuple[str, ...],
-    option: tuple[str, ...],
-    all_options: bool,
-    reps: int | None,
-    seed: int | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    block_size: int | None,
-    out: Path | None,
-    no_plots: bool,
-) -> None:
+def sensitivity(**options: Any) -> None:
     """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters, for
     each --commodity in each --bloc (default: every mineral touched, in every bloc hit) and
     each option, all from one set of model runs.
 
     The metric, commodities, blocs and options are checked before anything runs; every
     metric of every model run is kept in outcomes.csv."""
-    from .studies import Source
-    from .studies import sensitivity as sensitivity_study
-
-    outcome = sensitivity_study(
-        Source(file, overrides, sets),
-        _session(out, file, executor, workers, scheduler, block_size),
-        params=params,
-        method=method,
-        samples=samples,
-        metric=metric,
-        blocs=blocs,
-        commodities=commodities,
-        option=option,
-        all_options=all_options,
-        reps=reps,
-        seed=seed,
-        plots=not no_plots,
-    )
-    click.echo(outcome.text)
+    click.echo(_study("sensitivity", options).text)
 
 
 @cli.command()
@@ -710,49 +577,14 @@ def sensitivity(
 @_out_option
 @click.option("--no-plots", is_flag=True, help="Skip the figures and report.")
 @_report
-def optimise(
-    file: Path,
-    overrides: tuple[str, ...],
-    sets: tuple[str, ...],
-    population: int | None,
-    generations: int | None,
-    reps: int | None,
-    rescore_reps: int | None,
-    levers: tuple[str, ...],
-    design_option: str | None,
-    study: Path | None,
-    seed: int | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    block_size: int | None,
-    out: Path | None,
-    no_plots: bool,
-) -> None:
+def optimise(**options: Any) -> None:
     """Search the scenario's `design:` levers for the frontier of cost against security.
 
     NSGA-II (pymoo) scores every design on the same replications; the frontier is then
     scored again on fresh ones beside the scenario's options, and written as options of the
     run folder's scenario.yaml, which `minsim compare` runs as it is."""
-    from .studies import Source
-    from .studies import optimise as optimise_study
-
     quiet = click.get_current_context().find_root().params.get("quiet")
-    outcome = optimise_study(
-        Source(file, overrides, sets),
-        _session(out, file, executor, workers, scheduler, block_size),
-        population=population,
-        generations=generations,
-        reps=reps,
-        rescore_reps=rescore_reps,
-        levers=levers,
-        design_option=design_option,
-        study=study,
-        seed=seed,
-        plots=not no_plots,
-        line=None if quiet else _say,
-    )
-    click.echo(outcome.text)
+    click.echo(_study("optimise", {**options, "line": None if quiet else _say}).text)
 
 
 EXIT_BACKTEST_FAILED = 1
@@ -794,7 +626,7 @@ def backtest(
 
     outcome = backtest_study(
         names,
-        _session(None, Path("backtest"), "inline", None, None, None),
+        _session(None, Path("backtest")),
         reps=reps,
         seed=seed,
         out=out,
@@ -875,7 +707,7 @@ def calibrate(
 
     outcome = calibrate_study(
         names,
-        _session(out, Path("calibrate"), "inline", None, None, None),
+        _session(out, Path("calibrate")),
         reps=reps,
         seed=seed,
         workers=workers,
@@ -954,7 +786,7 @@ def discover(
 
     outcome = discover_study(
         run_folder,
-        _session(out, run_folder, "inline", None, None, None, claim=claim),
+        _session(out, run_folder, claim=claim),
         option=option,
         metric=metric,
         threshold=threshold,

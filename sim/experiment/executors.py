@@ -39,29 +39,11 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def run_blocks(
-    task: Callable[..., Any],
-    blocks: Iterable[tuple],
-    *,
-    executor: str = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: Progress | None = None,
-    shared: SharedWorkers | None = None,
-) -> list:
-    """`[task(*args) for args in blocks]`, run by `executor`, results in the order of `blocks`.
-    See `iter_blocks`, which yields them one at a time instead of holding them all."""
-    return list(
-        iter_blocks(
-            task,
-            blocks,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            shared=shared,
-        )
-    )
+def run_blocks(task: Callable[..., Any], blocks: Iterable[tuple], **where: Any) -> list:
+    """`[task(*args) for args in blocks]`, run where `iter_blocks` says (`executor`,
+    `workers`, `scheduler`, `progress`, `shared`), results in the order of `blocks`; it
+    yields them one at a time instead of holding them all."""
+    return list(iter_blocks(task, blocks, **where))
 
 
 def iter_blocks(

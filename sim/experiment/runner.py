@@ -11,6 +11,7 @@ import functools
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,13 +118,11 @@ def _iter_results(
     blocks: list[tuple],
     *,
     executor: str = "inline",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: Progress | None = None,
-    shared: SharedWorkers | None = None,
     worlds: dict[int, World] | None = None,
+    **where: Any,
 ):
-    """Yield the blocks' `BatchResult`s in the order given, as they finish."""
+    """Yield the blocks' `BatchResult`s in the order given, as they finish; `where` (workers,
+    scheduler, progress, shared) goes to `iter_blocks`."""
     # In this process the compiled world is shared by every block (or each parameter set's,
     # `worlds`); elsewhere each block compiles its own from the scenario (cheap, and the
     # same arrays).
@@ -133,15 +132,7 @@ def _iter_results(
         task = _inline_task(world, worlds)
     else:
         task = functools.partial(simulate_block, world=world)
-    return iter_blocks(
-        task,
-        blocks,
-        executor=executor,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        shared=shared,
-    )
+    return iter_blocks(task, blocks, executor=executor, **where)
 
 
 def _simulate(loaded, world, reps, seed, block_size, keep_paths, option, draws=None, **run_on):
