@@ -96,3 +96,22 @@ def test_optimise_benchmark_times_the_search_and_counts_the_designs(tmp_path, on
     parts = ("; rescore ", "; the rest ", "; total ", " designs scored, ", " on the frontier; ")
     for part in (*parts, " designs/s"):
         assert part in lines[1]
+
+
+def test_storage_benchmark_compares_the_solvers(small_path):
+    out = run(
+        SCRIPT.parent / "storage.py",
+        "--scenario",
+        str(small_path),
+        "--tables",
+        "1",
+        "--repeat",
+        "1",
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].endswith("1 solves each")
+    _, fast_rounds, _, _, plain_rounds, _, _, gap = lines[2].split()
+    assert int(fast_rounds) < int(plain_rounds)
+    assert float(gap) < 1e-4
+    assert lines[-1].startswith("all tables: accelerated")
