@@ -14,6 +14,7 @@ run carries less of the machine's drift than two medians).
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import tempfile
 import time
@@ -48,8 +49,9 @@ def timed_run(scenario: Path, reps: int, out: Path) -> dict[str, float]:
 
         setattr(module, name, timed)
 
-    wrap(sim.experiment, "run_replications", "simulation")
-    wrap(sim.results.io, "write_run", "files")
+    study = importlib.import_module("sim.studies.run")  # the module `minsim run` calls
+    wrap(study, "run_replications", "simulation")
+    wrap(study, "write_run", "files")
     wrap(sim.plots, "save_run_figures", "figures")
     try:
         t = time.perf_counter()
