@@ -172,8 +172,8 @@ def _session(
 
 
 def _study(name: str, options: dict[str, Any]) -> Outcome:
-    """Call the study `name` (`sim.studies`) with a command's options: FILE, --override and
-    --set as its `Source`; --out, --executor, --workers, --scheduler and --block-size as its
+    """Call the study `name` (`sim.studies`) with a command's options: FILE, --override,
+    --set, --bloc and --commodity as its `Source`; --out, --executor, --workers, --scheduler and --block-size as its
     `Session`; --no-plots as `plots=False`; the rest as they are."""
     from . import studies
 
@@ -182,7 +182,8 @@ def _study(name: str, options: dict[str, Any]) -> Outcome:
     execution = {k: o.pop(k) for k in ("executor", "workers", "scheduler", "block_size")}
     session = _session(o.pop("out"), file, **execution)
     o["plots"] = not o.pop("no_plots")
-    source = studies.Source(file, o.pop("overrides"), o.pop("sets"))
+    focus = (o.pop("blocs", ()), o.pop("commodities", ()))
+    source = studies.Source(file, o.pop("overrides"), o.pop("sets"), *focus)
     return getattr(studies, name)(source, session, **o)
 
 

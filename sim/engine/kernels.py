@@ -26,13 +26,14 @@ at the reference price goes unmet (use priced away by a small rise does not coun
 
 
 def sizes(B: int, S: int, P: int, M: int, R: int) -> tuple:
-    """The numbers of blocs, stages, producer slots and flow layers as the lengths of tuples,
-    for `supply` and `trade`, and whether the batch has one replication (R = 1). Numba
-    compiles a kernel for each tuple type, so these are constants in the compiled code: the
-    short loops over blocs, stages, producers and layers can be unrolled, and a batch of one
-    replication gets loops of one step, without the checks and remainders that vector loops
-    start with (a run with `--block-size 1` would otherwise pay them at every tick)."""
-    return ((0,) * B, (0,) * S, (0,) * P, (0,) * M, (0,) * (R == 1))
+    """The numbers of blocs, stages, producer slots and flow layers, for `supply` and
+    `trade`, and whether the batch has one replication (R = 1) as the length of a tuple.
+    Numba compiles a kernel for each tuple type, so only the last is a constant of the
+    compiled code: a batch of one replication gets loops of one step, without the checks and
+    remainders that vector loops start with (a run with `--block-size 1` would otherwise pay
+    them at every tick). The shape is a plain number, so a world of a new shape runs on the
+    kernels already compiled (docs/performance.md, "Compiling")."""
+    return (B, S, P, M, (0,) * (R == 1))
 
 
 @njit(cache=True, inline="always")
@@ -77,7 +78,7 @@ def pour_layers(nr, work, layer, masks, clip, sizes, route, lam, homes, by_layer
     over blocs and layers are branches on constants, with `sizes` (as in `supply`) making
     their numbers constants. It is called once per commodity and stage, not per replication,
     so it is not inlined: inlined, it made the kernels slower to compile for no gain."""
-    B, M = len(sizes[0]), len(sizes[3])
+    B, M = sizes[0], sizes[3]
     nr = replications(nr, sizes)
     offset, start, need, poured = work[OFFSET], work[START], work[NEED], work[POURED]
     base, x, guard, level = work[BASE], work[X], work[GUARD], work[LEVEL]
@@ -258,7 +259,7 @@ def supply(
     others read the first instead (`Market.varies`)."""
     K, B, R = price.shape
     R = replications(R, sizes)
-    S, P, M = len(sizes[1]), len(sizes[2]), len(sizes[3])
+    S, P, M = sizes[1], sizes[2], sizes[3]
     seen = np.empty((B, R))
     log_rel = np.empty((B, R))
     arg = np.empty(R)
@@ -474,8 +475,8 @@ def trade(
     so that summed over origins it is what each bloc got from the layers."""
     K, B, R = stock.shape
     R = replications(R, sizes)
-    P, M = len(sizes[2]), len(sizes[3])
-    last = len(sizes[1]) - 1  # the last stage
+    P, M = sizes[2], sizes[3]
+    last = sizes[1] - 1  # the last stage
     work = np.empty((8, B, R))  # for `pour_layers`
     avail = work[OFFSET]
     need = work[NEED]
@@ -485,12 +486,12 @@ def trade(
     n_f, n_a = log_price.shape[3], log_price.shape[4]
     layer = np.empty((2, M, R))
     pools = layer[POOL]
-    layer_o = np.empty((2, len(sizes_o[3]), R))  # the layers by origin, for rerouting
+    layer_o = np.empty((2, sizes_o[3], R))  # the layers by origin, for rerouting
     pools_o = layer_o[POOL]
     no_route = np.empty((1, 1, 1))
     no_home = np.full(M, -1)
-    homes_o = np.arange(len(sizes_o[3])) % B  # layer m * B + h: producers at home in h
-    by_layer = np.empty((len(sizes_o[3]), B, R))  # what each delivery layer poured
+    homes_o = np.arange(sizes_o[3]) % B  # layer m * B + h: producers at home in h
+    by_layer = np.empty((sizes_o[3], B, R))  # what each delivery layer poured
     inverse = np.empty(R)  # 1 / a layer's pool (0 for none)
     live = np.empty(M, dtype=np.bool_)  # a layer with a pool in some replication
     for k in range(K):
@@ -573,7 +574,7 @@ def trade(
                 for r in range(nr):
                     traded[k, h, b, r] = 0.0
         if reroute[k] < 1.0:
-            for mo in range(len(sizes_o[3])):
+            for mo in range(sizes_o[3]):
                 h = homes_o[mo]
                 for b in range(B):
                     if masks_o[mo, b]:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,38 +156,20 @@ def sensitivity(
     path: str | Path,
     parameters: list[Parameter],
     *,
-    method: str = "morris",
-    samples: int,
-    metric: str,
-    commodity: str,
-    bloc: str,
-    reps: int,
-    seed: int = DEFAULT_SEED,
     option: str | None = None,
     overrides: tuple[str, ...] = (),
     sets: tuple[str, ...] = (),
-    **execution,
+    **settings: Any,
 ) -> SensitivityResult:
-    """Sample the parameters with SALib (Morris: `samples` trajectories on 4 levels; Sobol:
-    `samples` base points, first and total order), run every sample row as a sweep point on
-    the same seed, and analyze the mean of `metric` for `commodity` in `bloc`.
-    `execution` goes to `run_replications` (executor, workers, ...)."""
-    loaded = load(path, tuple(overrides), tuple(sets))
-    chosen = option or default_option(loaded)
+    """`sensitivities` of one option (`option`, else the scenario's first): SALib samples
+    of the parameters (Morris: `samples` trajectories on 4 levels; Sobol: `samples` base
+    points, first and total order), every row run as a sweep point on the same seed, and
+    the mean of `metric` for `commodity` in `bloc` analyzed. `settings` are `sensitivities`'
+    keywords (method, samples, metric, commodity, bloc, reps, seed) and the runner's
+    (executor, workers, ...)."""
+    chosen = option or default_option(load(path, tuple(overrides), tuple(sets)))
     (result,) = sensitivities(
-        path,
-        parameters,
-        method=method,
-        samples=samples,
-        metric=metric,
-        commodity=commodity,
-        bloc=bloc,
-        reps=reps,
-        seed=seed,
-        options=[chosen],
-        overrides=overrides,
-        sets=sets,
-        **execution,
+        path, parameters, options=[chosen], overrides=overrides, sets=sets, **settings
     ).values()
     return result
 

@@ -339,23 +339,13 @@ Mass = Annotated[
     PlainSerializer(lambda v: f"{v:g} t"),
 ]
 """Tonnes (per year where the field is a flow)."""
-PositiveMass = Annotated[
-    float,
-    BeforeValidator(parse_mass),
-    Field(gt=0),
-    WithJsonSchema(_positive_mass_schema),
-    PlainSerializer(lambda v: f"{v:g} t"),
-]
+PositiveMass = Annotated[Mass, Field(gt=0), WithJsonSchema(_positive_mass_schema)]
 """Tonnes above zero (world output, capacities, use, volumes)."""
 PriceField = Annotated[
     Price, BeforeValidator(parse_price), WithJsonSchema(_price_schema), PlainSerializer(str)
 ]
 PositivePrice = Annotated[
-    Price,
-    BeforeValidator(parse_price),
-    AfterValidator(positive_price),
-    WithJsonSchema(_positive_price_schema),
-    PlainSerializer(str),
+    PriceField, AfterValidator(positive_price), WithJsonSchema(_positive_price_schema)
 ]
 """A price above zero (reference prices, costs, floors, strikes)."""
 MoneyField = Annotated[

@@ -24,19 +24,20 @@ def _silent(text: str) -> None:
 @dataclass(frozen=True)
 class Source:
     """A scenario as a command names it: the file, the overrides it switches on and the
-    `--set` edits, read again by studies that vary it (sweeps, sensitivity)."""
+    `--set` edits (read again by studies that vary it: sweeps, sensitivity), and the `blocs`
+    and `commodities` the outputs are to be about (none: what the run hits)."""
 
     file: Path
     overrides: tuple[str, ...] = ()
     sets: tuple[str, ...] = ()
+    blocs: tuple[str, ...] = ()
+    commodities: tuple[str, ...] = ()
 
-    def load(
-        self, blocs: tuple[str, ...] = (), commodities: tuple[str, ...] = ()
-    ) -> LoadedScenario:
-        """The scenario, validated, with the `blocs` and `commodities` the outputs are to be
-        about checked against it (closest names offered) before any work."""
+    def load(self) -> LoadedScenario:
+        """The scenario, validated, with the blocs and commodities of the focus checked
+        against it (closest names offered) before any work."""
         loaded = load(self.file, self.overrides, self.sets)
-        check_focus(loaded, blocs, commodities)
+        check_focus(loaded, self.blocs, self.commodities)
         return loaded
 
 

@@ -18,15 +18,13 @@ def compare(
     reps: int | None = None,
     seed: int | None = None,
     only: tuple[str, ...] = (),
-    blocs: tuple[str, ...] = (),
-    commodities: tuple[str, ...] = (),
     keep_paths: bool = False,
     parameter_draws: int | None = None,
     plots: bool = True,
 ) -> Outcome:
     """Run the scenario's options (`only` these, with the baseline) on common random numbers
     and write the comparison's run folder: summaries, differences.csv, figures, report."""
-    loaded = source.load(blocs, commodities)
+    loaded = source.load()
     reps, seed = reps_and_seed(reps, seed, DEFAULT_REPS)
     n_options = len(only) + 1 if only else max(len(loaded.scenario.options), 1)
     need = run_folder_bytes(
@@ -44,8 +42,8 @@ def compare(
         options=list(only) or None,
         paths_file=folder.partial() / STORE_NAME if keep_paths else None,
         parameter_draws=parameter_draws,
-        blocs=blocs,
-        commodities=commodities,
+        blocs=source.blocs,
+        commodities=source.commodities,
         **session.execution,
     )
     diffs = comparison.differences()

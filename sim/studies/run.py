@@ -22,16 +22,14 @@ def run(
     reps: int | None = None,
     seed: int | None = None,
     option: str | None = None,
-    blocs: tuple[str, ...] = (),
-    commodities: tuple[str, ...] = (),
     keep_paths: bool = False,
     parameter_draws: int | None = None,
     plots: bool = True,
 ) -> Outcome:
     """Run `reps` replications of `option` (the scenario's first option, or none) and write
-    the run folder; the figures and the text are about `blocs` and `commodities` as chosen,
+    the run folder; the figures and the text are about the source's blocs and commodities as chosen,
     else about what the run hit."""
-    loaded = source.load(blocs, commodities)
+    loaded = source.load()
     reps, seed = reps_and_seed(reps, seed, DEFAULT_REPS)
     need = run_folder_bytes(loaded.scenario, reps=reps, keep_paths=keep_paths, figures=plots)
     folder = session.claim(need)
@@ -47,8 +45,10 @@ def run(
         **session.execution,
     )
     # what the outputs are about: as chosen, else what was hit (everything in a calm run)
-    shown_blocs = list(blocs) or hit_blocs(results) or list(results.world.blocs)
-    shown = list(commodities) or touched_commodities(results) or list(results.world.commodities)
+    shown_blocs = list(source.blocs) or hit_blocs(results) or list(results.world.blocs)
+    shown = (
+        list(source.commodities) or touched_commodities(results) or list(results.world.commodities)
+    )
 
     def figures(folder: Path) -> None:
         if plots:

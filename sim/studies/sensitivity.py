@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..experiment.compare import check_focus
 from ..experiment.results import unit_of
 from ..experiment.sensitivity import for_output, outputs, parse_parameter, sensitivities
 from ..experiment.sweep import check_names
@@ -25,8 +24,6 @@ def sensitivity(
     method: str = "morris",
     samples: int = 10,
     metric: str = "peak_price_multiple",
-    blocs: tuple[str, ...] = (),
-    commodities: tuple[str, ...] = (),
     option: tuple[str, ...] = (),
     all_options: bool = False,
     reps: int | None = None,
@@ -39,7 +36,6 @@ def sensitivity(
     loaded = source.load()  # the base scenario first: its errors are the clearest
     options = chosen_options(loaded, option, all_options)
     check_names(loaded, metrics=[metric], options=options)
-    check_focus(loaded, blocs, commodities)
     parameters = [parse_parameter(p) for p in params]
     reps, seed = reps_and_seed(reps, seed, DEFAULT_SENSITIVITY_REPS)
     folder = session.claim(FOLDER_OF_TABLES_BYTES)
@@ -49,8 +45,8 @@ def sensitivity(
         method=method,
         samples=samples,
         metric=metric,
-        commodity=(commodities or tuple(loaded.scenario.commodities))[0],
-        bloc=(blocs or tuple(loaded.scenario.blocs))[0],
+        commodity=(source.commodities or tuple(loaded.scenario.commodities))[0],
+        bloc=(source.blocs or tuple(loaded.scenario.blocs))[0],
         reps=reps,
         seed=seed,
         options=options,
@@ -58,11 +54,11 @@ def sensitivity(
         sets=source.sets,
         **session.execution,
     )
-    default = outputs(first, loaded) if not (commodities and blocs) else []
+    default = outputs(first, loaded) if not (source.commodities and source.blocs) else []
     pairs = [
         (c, b)
-        for c in (list(commodities) or list(dict.fromkeys(c for c, _ in default)))
-        for b in (list(blocs) or list(dict.fromkeys(b for _, b in default)))
+        for c in (list(source.commodities) or list(dict.fromkeys(c for c, _ in default)))
+        for b in (list(source.blocs) or list(dict.fromkeys(b for _, b in default)))
     ]
     results = [
         (name, r if (c, b) == (r.commodity, r.bloc) else for_output(r, c, b, seed))

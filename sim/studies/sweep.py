@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..experiment.compare import check_focus
 from ..experiment.sweep import check_names, design_points, run_sweep, sweep_axes
 from ..experiment.touched import hit_blocs, touched_commodities
 from ..results.io import run_folder_bytes, table_csv, write_run
@@ -26,8 +25,6 @@ def sweep(
     metric: str = "peak_price_multiple",
     reps: int | None = None,
     seed: int | None = None,
-    blocs: tuple[str, ...] = (),
-    commodities: tuple[str, ...] = (),
     plots: bool = True,
 ) -> Outcome:
     """Run every point of the sweep (`sweeps` added to the scenario's `sweep:`) on the same
@@ -36,7 +33,6 @@ def sweep(
     loaded = source.load()
     options = chosen_options(loaded, option, all_options)
     check_names(loaded, metrics=[metric], options=options)
-    check_focus(loaded, blocs, commodities)
     axes = sweep_axes(loaded, sweeps)
     reps, seed = reps_and_seed(reps, seed, DEFAULT_SWEEP_REPS)
     points = design_points(axes, design, samples, seed)
@@ -65,11 +61,11 @@ def sweep(
     pairs = [
         (c, b)
         for c in (
-            list(commodities)
+            list(source.commodities)
             or touched_commodities(result.results)
             or list(loaded.scenario.commodities)
         )
-        for b in (list(blocs) or hit_blocs(result.results) or list(loaded.scenario.blocs))
+        for b in (list(source.blocs) or hit_blocs(result.results) or list(loaded.scenario.blocs))
     ]
     for n, (i, r) in enumerate(result.runs()):  # unique names along timeseries.nc's `option`
         r.option = f"point-{i}" if len(options) < 2 else f"point-{i}:{options[n % len(options)]}"

@@ -120,3 +120,16 @@ def test_accelerated_iteration_reaches_plain_time_iterations_table(monkeypatch):
     assert fast.iterations < plain.iterations / 3
     assert np.abs(np.log(fast.price) - np.log(plain.price)).max() < 1e-6
     assert fast.steady_stock == pytest.approx(plain.steady_stock, abs=1e-7)
+
+
+@pytest.mark.parametrize("announced", [False, True], ids=["calm", "announced"])
+def test_compiled_round_is_the_numpy_round(calm, announced):
+    """`time_iteration_round` (numba) computes what its numpy form does, on a calm and on an
+    announced grid, from prices with stocks near zero, at capacity and between."""
+    grid = storage.grid_of(CALM, calm, 0.25, 0.3) if announced else storage.grid_of(CALM)
+    equilibrium = np.log(calm.price)
+    for logp in (equilibrium, 1.5 * equilibrium, equilibrium + 0.4, np.zeros_like(equilibrium)):
+        compiled = storage.time_iteration_round(logp, grid)
+        reference = storage.time_iteration_round_numpy(logp, grid)
+        np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12)
+    assert (grid.avail < grid.stocks[0]).sum() > 10  # the low tail is among the cells compared
