@@ -119,6 +119,26 @@ def _execution_options(func: Callable) -> Callable:
     )(func)
 
 
+def _scenario_file(command: Callable) -> Callable:
+    """FILE, --override and --set: the scenario a command works on, as a `Source` reads it."""
+    command = _set_option(command)
+    command = _override_option(command)
+    return click.argument("file", type=click.Path(path_type=Path))(command)
+
+
+def _run_folder(plots: str = "Skip the figures.") -> Callable:
+    """--seed, the executor's options, --out and --no-plots (`plots` its help): how a
+    scenario command runs and where it writes."""
+
+    def add(command: Callable) -> Callable:
+        command = click.option("--no-plots", is_flag=True, help=plots)(command)
+        command = _out_option(command)
+        command = _execution_options(command)
+        return _seed_option(command)
+
+    return add
+
+
 _draws_option = click.option(
     "--parameter-draws",
     "parameter_draws",
@@ -173,8 +193,9 @@ def _session(
 
 def _study(name: str, options: dict[str, Any]) -> Outcome:
     """Call the study `name` (`sim.studies`) with a command's options: FILE, --override,
-    --set, --bloc and --commodity as its `Source`; --out, --executor, --workers, --scheduler and --block-size as its
-    `Session`; --no-plots as `plots=False`; the rest as they are."""
+    --set, --bloc and --commodity as its `Source`; --out, --executor, --workers, --scheduler
+    and --block-size as its `Session`; --reps and --seed as its `Replications`; --no-plots
+    as `plots=False`; the rest as they are."""
     from . import studies
 
     o = dict(options)
@@ -182,6 +203,7 @@ def _study(name: str, options: dict[str, Any]) -> Outcome:
     execution = {k: o.pop(k) for k in ("executor", "workers", "scheduler", "block_size")}
     session = _session(o.pop("out"), file, **execution)
     o["plots"] = not o.pop("no_plots")
+    o["replications"] = studies.Replications(o.pop("reps", None), o.pop("seed", None))
     focus = (o.pop("blocs", ()), o.pop("commodities", ()))
     source = studies.Source(file, o.pop("overrides"), o.pop("sets"), *focus)
     return getattr(studies, name)(source, session, **o)
@@ -363,9 +385,7 @@ def validate(files: tuple[Path, ...], overrides: tuple[str, ...], sets: tuple[st
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_override_option
-@_set_option
+@_scenario_file
 @_report
 def show(file: Path, overrides: tuple[str, ...], sets: tuple[str, ...]) -> None:
     """Print the resolved scenario: extends merged, overrides and --set applied."""
@@ -390,14 +410,9 @@ def schema(output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_override_option
-@_set_option
+@_scenario_file
 @click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
-@_seed_option
-@_execution_options
-@_out_option
-@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_run_folder()
 @_keep_option
 @_draws_option
 @click.option(
@@ -414,12 +429,7 @@ def run(**options: Any) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_override_option
-@_set_option
-@click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
-@_seed_option
-@_execution_options
+@_scenario_file
 @click.option(
     "--only",
     "only",
@@ -427,8 +437,8 @@ def run(**options: Any) -> None:
     metavar="NAME",
     help="Compare only these options (the baseline always runs). Repeatable.",
 )
-@_out_option
-@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@click.option("--reps", default=None, type=click.IntRange(min=1), help="Replications [1000].")
+@_run_folder()
 @_keep_option
 @_draws_option
 @_focus_options
@@ -460,9 +470,7 @@ def _options_option(what: str) -> Callable:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_override_option
-@_set_option
+@_scenario_file
 @click.option(
     "--sweep",
     "sweeps",
@@ -485,10 +493,7 @@ def _options_option(what: str) -> Callable:
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per point [200]."
 )
-@_seed_option
-@_execution_options
-@_out_option
-@click.option("--no-plots", is_flag=True, help="Skip the figures.")
+@_run_folder()
 @_focus_options
 @_report
 def sweep(**options: Any) -> None:
@@ -500,9 +505,7 @@ def sweep(**options: Any) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_override_option
-@_set_option
+@_scenario_file
 @click.option(
     "--param",
     "params",
@@ -519,10 +522,7 @@ def sweep(**options: Any) -> None:
 @click.option(
     "--reps", default=None, type=click.IntRange(min=1), help="Replications per model run [50]."
 )
-@_seed_option
-@_execution_options
-@_out_option
-@click.option("--no-plots", is_flag=True, help="Skip the tornado plot.")
+@_run_folder("Skip the tornado plot.")
 @_report
 def sensitivity(**options: Any) -> None:
     """Sensitivity indices (SALib Morris or Sobol) of one metric to named parameters, for
@@ -535,9 +535,7 @@ def sensitivity(**options: Any) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_override_option
-@_set_option
+@_scenario_file
 @click.option(
     "--population", default=None, type=click.IntRange(min=4), help="Designs per generation."
 )
@@ -573,10 +571,7 @@ def sensitivity(**options: Any) -> None:
     type=click.Path(path_type=Path),
     help="A study file: resumed if it exists, kept up to date after every generation.",
 )
-@_seed_option
-@_execution_options
-@_out_option
-@click.option("--no-plots", is_flag=True, help="Skip the figures and report.")
+@_run_folder("Skip the figures and report.")
 @_report
 def optimise(**options: Any) -> None:
     """Search the scenario's `design:` levers for the frontier of cost against security.
@@ -623,13 +618,13 @@ def backtest(
 
     Exit status: 0 when every episode passes, 1 when any fails or none is found, 2 for bad
     input (such as an unknown NAME)."""
+    from .studies import Replications
     from .studies import backtest as backtest_study
 
     outcome = backtest_study(
         names,
         _session(None, Path("backtest")),
-        reps=reps,
-        seed=seed,
+        replications=Replications(reps, seed),
         out=out,
         plots=not no_plots,
         parameter_draws=parameter_draws,
@@ -704,13 +699,13 @@ def calibrate(
     Writes calibration tables (grid.csv, fits.csv, loo.csv) to a run folder, and with
     --write the fitted values into a world file. --from-grid refits the z-values of an
     earlier run (e.g. after changing market classes) without simulating."""
+    from .studies import Replications
     from .studies import calibrate as calibrate_study
 
     outcome = calibrate_study(
         names,
         _session(out, Path("calibrate")),
-        reps=reps,
-        seed=seed,
+        replications=Replications(reps, seed),
         workers=workers,
         grid_options=grid_options,
         world=world,

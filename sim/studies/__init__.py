@@ -7,7 +7,7 @@ hands back an `Outcome`. `sim/cli.py` parses options into these, calls one study
 its outcome; the arithmetic and the text of results live here and below."""
 
 from .backtest import backtest
-from .base import Outcome, Session, Source
+from .base import Outcome, Replications, Session, Source
 from .calibrate import calibrate
 from .compare import compare
 from .discover import discover
@@ -19,6 +19,7 @@ from .sweep import sweep
 
 __all__ = [
     "Outcome",
+    "Replications",
     "Session",
     "Source",
     "backtest",

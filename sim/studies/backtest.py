@@ -12,7 +12,7 @@ from ..experiment.backtest import (
     table,
 )
 from ..results.io import check_output
-from .base import Outcome, Session
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session
 
 BACKTEST_FIGURE_BYTES = 500_000
 """Room asked per episode for its figure (PNG and SVG, about 90 kB together)."""
@@ -22,8 +22,7 @@ def backtest(
     names: tuple[str, ...],
     session: Session,
     *,
-    reps: int | None = None,
-    seed: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     out: Path = Path("runs") / "backtest",
     plots: bool = True,
     parameter_draws: int | None = None,
@@ -32,8 +31,7 @@ def backtest(
     score them; the outcome fails when any episode drifts out of its criteria. Figures go
     into `out`, which may exist (figures in it are replaced)."""
     chosen = select(names)
-    reps = reps or DEFAULT_BACKTEST_REPS
-    seed = DEFAULT_BACKTEST_SEED if seed is None else seed
+    reps, seed = replications.resolved(DEFAULT_BACKTEST_REPS, DEFAULT_BACKTEST_SEED)
     if plots:  # the figures go into `out`, which may exist: checked before the runs
         check_output(out, BACKTEST_FIGURE_BYTES * len(chosen), folder_may_exist=True)
     session.say(f"back-testing {', '.join(chosen)}: {reps} replications each (seed {seed}) ...")

@@ -65,9 +65,21 @@ class Outcome:
     failed: bool = False
 
 
-def reps_and_seed(reps: int | None, seed: int | None, default_reps: int) -> tuple[int, int]:
-    """Replications and seed, with their defaults."""
-    return reps or default_reps, DEFAULT_SEED if seed is None else seed
+@dataclass(frozen=True)
+class Replications:
+    """How many replications a study runs and on which seed, as the caller asks (None: the
+    study's default, `resolved`)."""
+
+    reps: int | None = None
+    seed: int | None = None
+
+    def resolved(self, default_reps: int, default_seed: int = DEFAULT_SEED) -> tuple[int, int]:
+        """Replications and seed, with the study's defaults where none was asked for."""
+        return self.reps or default_reps, default_seed if self.seed is None else self.seed
+
+
+DEFAULT_REPLICATIONS = Replications()
+"""Nothing asked: each study's own replications and seed."""
 
 
 def draw(folder: Path, figures: Callable[[], Any], say: Callable[[str], None]) -> None:

@@ -25,7 +25,7 @@ from ..experiment.calibrate import (
 )
 from ..results.io import FOLDER_OF_TABLES_BYTES, write_calibration, write_tables
 from ..scenario import load
-from .base import Outcome, Session
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session
 
 CALIBRATION_ROW_BYTES = 1_000
 """Room asked per episode and grid point for grid.csv (a row per criterion)."""
@@ -35,8 +35,7 @@ def calibrate(
     names: tuple[str, ...],
     session: Session,
     *,
-    reps: int | None = None,
-    seed: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     workers: int = 1,
     grid_options: tuple[str, ...] = (),
     world: Path | None = None,
@@ -49,8 +48,7 @@ def calibrate(
     refits the grid.csv of an earlier calibration (a folder or the file) without simulating."""
     chosen = select(names) if from_grid is None else {}
     grid = parse_grid(grid_options) if grid_options else GRID
-    reps = reps or DEFAULT_CALIBRATION_REPS
-    seed = DEFAULT_BACKTEST_SEED if seed is None else seed
+    reps, seed = replications.resolved(DEFAULT_CALIBRATION_REPS, DEFAULT_BACKTEST_SEED)
     target = load(world).scenario if world is not None else None
     rows = len(points(grid)) * len(chosen)
     folder = session.claim(FOLDER_OF_TABLES_BYTES + CALIBRATION_ROW_BYTES * rows)

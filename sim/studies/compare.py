@@ -8,15 +8,14 @@ from ..experiment import DEFAULT_REPS
 from ..experiment.compare import Comparison, compare_options
 from ..experiment.store import STORE_NAME
 from ..results.io import differences_csv, run_folder_bytes, write_run
-from .base import Outcome, Session, Source, caveat_lines, draw, reps_and_seed
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session, Source, caveat_lines, draw
 
 
 def compare(
     source: Source,
     session: Session,
     *,
-    reps: int | None = None,
-    seed: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     only: tuple[str, ...] = (),
     keep_paths: bool = False,
     parameter_draws: int | None = None,
@@ -25,7 +24,7 @@ def compare(
     """Run the scenario's options (`only` these, with the baseline) on common random numbers
     and write the comparison's run folder: summaries, differences.csv, figures, report."""
     loaded = source.load()
-    reps, seed = reps_and_seed(reps, seed, DEFAULT_REPS)
+    reps, seed = replications.resolved(DEFAULT_REPS)
     n_options = len(only) + 1 if only else max(len(loaded.scenario.options), 1)
     need = run_folder_bytes(
         loaded.scenario, reps=reps, results=n_options, keep_paths=keep_paths, figures=plots

@@ -17,7 +17,7 @@ from ..experiment.optimise import (
 )
 from ..results.experiments import column
 from ..results.io import FLOAT_FORMAT, differences_csv, run_folder_bytes, write_run
-from .base import Outcome, Session, Source, draw, reps_and_seed
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session, Source, draw
 
 MONEY_COLUMNS = (
     "fiscal_cost_net",
@@ -36,12 +36,11 @@ def optimise(
     *,
     population: int | None = None,
     generations: int | None = None,
-    reps: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     rescore_reps: int | None = None,
     levers: tuple[str, ...] = (),
     design_option: str | None = None,
     study: Path | None = None,
-    seed: int | None = None,
     plots: bool = True,
     line=None,
 ) -> Outcome:
@@ -51,12 +50,12 @@ def optimise(
     come from the scenario's `design.search`."""
     loaded = with_levers(source.load(), levers, design_option)
     design = design_of(loaded)
-    _, seed = reps_and_seed(None, seed, 1)
     s = design.search
+    reps, seed = replications.resolved(s.reps)
     chosen = {
         "population": population or s.population,
         "generations": generations or s.generations,
-        "reps": reps or s.reps,
+        "reps": reps,
         "rescore_reps": rescore_reps or s.rescore_reps,
     }
     options = len(loaded.scenario.options) + chosen["population"]

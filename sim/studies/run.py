@@ -12,15 +12,14 @@ from ..experiment.runner import default_option
 from ..experiment.store import STORE_NAME
 from ..experiment.touched import hit_blocs, touched_commodities
 from ..results.io import run_folder_bytes, write_run
-from .base import Outcome, Session, Source, caveat_lines, draw, reps_and_seed
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session, Source, caveat_lines, draw
 
 
 def run(
     source: Source,
     session: Session,
     *,
-    reps: int | None = None,
-    seed: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     option: str | None = None,
     keep_paths: bool = False,
     parameter_draws: int | None = None,
@@ -30,7 +29,7 @@ def run(
     the run folder; the figures and the text are about the source's blocs and commodities as chosen,
     else about what the run hit."""
     loaded = source.load()
-    reps, seed = reps_and_seed(reps, seed, DEFAULT_REPS)
+    reps, seed = replications.resolved(DEFAULT_REPS)
     need = run_folder_bytes(loaded.scenario, reps=reps, keep_paths=keep_paths, figures=plots)
     folder = session.claim(need)
     option = option or default_option(loaded)

@@ -10,7 +10,7 @@ from ..experiment.results import unit_of
 from ..experiment.sensitivity import for_output, outputs, parse_parameter, sensitivities
 from ..experiment.sweep import check_names
 from ..results.io import FOLDER_OF_TABLES_BYTES, table_csv, write_tables
-from .base import Outcome, Session, Source, chosen_options, draw, reps_and_seed
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session, Source, chosen_options, draw
 
 DEFAULT_SENSITIVITY_REPS = 50
 """Replications per model run."""
@@ -26,8 +26,7 @@ def sensitivity(
     metric: str = "peak_price_multiple",
     option: tuple[str, ...] = (),
     all_options: bool = False,
-    reps: int | None = None,
-    seed: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     plots: bool = True,
 ) -> Outcome:
     """Morris or Sobol indices of `metric` to the `params` (KEY=LOW:HIGH), for each commodity
@@ -37,7 +36,7 @@ def sensitivity(
     options = chosen_options(loaded, option, all_options)
     check_names(loaded, metrics=[metric], options=options)
     parameters = [parse_parameter(p) for p in params]
-    reps, seed = reps_and_seed(reps, seed, DEFAULT_SENSITIVITY_REPS)
+    reps, seed = replications.resolved(DEFAULT_SENSITIVITY_REPS)
     folder = session.claim(FOLDER_OF_TABLES_BYTES)
     first = sensitivities(
         source.file,

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..experiment.sweep import check_names, design_points, run_sweep, sweep_axes
 from ..experiment.touched import hit_blocs, touched_commodities
 from ..results.io import run_folder_bytes, table_csv, write_run
-from .base import Outcome, Session, Source, chosen_options, draw, reps_and_seed
+from .base import DEFAULT_REPLICATIONS, Outcome, Replications, Session, Source, chosen_options, draw
 
 DEFAULT_SWEEP_REPS = 200
 """Replications per point."""
@@ -23,8 +23,7 @@ def sweep(
     option: tuple[str, ...] = (),
     all_options: bool = False,
     metric: str = "peak_price_multiple",
-    reps: int | None = None,
-    seed: int | None = None,
+    replications: Replications = DEFAULT_REPLICATIONS,
     plots: bool = True,
 ) -> Outcome:
     """Run every point of the sweep (`sweeps` added to the scenario's `sweep:`) on the same
@@ -34,7 +33,7 @@ def sweep(
     options = chosen_options(loaded, option, all_options)
     check_names(loaded, metrics=[metric], options=options)
     axes = sweep_axes(loaded, sweeps)
-    reps, seed = reps_and_seed(reps, seed, DEFAULT_SWEEP_REPS)
+    reps, seed = replications.resolved(DEFAULT_SWEEP_REPS)
     points = design_points(axes, design, samples, seed)
     runs = len(points) * max(len(options), 1)
     folder = session.claim(
