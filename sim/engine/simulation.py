@@ -59,8 +59,7 @@ def _clock(
 
 def _investment(env: simpy.Environment, market: Market, k: int, n_ticks: int):
     w = market.w
-    every = max(1, round(w.review[k] * w.ticks_per_year))
-    lead = max(1, round(w.lead_time[k] * w.ticks_per_year))
+    every, lead = w.ticks(w.review[k]), w.ticks(w.lead_time[k])
     tick = every
     while tick + lead < n_ticks:
         yield env.timeout(tick - env.now)

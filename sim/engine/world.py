@@ -14,7 +14,7 @@ import numpy as np
 
 from ..scenario.base import OTHER, Distribution
 from ..scenario.schema import Scenario
-from ..scenario.units import DURATION_UNITS
+from ..scenario.units import DURATION_UNITS, YearMonth, parse_year_month
 from . import storage
 from .diagnostics import DiagnosticInputs, compile_inputs
 from .disruptions.base import mean
@@ -95,6 +95,18 @@ class World:
     def dt(self) -> float:
         """Length of a tick in years."""
         return 1.0 / self.ticks_per_year
+
+    def tick_of(self, month: YearMonth | None) -> int:
+        """The tick `month` begins in, counted from the horizon's start (0 for none): a month
+        that begins inside a tick counts from that tick."""
+        if month is None:
+            return 0
+        years = month.years_since(parse_year_month(self.start))
+        return int(np.floor(years * self.ticks_per_year + 1e-9))
+
+    def ticks(self, years: float) -> int:
+        """A span of `years` in whole ticks, at least one."""
+        return max(1, round(years * self.ticks_per_year))
 
     @property
     def shape(self) -> tuple[int, int, int, int]:

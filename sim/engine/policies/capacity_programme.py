@@ -32,12 +32,11 @@ class Instrument(BaseInstrument):
         super().__init__(name, spec, ctx)
         from ..disruptions import LazyStream, draw  # imported late: disruptions needs the schema
 
-        w, horizon = ctx.world, ctx.scenario.horizon
+        w = ctx.world
         tpy = w.ticks_per_year
         self.k = w.commodities.index(spec.commodity)
         self.b = w.blocs.index(spec.bloc)
-        start = spec.start if spec.start is not None else horizon.start
-        self.decision = int(np.floor(start.years_since(horizon.start) * tpy + 1e-9))
+        self.decision = w.tick_of(spec.start)
         delay = np.zeros(ctx.n)
         if spec.delay is not None:
             delay = np.array(
@@ -56,7 +55,7 @@ class Instrument(BaseInstrument):
         )
         self.arrival = self.decision + lead  # [R] tick whose clearing first has the capacity
         net = ctx.money(spec.amount) * (1.0 - (spec.recovery or 0.0))
-        ticks = max(1, round(spec.lead_time * tpy)) if spec.spread else 1
+        ticks = w.ticks(spec.lead_time) if spec.spread else 1
         self.spend_end = self.decision + ticks
         self.per_tick = net / ticks
         self._payment = np.full(ctx.n, self.per_tick)  # booked each tick of spending

@@ -30,7 +30,7 @@ class Instrument(BaseInstrument):
 
     def __init__(self, name: str, spec: Offtake, ctx: Context):
         super().__init__(name, spec, ctx)
-        w, horizon = ctx.world, ctx.scenario.horizon
+        w = ctx.world
         self.k = w.commodities.index(spec.commodity)
         self.s = w.stage_index(self.k, spec.stage)
         self.b = int(ctx.owner_blocs([spec.buyer])[0])
@@ -40,9 +40,8 @@ class Instrument(BaseInstrument):
         self.capacity = w.capacity[self.k, self.s, self.p]
         total = self.capacity.sum()
         self.split = self.capacity / total if total > 0 else np.full(len(self.p), 1 / len(self.p))
-        start = spec.start if spec.start is not None else horizon.start
-        self.first = int(np.floor(start.years_since(horizon.start) * w.ticks_per_year + 1e-9))
-        self.end = self.first + max(1, round(spec.years * w.ticks_per_year))
+        self.first = w.tick_of(spec.start)
+        self.end = self.first + w.ticks(spec.years)
         self.strike = ctx.price(spec.strike) if spec.strike is not None else 0.0
         self.premium = ctx.money(spec.premium) if spec.premium is not None else 0.0
         self.requested = np.zeros(ctx.n)  # t asked for this tick

@@ -34,12 +34,8 @@ def term(ctx: Context, start: YearMonth | None, years: float | None) -> tuple[in
     """First tick of a term and the tick after its last: active while start <= tick < end.
     A term lasts at least one tick, like a disruption."""
     w = ctx.world
-    first = 0
-    if start is not None:
-        first = int(
-            np.floor(start.years_since(ctx.scenario.horizon.start) * w.ticks_per_year + 1e-9)
-        )
-    end = w.n_ticks if years is None else first + max(1, round(years * w.ticks_per_year))
+    first = w.tick_of(start)
+    end = w.n_ticks if years is None else first + w.ticks(years)
     return first, min(end, w.n_ticks)
 
 

@@ -39,8 +39,7 @@ class Instrument(BaseInstrument):
         self.total = np.zeros(ctx.n)  # ... and over the run
 
     def _tick(self, month) -> int:
-        w, horizon = self.ctx.world, self.ctx.scenario.horizon
-        return int(np.floor(month.years_since(horizon.start) * w.ticks_per_year + 1e-9))
+        return self.ctx.world.tick_of(month)
 
     def share(self, tick: int) -> float:
         """Required recycled share of use at `tick` (0 before the start)."""

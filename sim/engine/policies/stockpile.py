@@ -40,10 +40,7 @@ class Instrument(BaseInstrument):
             share = value / value.sum()
         self.budget_share = share
         self.targets = self._targets(demand0)  # [T, C] t
-        self.start_tick = 0
-        if spec.acquire.start is not None:
-            months = spec.acquire.start.years_since(ctx.scenario.horizon.start)
-            self.start_tick = int(np.floor(months * w.ticks_per_year + 1e-9))
+        self.start_tick = w.tick_of(spec.acquire.start)
         # the initial fill, bought before the run at reference prices
         self.level = np.zeros((n, C))  # t
         self.level[:] = spec.initial * self.targets[0]
