@@ -13,6 +13,8 @@ replications in separate processes (sim/experiment/executors.py).
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -207,41 +209,62 @@ def flow_layers(stop, home, masks, rows, widths):
                         widths[k, s, m, p, r] = max(low_out - max(top_in, 0.0), 0.0)
 
 
+class SupplyInputs(NamedTuple):
+    """What `supply` reads of this tick (replication-last, layout.py): prices and the wedges
+    users and producers see, demand, the policies' floors and commitments, capacity and the
+    disruptions' cuts, the flow layers; and which of these are in force (`outaged`,
+    `capped`: [K] bool; `floors`, `commitments`: bool), so that neutral ones are not read."""
+
+    price: Any  # [K,B,R] the bloc's price
+    adjusted: Any  # [K,B,R] the long-run price
+    protection: Any  # [K,B,R] the wedge of tariffs and reference prices
+    demand_factor: Any  # [K,B,R] demand shocks, multiples of use
+    substituted: Any  # [K,B,R] share of use substituted
+    trend: Any  # [K,B] t/yr of use at the reference price this year
+    producer_floor: Any  # [K,S,P,R] price floors producers are paid
+    min_utilisation: Any  # [K,S,P,R] utilisation committed by offtake
+    growth_cap: Any  # [K] capacity growth to this year
+    capacity_factor: Any  # [K,S,P,R] share of capacity outages leave
+    new_capacity: Any  # [K,S,P,R] t/yr of capacity built
+    output_cap: Any  # [K,S,P,R] quotas, t/yr
+    widths: Any  # [K,S,layer,P,R] share of each producer's flow in each layer
+    masks: Any  # [layer, B] the blocs each layer may reach
+    outaged: Any  # [K] an outage may hit the commodity
+    capped: Any  # [K] a quota may
+    floors: Any  # a policy in force sets producer floors
+    commitments: Any  # a policy in force commits output
+
+
+class ProducerParameters(NamedTuple):
+    """The producers' and users' fixed parameters (docs/model.md sections 3 and 6)."""
+
+    es: Any  # [K] short-run price elasticity of use
+    el: Any  # [K] long-run price elasticity of use
+    ref: Any  # [K] reference price
+    u0: Any  # [K,S] utilisation at the reference price
+    eps: Any  # [K,S] supply elasticity of utilisation
+    unit_cost: Any  # [K,S,P] unit cost
+    producer_bloc: Any  # [K,S,P] home bloc of each producer slot
+    capacity: Any  # [K,S,P] t/yr of capacity at the start
+
+
+class SupplyOutputs(NamedTuple):
+    """What `supply` writes for the tick."""
+
+    wanted: Any  # [K,B,R] t of use wanted
+    output: Any  # [K,S,R] t produced at each stage
+    producer_output: Any  # [K,S,P,R] t produced by each producer slot
+    produced_last: Any  # [K,P,R] t of the last stage before offtake deliveries
+
+
 @njit(cache=True, error_model="numpy")
 def supply(
-    dt,
-    price,
-    adjusted,
-    protection,
-    demand_factor,
-    substituted,
-    trend,
-    es,
-    el,
-    ref,
-    u0,
-    eps,
-    unit_cost,
-    producer_bloc,
-    producer_floor,
-    min_utilisation,
-    capacity,
-    growth_cap,
-    capacity_factor,
-    new_capacity,
-    output_cap,
-    widths,
-    masks,
+    dt: float,
+    inputs: SupplyInputs,
+    par: ProducerParameters,
+    out: SupplyOutputs,
     varies,
     sizes,
-    outaged,
-    capped,
-    floors,
-    commitments,
-    wanted,
-    output,
-    producer_output,
-    produced_last,
 ):
     """Demand wanted (section 6), what producers offer at their home price (section 3) and
     how each stage feeds the next through the flow layers left open by controls (section 4).
@@ -257,6 +280,18 @@ def supply(
     Where `varies[k]` is false, nothing random or policy-driven touches commodity k, so every
     replication's values equal the first's: only the first is computed, and readers of the
     others read the first instead (`Market.varies`)."""
+    # the fields by name, so that the body reads as the model does
+    price, adjusted, protection = inputs.price, inputs.adjusted, inputs.protection
+    demand_factor, substituted, trend = inputs.demand_factor, inputs.substituted, inputs.trend
+    producer_floor, min_utilisation = inputs.producer_floor, inputs.min_utilisation
+    growth_cap, capacity_factor = inputs.growth_cap, inputs.capacity_factor
+    new_capacity, output_cap, widths = inputs.new_capacity, inputs.output_cap, inputs.widths
+    masks, outaged, capped, floors = inputs.masks, inputs.outaged, inputs.capped, inputs.floors
+    commitments = inputs.commitments
+    es, el, ref, u0, eps, unit_cost = par.es, par.el, par.ref, par.u0, par.eps, par.unit_cost
+    producer_bloc, capacity = par.producer_bloc, par.capacity
+    wanted, output, producer_output = out.wanted, out.output, out.producer_output
+    produced_last = out.produced_last
     K, B, R = price.shape
     R = replications(R, sizes)
     S, P, M = sizes[1], sizes[2], sizes[3]
@@ -403,62 +438,90 @@ def supply(
                 output[k, S - 1, r] += produced[p, r]
 
 
+class TradeInputs(NamedTuple):
+    """What `trade` reads of this tick: the last stage's output and its flow layers, the
+    deliveries, releases and purchase plans of the policies, the demand wanted, and the
+    announcements and rerouting state of the controls (replication-last, layout.py)."""
+
+    produced: Any  # [K,P,R] t the last stage produced, by producer slot
+    widths: Any  # [K,S,layer,P,R] share of each producer's flow in each flow layer
+    masks: Any  # [layer, B] the blocs each layer may reach
+    direct: Any  # [K,B,R] t of offtake deliveries straight to the bloc
+    release: Any  # [K,B,R] t released from strategic stocks
+    plan: Any  # [K,B,R] t the stockpiles plan to buy
+    wanted: Any  # [K,B,R] t of use wanted this tick
+    rec_share: Any  # [K,B,R] share of last tick's use recycled (with floors)
+    target_stock: Any  # [K,B] t of stocks held in a calm market
+    ahead: Any  # [K,B] stocks wanted once a cut is announced, over the calm ones
+    announced: Any  # [K,B,R] 1 where a cut is announced
+    reroute: Any  # [K] share of the gap to their new origins buyers close in a tick
+    origin: Any  # [K,P] home bloc of each producer slot of the last stage
+    masks_o: Any  # [layer * B, B] the layers split by origin bloc
+    sizes_o: Any  # `sizes` of the layers split by origin
+
+
+class MarketParameters(NamedTuple):
+    """The market's fixed parameters, per commodity (docs/model.md sections 5-7): the storage
+    tables and their grid, the price guards, and the rates of the lagged responses."""
+
+    ref: Any  # [K] reference price
+    log_price: Any  # [K,B,regime,inflow,availability] log price multiple of the storage tables
+    use_share: Any  # [K,B,regime,inflow,availability] use of the tables, share of what is there
+    log_a0: Any  # first log availability of the tables
+    log_step: Any  # their step in log availability
+    inflow_step: Any  # their step in inflow
+    building: Any  # [K,B] inflow that growing stocks take, share of use
+    learn: Any  # [K] share of the gap to this tick's inflow stockholders learn in a tick
+    floor_multiple: Any  # [K] lowest price multiple (numerical guard)
+    choke_multiple: Any  # [K] highest price multiple (numerical guard)
+    smooth: Any  # [K] share of the gap the expected price closes in a tick
+    adjust: Any  # [K] share of the gap the long-run price closes in a tick
+    sub_threshold: Any  # [K] price multiple above which users substitute
+    sub_rate: Any  # [K] substitution a year per unit of price above it
+    sub_max: Any  # [K] most use substituted
+    sub_decay: Any  # [K] share of substitution kept a tick once prices fall back
+    rec_start: Any  # [K] recycled share of use at the start
+    rec_max: Any  # [K] most recycled share
+    rec_full: Any  # [K] price multiple at which recycling reaches it
+    rec_step: Any  # [K] share of the gap recycling closes in a tick
+
+
+class MarketState(NamedTuple):
+    """The market's state between ticks, [K,B,R], updated in place by `trade`; `route`
+    [K, layer * B, B] is each origin layer's split among its foreign customers."""
+
+    stock: Any  # t on hand
+    price: Any  # the bloc's price
+    expected: Any  # the expected price
+    adjusted: Any  # the long-run price
+    substituted: Any  # share of use substituted
+    recycling: Any  # recycled share of use
+    last_use: Any  # use last tick, t/yr
+    inflow: Any  # the inflow stockholders read, share of use
+    route: Any  # see above
+
+
+class TradeOutputs(NamedTuple):
+    """What `trade` writes for the tick, [K,B,R] (`traded` [K, origin, destination, R])."""
+
+    last_shortfall: Any  # t of use wanted and not met
+    recycled: Any  # t recycled
+    delivered: Any  # t delivered to the bloc
+    use: Any  # t used
+    purchased: Any  # t bought into strategic stocks
+    stock_change: Any  # t added to stocks
+    traded: Any  # t traded, by origin and destination
+
+
 @njit(cache=True, error_model="numpy")
 def trade(
-    dt,
-    produced,
-    widths,
-    masks,
-    direct,
-    release,
-    plan,
-    wanted,
-    rec_share,
-    target_stock,
-    ahead,
-    announced,
-    reroute,
-    origin,
-    masks_o,
-    sizes_o,
-    ref,
-    log_price,
-    use_share,
-    log_a0,
-    log_step,
-    inflow_step,
-    building,
-    learn,
-    floor_multiple,
-    choke_multiple,
-    smooth,
-    adjust,
-    sub_threshold,
-    sub_rate,
-    sub_max,
-    sub_decay,
-    rec_start,
-    rec_max,
-    rec_full,
-    rec_step,
+    dt: float,
+    inputs: TradeInputs,
+    par: MarketParameters,
+    state: MarketState,
+    out: TradeOutputs,
     varies,
     sizes,
-    stock,
-    price,
-    expected,
-    adjusted,
-    substituted,
-    recycling,
-    last_use,
-    inflow,
-    route,
-    last_shortfall,
-    recycled,
-    delivered,
-    use,
-    purchased,
-    stock_change,
-    traded,
 ):
     """Trade of the last stage's output where it is scarcest (section 4), use, strategic
     purchases, shortfall and stocks, then the price (section 5) and the lagged responses of
@@ -473,6 +536,23 @@ def trade(
     adds them). A pool split by origin (with rerouting) is that origin's; a layer poured
     whole is attributed to the origins in proportion to what their producers put into it,
     so that summed over origins it is what each bloc got from the layers."""
+    # the fields by name, so that the body reads as the model does
+    produced, widths, masks, direct = inputs.produced, inputs.widths, inputs.masks, inputs.direct
+    release, plan, wanted, rec_share = inputs.release, inputs.plan, inputs.wanted, inputs.rec_share
+    target_stock, ahead, announced = inputs.target_stock, inputs.ahead, inputs.announced
+    reroute, origin, masks_o = inputs.reroute, inputs.origin, inputs.masks_o
+    sizes_o = inputs.sizes_o
+    ref, log_price, use_share, log_a0 = par.ref, par.log_price, par.use_share, par.log_a0
+    log_step, inflow_step, building, learn = par.log_step, par.inflow_step, par.building, par.learn
+    floor_multiple, choke_multiple, smooth = par.floor_multiple, par.choke_multiple, par.smooth
+    adjust, sub_threshold, sub_rate = par.adjust, par.sub_threshold, par.sub_rate
+    sub_max, sub_decay, rec_start, rec_max = par.sub_max, par.sub_decay, par.rec_start, par.rec_max
+    rec_full, rec_step = par.rec_full, par.rec_step
+    stock, price, expected, adjusted = state.stock, state.price, state.expected, state.adjusted
+    substituted, recycling, last_use = state.substituted, state.recycling, state.last_use
+    inflow, route = state.inflow, state.route
+    last_shortfall, recycled, delivered = out.last_shortfall, out.recycled, out.delivered
+    use, purchased, stock_change, traded = out.use, out.purchased, out.stock_change, out.traded
     K, B, R = stock.shape
     R = replications(R, sizes)
     P, M = sizes[2], sizes[3]

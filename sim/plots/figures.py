@@ -31,6 +31,8 @@ from .style import COLOURS, plain, plt
 
 LINESTYLES = ("-", "--", ":", "-.")
 FORMATS = ("png", "svg")
+SVG_SALT = "minsim"
+"""Seed of the ids in SVG files (`svg.hashsalt`), so that a figure is the same file each time."""
 SHADE = "#e8a33d"
 """Colour of the disruption shading."""
 SHADE_ALPHA = 0.22
@@ -73,14 +75,16 @@ def reference_line(ax, y: float) -> None:
 
 
 def save(fig, path: Path) -> list[Path]:
-    """Save a figure as PNG and SVG (SVG without a date, so reruns give the same file). The
-    layout is worked out once, for the PNG, and kept for the SVG."""
+    """Save a figure as PNG and SVG (SVG without a date and with fixed element ids, so reruns
+    give the same file: matplotlib salts its SVG ids at random unless `svg.hashsalt` is
+    set). The layout is worked out once, for the PNG, and kept for the SVG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in FORMATS:
         p = path.with_suffix("." + fmt)
-        fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+        with plt.rc_context({"svg.hashsalt": SVG_SALT}):
+            fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
         fig.set_layout_engine("none")  # keep the layout just computed
         out.append(p)
     plt.close(fig)

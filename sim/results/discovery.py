@@ -58,7 +58,7 @@ class MissingDiscovery(ImportError):
     """ema-workbench is not installed: the message says how to install it."""
 
 
-def _prim():
+def import_prim():
     """EMA Workbench's PRIM, imported now (its import warns of optional parts minsim does not
     use, and takes seconds)."""
     try:
@@ -258,7 +258,7 @@ def discover(
             f"nothing varies among the draws of {option}: its replications differ only by "
             "chance inside the market, and no box of the draws can explain its failures"
         )
-    prim = _prim()
+    prim = import_prim()
     # every box is kept (a threshold just above 0: PRIM counts y >= it as failures), so its
     # trajectory can be shown even when it is not dense enough; `min_density` is judged here
     with warnings.catch_warnings():  # ema-workbench 2.5's own deprecations under pandas 3

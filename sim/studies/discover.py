@@ -41,7 +41,7 @@ def discover(
             f"no outcome {metric!r} in {run_folder}/experiments.csv; outcomes: "
             f"{', '.join(ex.outcomes)}"
         )
-    sd._prim()  # the library, before the search
+    sd.import_prim()  # the library, before the search
     result = sd.discover(
         ex,
         option,

@@ -35,6 +35,33 @@ Args = dict[str, Any]
 """The arguments of one `kernels.trade` call, by name."""
 
 TRADE_ARGS = tuple(inspect.signature(kernels.trade.py_func).parameters)
+GROUPS = {
+    "inputs": kernels.TradeInputs,
+    "par": kernels.MarketParameters,
+    "state": kernels.MarketState,
+    "out": kernels.TradeOutputs,
+}
+"""The kernel's grouped arguments and their NamedTuples."""
+NAMES = tuple(f for a in TRADE_ARGS for f in (GROUPS[a]._fields if a in GROUPS else (a,)))
+"""Every argument by name, the groups' fields in place of the groups."""
+
+
+def by_name(args: tuple) -> Args:
+    """The arguments of a `kernels.trade` call by name, the groups opened."""
+    named: Args = {}
+    for name, value in zip(TRADE_ARGS, args, strict=True):
+        named |= value._asdict() if name in GROUPS else {name: value}
+    return {name: _copy(value) for name, value in named.items()}
+
+
+def call(named: Args) -> list:
+    """`by_name` undone: the positional arguments of a `kernels.trade` call."""
+    return [
+        GROUPS[a](**{f: named[f] for f in GROUPS[a]._fields}) if a in GROUPS else named[a]
+        for a in TRADE_ARGS
+    ]
+
+
 WRITTEN = (
     "wanted",
     "stock",
@@ -348,9 +375,9 @@ def recorded(tmp_path_factory, reserve_text: str) -> tuple[World, dict[int, tupl
         if tick not in TICKS:
             original(*args)
             return
-        before = dict(zip(TRADE_ARGS, map(_copy, args), strict=True))
+        before = by_name(args)
         original(*args)
-        calls[tick] = (before, dict(zip(TRADE_ARGS, map(_copy, args), strict=True)))
+        calls[tick] = (before, by_name(args))
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "trade", recording)
@@ -441,7 +468,7 @@ def random_state(template: Args, world: World, rng: np.random.Generator, layers:
 def run_kernel(args: Args) -> Args:
     """`kernels.trade` on copies of `args`; returns the copies, as the kernel left them."""
     copies = {name: _copy(value) for name, value in args.items()}
-    kernels.trade(*(copies[name] for name in TRADE_ARGS))
+    kernels.trade(*call(copies))
     return copies
 
 
@@ -465,7 +492,7 @@ def test_kernel_equals_the_reference_on_recorded_clearings(recorded, tick: int) 
     before, after = calls[tick]
     expected, _ = reference_trade(before)
     assert_same(after, expected, f"tick {tick}")
-    for name in set(TRADE_ARGS) - set(WRITTEN):
+    for name in set(NAMES) - set(WRITTEN):
         if isinstance(before[name], np.ndarray):
             np.testing.assert_array_equal(after[name], before[name], err_msg=name)
 

@@ -174,7 +174,7 @@ def test_missing_ema_workbench_names_the_pip_command(run_folder, monkeypatch):
     monkeypatch.setitem(sys.modules, "ema_workbench", None)  # import fails
     monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)
     with pytest.raises(sd.MissingDiscovery, match=r"pip install 'minsim\[discovery\]'"):
-        sd._prim()
+        sd.import_prim()
     args = ["discover", str(run_folder), "--option", "reserve", "--metric", "social_cost"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
