@@ -5,19 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import scenario
 
 import sim
 from sim.scenario import LoadedScenario
 
-SMALL = """\
-name: small
-horizon: {start: 2026-01, years: 4, step: week}
-currency: USD
-fx: {AUD: 0.65}
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
+SMALL = scenario(
+    "small",
+    """\
 commodities:
   gallium:
     world_output: 760 t
@@ -72,7 +67,11 @@ disruptions:
     probability: 0.5
     start: 2027-01
     duration: 1 year
-"""
+""",
+    years=4,
+    currency="USD",
+    fx={"AUD": 0.65},
+)
 
 
 ONE_MINERAL = """\

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import scenario
 
 import sim
 from sim.engine import run_batch
@@ -20,14 +21,9 @@ T = 3 * WEEKS
 
 # No disruption unless a test adds one: the market stays at its reference state until the
 # capacity arrives, so the first tick that differs from do-nothing is the arrival.
-BASE = """\
-name: programme
-horizon: {start: 2026-01, years: 3, step: week}
-fx: {AUD: 0.65}
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
+BASE = scenario(
+    "programme",
+    """\
 commodities:
   gallium:
     world_output: 760 t
@@ -48,7 +44,10 @@ policies:
 options:
   do-nothing: []
   with: [build]
-"""
+""",
+    years=3,
+    fx={"AUD": 0.65},
+)
 DECISION = 26  # 2026-07 in weeks from 2026-01
 CONTROL = """\
 disruptions:

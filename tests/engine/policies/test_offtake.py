@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import scenario
 
 import sim
 from sim.engine import run_batch
@@ -18,14 +19,9 @@ CONTROL = slice(52, 91)  # ga-control: 2027-01 (tick 52) for 9 months (39 weekly
 # Refiners' utilisation does not follow price (supply_elasticity 0), so only a commitment
 # brings JP's spare refining capacity into use. JP refines 5% of 760 t at 85% utilisation:
 # 44.7 t/yr of capacity.
-BASE = """\
-name: offtake
-horizon: {start: 2026-01, years: 3, step: week}
-fx: {AUD: 0.65}
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
+BASE = scenario(
+    "offtake",
+    """\
 commodities:
   gallium:
     world_output: 760 t
@@ -57,7 +53,10 @@ policies:
 options:
   do-nothing: []
   with: [deal]
-"""
+""",
+    years=3,
+    fx={"AUD": 0.65},
+)
 
 
 def write(tmp_path: Path, text: str = BASE) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import scenario
 
 import sim
 from sim.engine import compile_world, run_batch
@@ -23,15 +24,9 @@ BEFORE, AFTER = slice(0, 26), slice(78, None)
 
 # The US refiner's cash cost (130) is above the market price (about 100-110), so without help
 # it curtails to (P/c)^3 of its output; a floor of 150 keeps it running.
-BASE = """\
-name: floors
-horizon: {start: 2026-01, years: 3, step: week}
-currency: USD
-fx: {AUD: 0.65}
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
+BASE = scenario(
+    "floors",
+    """\
 commodities:
   ndpr:
     world_output: 1000 t
@@ -46,7 +41,11 @@ commodities:
       alliance: {share: 0.35}
       china: {share: 0.5}
       rest: {share: 0.15}
-"""
+""",
+    years=3,
+    currency="USD",
+    fx={"AUD": 0.65},
+)
 
 POLICIES = """\
 policies:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import scenario
 
 import sim
 from sim.engine import compile_world, run_batch
@@ -18,14 +19,9 @@ WEEKS = 52
 START, BY = 26, 78  # 2026-07 and 2027-07 in weeks from 2026-01
 
 # No disruption: without the target the market stays at its reference state.
-BASE = """\
-name: recycling
-horizon: {start: 2026-01, years: 3, step: week}
-fx: {EUR: 1.1}
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
+BASE = scenario(
+    "recycling",
+    """\
 commodities:
   gallium:
     world_output: 760 t
@@ -46,7 +42,10 @@ policies:
 options:
   do-nothing: []
   with: [crma]
-"""
+""",
+    years=3,
+    fx={"EUR": 1.1},
+)
 SUBSIDY = 20_000 * 1.1  # USD/t
 
 

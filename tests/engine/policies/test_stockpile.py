@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,14 +17,7 @@ from sim.scenario import ScenarioError
 
 GALLIUM, ALLIANCE, CHINA = 0, 0, 1
 
-BASE = """\
-name: stockpiles
-horizon: {{start: 2026-01, years: {years}, step: {step}}}
-fx: {{AUD: 0.65}}
-blocs:
-  alliance: {{members: [US, EU, JP, AU]}}
-  china: {{members: [CN]}}
-  rest: {{members: ["*"]}}
+BODY = """\
 commodities:
   gallium:
     world_output: 760 t
@@ -67,6 +61,19 @@ options:
   coordinated: [reserve, partner]
   alone: [partner]
 """
+
+
+def scenario_text(**values) -> str:
+    """The scenario with `values` (years, step, stock_days, severity, days, ...) filled in."""
+    return scenario(
+        "stockpiles",
+        BODY.format(**values),
+        years=values["years"],
+        step=values["step"],
+        fx={"AUD": 0.65},
+    )
+
+
 DEFAULTS = dict(
     years=3,
     step="week",
@@ -83,7 +90,7 @@ DEFAULTS = dict(
 
 def write(tmp_path: Path, **kw) -> Path:
     path = tmp_path / "s.yaml"
-    path.write_text(BASE.format(**{**DEFAULTS, **kw}))
+    path.write_text(scenario_text(**{**DEFAULTS, **kw}))
     return path
 
 
@@ -274,7 +281,7 @@ def test_holding_costs_count_against_the_budget(tmp_path):
     budget = 5e6  # USD: about 20 t of gallium at the reference price
     # calm, and no release: nothing is sold
     calm = {"severity": 0.0, "budget": f"{budget} USD", "initial": 0.0, "trigger": 50}
-    text = BASE.format(**{**DEFAULTS, **calm})
+    text = scenario_text(**{**DEFAULTS, **calm})
     text = text.replace("    days: 90\n", "", 1)  # sized by the budget alone
     path = tmp_path / "s.yaml"
     path.write_text(text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import scenario
 
 import sim
 from sim.engine import compile_world, run_batch
@@ -16,14 +17,9 @@ from sim.scenario import ScenarioError
 ALLIANCE, CHINA, REST = 0, 1, 2
 NDPR = 0
 
-SCENARIO = """\
-name: tariffs
-horizon: {start: 2026-01, years: 2, step: week}
-currency: USD
-blocs:
-  alliance: {members: [US, EU, JP, AU]}
-  china: {members: [CN]}
-  rest: {members: ["*"]}
+SCENARIO = scenario(
+    "tariffs",
+    """\
 commodities:
   ndpr:
     world_output: 1000 t
@@ -64,7 +60,10 @@ options:
   free: [free]
   china-duty: [china-duty]
   later: [later]
-"""
+""",
+    years=2,
+    currency="USD",
+)
 
 
 @pytest.fixture
