@@ -56,7 +56,8 @@ def run(
 
     def trading(*args):
         trade(*args)
-        kept["kernel"].append(np.moveaxis(args[-1], -1, 0).copy())  # traded, [R, K, B, B]
+        (out,) = (a for a in args if isinstance(a, kernels.TradeOutputs))
+        kept["kernel"].append(np.moveaxis(out.traded, -1, 0).copy())  # [R, K, B, B]
 
     world = compile_world(loaded.scenario)
     calm_path(loaded.scenario, world, 3)  # the world's no-disruption run, before recording
